@@ -1,0 +1,118 @@
+"""The FastAPI application: REST under /api/v1, GraphQL at /graphql, health and metrics."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import redis.asyncio
+import redis.exceptions
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
+
+from api import auth, graphql, kinds, tasks
+from app.config import Settings, load_settings
+from app.runtime import Runtime
+from collectors import CATALOG
+from graph.driver import connect_async
+from graph.reads import Reader
+
+log = logging.getLogger(__name__)
+
+REQUESTS = Counter(
+    "inventory_api_requests_total", "API requests by route and status", ["route", "status"]
+)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        driver = connect_async(settings.neo4j)
+        app.state.reader = Reader(driver, settings.neo4j.database)
+        app.state.redis = redis.asyncio.Redis.from_url(settings.redis.url, socket_timeout=5)
+        app.state.runtime = Runtime(settings)
+        try:
+            yield
+        finally:
+            await driver.close()
+            await app.state.redis.aclose()
+            app.state.runtime.close()
+
+    app = FastAPI(
+        title="Inventory",
+        version="0.1.0",
+        description="AWS and vSphere inventory as a graph. Every route but /healthz and "
+        "/readyz needs `Authorization: Bearer <token>` (read, or admin to change things).",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.include_router(kinds.router(CATALOG, settings.api.max_page_size))
+    app.include_router(tasks.router())
+    app.include_router(graphql.router(CATALOG, settings.api.max_page_size), prefix="/graphql")
+    _health(app)
+    _errors(app)
+    return app
+
+
+def _health(app: FastAPI) -> None:
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, str]:
+        """The process is up."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"])
+    async def readyz(request: Request) -> JSONResponse:
+        """Neo4j and Redis are reachable."""
+        checks: dict[str, str] = {}
+        try:
+            await request.app.state.reader.driver.verify_connectivity()
+            checks["neo4j"] = "ok"
+        except Exception as exc:
+            checks["neo4j"] = f"unreachable: {type(exc).__name__}"
+        try:
+            await request.app.state.redis.ping()
+            checks["redis"] = "ok"
+        except Exception as exc:
+            checks["redis"] = f"unreachable: {type(exc).__name__}"
+        ready = all(v == "ok" for v in checks.values())
+        return JSONResponse({"ready": ready, **checks}, status_code=200 if ready else 503)
+
+    @app.get("/metrics", tags=["health"], dependencies=[Depends(auth.read)])
+    async def metrics() -> Response:
+        """Prometheus metrics."""
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @app.middleware("http")
+    async def count(request: Request, call_next: Any) -> Response:
+        response = await call_next(request)
+        route = request.scope.get("route")
+        REQUESTS.labels(getattr(route, "path", "unmatched"), str(response.status_code)).inc()
+        return response
+
+
+def _errors(app: FastAPI) -> None:
+    async def unavailable(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("backend unavailable on %s: %s", request.url.path, exc)
+        what = "Redis" if isinstance(exc, redis.exceptions.RedisError) else "Neo4j"
+        return JSONResponse({"detail": f"{what} is unavailable; try again later"}, status_code=503)
+
+    for exc_type in (ServiceUnavailable, SessionExpired, redis.exceptions.ConnectionError,
+                     redis.exceptions.TimeoutError):
+        app.add_exception_handler(exc_type, unavailable)
+
+    async def graph_error(request: Request, exc: Exception) -> JSONResponse:
+        log.error("query failed on %s: %s", request.url.path, exc)
+        return JSONResponse({"detail": "the graph query failed"}, status_code=503)
+
+    app.add_exception_handler(Neo4jError, graph_error)
+
+    async def bad_value(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=400)
+
+    app.add_exception_handler(ValueError, bad_value)

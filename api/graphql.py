@@ -1,0 +1,141 @@
+"""The GraphQL schema, built from the catalog: a type per kind with relationship fields
+both ways, a list field (filter, ``after`` cursor, ``limit``) and an item field per kind.
+
+Relationship fields go through one DataLoader per relationship and direction, so a nested
+query costs one database round trip per level, not one per parent row.
+"""
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from fastapi import Request
+from strawberry.dataloader import DataLoader
+from strawberry.fastapi import BaseContext, GraphQLRouter
+from strawberry.tools import create_type
+
+from api import auth
+from graph.model import Catalog, Field, Kind, Link
+from graph.reads import Reader
+
+_SCALARS: dict[type, Any] = {str: str, int: int, float: float, bool: bool, datetime: str, list: list[str]}
+
+
+class Context(BaseContext):
+    def __init__(self, reader: Reader) -> None:
+        super().__init__()
+        self.reader = reader
+        self._loaders: dict[tuple[str, str], DataLoader[str, list[dict[str, Any]]]] = {}
+
+    def loader(self, link: Link, from_label: str) -> DataLoader[str, list[dict[str, Any]]]:
+        key = (link.type, from_label)
+        if key not in self._loaders:
+
+            async def load(uids: list[str]) -> list[list[dict[str, Any]]]:
+                found = await self.reader.related(link, from_label, list(uids))
+                return [found.get(uid, []) for uid in uids]
+
+            self._loaders[key] = DataLoader(load_fn=load)
+        return self._loaders[key]
+
+
+def _make(cls: type, row: dict[str, Any]) -> Any:
+    names = cls.__annotations__  # plain fields only; relationship fields are resolvers
+    return cls(**{k: row.get(k) for k in names})
+
+
+def _relationship(link: Link, from_label: str, many: bool, types: dict[str, type]) -> Any:
+    other = types[link.other(from_label)]
+
+    async def resolve(root: Any, info: strawberry.Info) -> Any:
+        rows = await info.context.loader(link, from_label).load(root.uid)
+        if many:
+            return [_make(other, r) for r in rows]
+        return _make(other, rows[0]) if rows else None
+
+    return strawberry.field(
+        resolver=resolve,
+        graphql_type=list[other] if many else other | None,
+        description=f"Through {link.type}.",
+    )
+
+
+def _node_types(catalog: Catalog) -> dict[str, type]:
+    # Plain classes first, so that relationship fields can name each other.
+    types: dict[str, type] = {}
+    for kind in catalog.kinds:
+        annotations: dict[str, Any] = {f.name: _SCALARS[f.type] | None for f in kind.all_fields}
+        annotations["uid"] = str  # every node has one
+        types[kind.label] = type(
+            kind.label, (), {"__annotations__": annotations, **dict.fromkeys(annotations)}
+        )
+    for kind in catalog.kinds:
+        cls = types[kind.label]
+        for link in catalog.links_of(kind.label):
+            if link.source == kind.label:
+                setattr(cls, link.forward, _relationship(link, kind.label, link.forward_many, types))
+            if link.target == kind.label:
+                setattr(cls, link.backward, _relationship(link, kind.label, link.backward_many, types))
+        strawberry.type(cls, description=kind.description or kind.label)
+    return types
+
+
+def _filter_input(kind: Kind) -> type:
+    fields: list[Field] = list(kind.filters)
+    annotations = {f.name: _SCALARS.get(f.type, str) | None for f in fields}
+    cls = type(
+        f"{kind.label}Filter", (), {"__annotations__": annotations, **dict.fromkeys(annotations)}
+    )
+    return strawberry.input(cls, description=f"Exact-match filters on {kind.label}.")
+
+
+def _list_field(kind: Kind, cls: type, max_limit: int) -> Any:
+    filter_cls = _filter_input(kind)
+
+    async def resolve(
+        info: strawberry.Info,
+        filter: filter_cls | None = None,  # type: ignore[valid-type]  # noqa: A002
+        after: str | None = None,
+        limit: int = 100,
+    ) -> list[cls]:  # type: ignore[valid-type]
+        if not 1 <= limit <= max_limit:
+            raise ValueError(f"limit must be between 1 and {max_limit}")
+        chosen = {k: v for k, v in vars(filter).items() if v is not None} if filter else {}
+        rows = await info.context.reader.page(kind, chosen, after or "", limit)
+        return [_make(cls, r) for r in rows]
+
+    return strawberry.field(
+        resolver=resolve,
+        description=f"{kind.label} nodes in uid order; pass the last uid as `after` for more.",
+    )
+
+
+def _item_field(kind: Kind, cls: type) -> Any:
+    async def resolve(info: strawberry.Info, uid: str) -> cls | None:  # type: ignore[valid-type]
+        found = await info.context.reader.get_many(kind, [uid])
+        return _make(cls, found[uid]) if uid in found else None
+
+    return strawberry.field(resolver=resolve, description=f"One {kind.label} by uid.")
+
+
+def schema(catalog: Catalog, max_limit: int) -> strawberry.Schema:
+    types = _node_types(catalog)
+    fields = []
+    for kind in catalog.kinds:
+        cls = types[kind.label]
+        list_field = _list_field(kind, cls, max_limit)
+        list_field.name = kind.graphql_list
+        item_field = _item_field(kind, cls)
+        item_field.name = kind.graphql_item
+        fields += [list_field, item_field]
+    query = create_type("Query", fields)
+    return strawberry.Schema(query=query)
+
+
+def router(catalog: Catalog, max_limit: int) -> GraphQLRouter:
+    async def context(request: Request) -> Context:
+        credentials = await auth._bearer(request)
+        auth.token_scope(request, credentials)
+        return Context(request.app.state.reader)
+
+    return GraphQLRouter(schema(catalog, max_limit), context_getter=context, graphql_ide="graphiql")

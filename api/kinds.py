@@ -1,0 +1,127 @@
+"""REST routes for every kind, derived from the catalog: list, get, and the kinds index."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import inspect
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+
+from api import auth
+from graph.model import Catalog, Kind
+from graph.reads import Reader
+
+DEFAULT_LIMIT = 100
+
+
+def encode_cursor(uid: str) -> str:
+    return base64.urlsafe_b64encode(uid.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise HTTPException(400, "invalid cursor: pass back next_cursor as it was given") from None
+
+
+def reader(request: Request) -> Reader:
+    return request.app.state.reader
+
+
+_PARAM_TYPES: dict[type, type] = {bool: bool, int: int, float: float, datetime: str, list: str}
+
+
+def _list_route(kind: Kind, max_limit: int) -> Any:
+    filters = {f.name: f for f in kind.filters}
+
+    async def list_items(request: Request, **params: Any) -> dict[str, Any]:
+        unknown = set(request.query_params) - {"limit", "cursor", *filters}
+        if unknown:
+            raise HTTPException(
+                400, f"unknown parameter(s) {sorted(unknown)}; filters: {sorted(filters)}"
+            )
+        limit, cursor = params.pop("limit"), params.pop("cursor")
+        chosen = {k: v for k, v in params.items() if v is not None}
+        after = decode_cursor(cursor) if cursor else ""
+        items = await request.app.state.reader.page(kind, chosen, after, limit + 1)
+        more = len(items) > limit
+        items = items[:limit]
+        return {"items": items, "next_cursor": encode_cursor(items[-1]["uid"]) if more else None}
+
+    params = [
+        inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),
+        inspect.Parameter(
+            "limit", inspect.Parameter.KEYWORD_ONLY, annotation=int,
+            default=Query(DEFAULT_LIMIT, ge=1, le=max_limit, description="Page size."),
+        ),
+        inspect.Parameter(
+            "cursor", inspect.Parameter.KEYWORD_ONLY, annotation=str | None,
+            default=Query(None, description="next_cursor from the previous page."),
+        ),
+    ] + [
+        inspect.Parameter(
+            f.name, inspect.Parameter.KEYWORD_ONLY,
+            annotation=_PARAM_TYPES.get(f.type, str) | None,
+            default=Query(None, description=f"Exact match on {f.name}."),
+        )
+        for f in filters.values()
+    ]
+    list_items.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    list_items.__name__ = f"list_{kind.provider}_{kind.name.replace('-', '_')}"
+    return list_items
+
+
+def _get_route(kind: Kind, catalog: Catalog) -> Any:
+    paths = {k.label: k.path for k in catalog.kinds}
+
+    async def get_item(
+        request: Request, uid: str = Path(description=f"The {kind.label}'s uid.")
+    ) -> dict[str, Any]:
+        r: Reader = request.app.state.reader
+        found = await r.get_many(kind, [uid])
+        if uid not in found:
+            raise HTTPException(404, f"no {kind.label} with uid {uid!r}")
+        links = await r.neighbours(kind, uid)
+        for link in links:
+            link["direction"] = "out" if link.pop("outgoing") else "in"
+            if link["label"] in paths:
+                link["path"] = f"{paths[link['label']]}/{link['uid']}"
+        return {"item": found[uid], "relationships": links}
+
+    get_item.__name__ = f"get_{kind.provider}_{kind.name.replace('-', '_').removesuffix('s')}"
+    return get_item
+
+
+def router(catalog: Catalog, max_limit: int) -> APIRouter:
+    api = APIRouter(prefix="/api/v1", dependencies=[Depends(auth.read)])
+
+    @api.get("/kinds", tags=["kinds"])
+    async def kinds(request: Request) -> list[dict[str, Any]]:
+        """Every kind with its label, node count, REST path and GraphQL field."""
+        r: Reader = request.app.state.reader
+        return [
+            {
+                "provider": k.provider,
+                "name": k.name,
+                "label": k.label,
+                "count": await r.count(k),
+                "path": k.path,
+                "graphql": k.graphql_list,
+                "filters": [f.name for f in k.filters],
+                "description": k.description,
+            }
+            for k in catalog.kinds
+        ]
+
+    for kind in catalog.kinds:
+        route = kind.path.removeprefix("/api/v1")
+        tag = f"{kind.provider}"
+        api.add_api_route(route, _list_route(kind, max_limit), methods=["GET"], tags=[tag],
+                          summary=f"List {kind.label} nodes")
+        api.add_api_route(route + "/{uid:path}", _get_route(kind, catalog), methods=["GET"],
+                          tags=[tag], summary=f"One {kind.label} with its relationships")
+    return api

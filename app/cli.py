@@ -1,0 +1,250 @@
+"""The ``inventory`` command."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any, NoReturn
+
+import click
+import dramatiq.errors
+import redis.exceptions
+from neo4j.exceptions import AuthError, ServiceUnavailable
+
+from app.config import QUEUES, ConfigError, load_settings
+from app.dev import StackError
+from app.records import FINAL, STATES
+from app.runtime import Runtime, current
+from app.tasks import REGISTRY, BadPayload, UnknownTask, enqueue
+from graph.driver import GraphUnavailable
+
+# Errors a person can act on: printed as one line, exit status 2, no traceback.
+CLEAR_ERRORS = (ConfigError, GraphUnavailable, StackError, UnknownTask, BadPayload, click.UsageError)
+
+
+class Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CLEAR_ERRORS as exc:
+            fail(str(exc))
+        except (redis.exceptions.ConnectionError, dramatiq.errors.ConnectionError) as exc:
+            fail(f"Redis is not reachable ({_redis_url()}): {exc}")
+        except (ServiceUnavailable, AuthError) as exc:
+            fail(f"Neo4j is not reachable: {exc}")
+
+
+def fail(message: str) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+def _redis_url() -> str:
+    try:
+        return load_settings().redis.url
+    except ConfigError:
+        return "?"
+
+
+def _runtime(check_redis: bool = False) -> Runtime:
+    rt = current()
+    if check_redis:
+        try:
+            rt.redis.ping()
+        except redis.exceptions.ConnectionError as exc:
+            fail(f"Redis at {rt.settings.redis.url} is not reachable: {exc}")
+    return rt
+
+
+@click.group(cls=Group)
+def main() -> None:
+    """Inventory: AWS and vSphere inventory as a graph in Neo4j."""
+
+
+# --- db --------------------------------------------------------------------------------
+
+
+@main.group(cls=Group)
+def db() -> None:
+    """The graph database."""
+
+
+@db.command()
+def migrate() -> None:
+    """Create the uid constraints and indexes (idempotent)."""
+    from graph import schema
+    from graph.driver import connect
+
+    rt = _runtime()
+    driver = connect(rt.settings.neo4j)
+    try:
+        done = schema.migrate(driver, rt.catalog, rt.settings.neo4j.database)
+    finally:
+        driver.close()
+    click.echo(f"schema up to date: {len(done)} constraints and indexes")
+
+
+# --- processes -------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--queues", "-Q", multiple=True, type=click.Choice(sorted(QUEUES.values())))
+@click.option("--processes", "-p", type=click.IntRange(1, 64), default=None)
+@click.option("--threads", "-t", type=click.IntRange(1, 256), default=None)
+def worker(queues: tuple[str, ...], processes: int | None, threads: int | None) -> None:
+    """Run a Dramatiq worker pool (all queues unless --queues is given)."""
+    rt = _runtime(check_redis=True)
+    t = rt.settings.tasks
+    argv = [
+        sys.executable, "-m", "dramatiq", "app.worker",
+        "--processes", str(processes or t.worker_processes),
+        "--threads", str(threads or t.worker_threads),
+        "--queues", *(queues or QUEUES.values()),
+    ]  # fmt: skip
+    os.execv(sys.executable, argv)
+
+
+@main.command()
+@click.option("--host", default=None, help="Listen address (default from config).")
+@click.option("--port", type=int, default=None, help="Port (default from config).")
+def api(host: str | None, port: int | None) -> None:
+    """Serve REST, GraphQL and the dashboard."""
+    import uvicorn
+
+    settings = load_settings()
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=host or settings.api.host,
+        port=port or settings.api.port,
+        log_level=settings.log_level.lower(),
+    )
+
+
+# --- tasks -----------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("task")
+@click.option("--payload", default="{}", help="The task's payload, a JSON object.")
+@click.option("--priority", type=click.Choice(["high", "default", "low"]), default=None)
+@click.option("--wait", is_flag=True, help="Wait for the task and every task it fans out to.")
+@click.option("--timeout", type=float, default=3600, help="Seconds to wait at most.")
+def collect(task: str, payload: str, priority: str | None, wait: bool, timeout: float) -> None:
+    """Enqueue TASK (e.g. aws:collect-all)."""
+    try:
+        body = json.loads(payload)
+    except json.JSONDecodeError as exc:
+        fail(f"--payload is not valid JSON: {exc}")
+    if task not in REGISTRY:
+        raise UnknownTask(f"unknown task {task!r}; known tasks: {', '.join(sorted(REGISTRY))}")
+    rt = _runtime(check_redis=True)
+    task_id = enqueue(rt, task, body, priority)
+    click.echo(f"enqueued {task} as {task_id}")
+    if wait:
+        ok = wait_for(rt, task_id, timeout, click.echo)
+        sys.exit(0 if ok else 1)
+
+
+def wait_for(rt: Runtime, root: str, timeout: float, say: Any) -> bool:
+    """Follow a task tree until every task in it is final; True if all succeeded."""
+    deadline = time.monotonic() + timeout
+    last = ""
+    while True:
+        tree = rt.records.tree(root)
+        states = Counter(r["state"] for r in tree)
+        line = ", ".join(f"{states[s]} {s}" for s in STATES if states[s])
+        if line != last:
+            say(f"  {len(tree)} tasks: {line}")
+            last = line
+        if tree and all(r["state"] in FINAL for r in tree):
+            break
+        if time.monotonic() > deadline:
+            say(f"gave up waiting after {timeout:.0f}s")
+            return False
+        time.sleep(0.3)
+    totals: Counter[str] = Counter()
+    for r in tree:
+        for key, value in (r.get("result") or {}).items():
+            if key.startswith(("nodes_", "links_")) and isinstance(value, int):
+                totals[key] += value
+    say("  " + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in sorted(totals.items())))
+    failed = [r for r in tree if r["state"] != "succeeded"]
+    for r in failed:
+        say(f"  {r['state']}: {r['task']} {json.dumps(r['payload'])}: {r.get('error')}")
+    return not failed
+
+
+@main.group(cls=Group)
+def task() -> None:
+    """Inspect task records."""
+
+
+@task.command("list")
+@click.option("--state", type=click.Choice(STATES), default=None)
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50)
+def task_list(state: str | None, limit: int) -> None:
+    """Recent tasks, newest first."""
+    rt = _runtime(check_redis=True)
+    rows = [r for r in rt.records.recent(limit if state is None else 10_000) if not state or r["state"] == state]
+    for r in rows[:limit]:
+        when = datetime.fromtimestamp(r["created_at"], UTC).strftime("%Y-%m-%d %H:%M:%S")
+        click.echo(f"{r['id']}  {when}  {r['state']:<9}  {r['queue']:<17}  {r['task']}  {json.dumps(r['payload'])}")
+
+
+@task.command("show")
+@click.argument("task_id")
+def task_show(task_id: str) -> None:
+    """One task record as JSON."""
+    record = _runtime(check_redis=True).records.get(task_id)
+    if record is None:
+        fail(f"no task {task_id} (records are kept for the configured retention)")
+    click.echo(json.dumps(record, indent=2, default=str))
+
+
+# --- dev stack -------------------------------------------------------------------------
+
+
+@main.group(cls=Group)
+def dev() -> None:
+    """The local stack: Neo4j, Redis, moto, workers and the API on this machine."""
+
+
+@dev.command("up")
+@click.option("--detach", is_flag=True, help="Leave the stack running and return.")
+def dev_up(detach: bool) -> None:
+    """Start everything, run a first collection and print where to look."""
+    from app import devstack
+
+    devstack.up(detach, click.echo)
+
+
+@dev.command("down")
+def dev_down() -> None:
+    """Stop a stack started with --detach."""
+    from app import devstack
+
+    devstack.down(click.echo)
+
+
+@dev.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable.")
+def dev_status(as_json: bool) -> None:
+    """URLs, credentials and process states of the local stack."""
+    from app import devstack
+
+    status = devstack.status()
+    if as_json:
+        click.echo(json.dumps(status, indent=2))
+        return
+    if not status["running"]:
+        click.echo("the dev stack is not running (start it with `make run`)")
+    devstack.print_status(status, click.echo)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,197 @@
+"""Configuration: one YAML file (``INVENTORY_CONFIG``) plus ``INVENTORY_*`` environment overrides.
+
+Nested keys are overridden with a double underscore, e.g. ``INVENTORY_NEO4J__PASSWORD``.
+A secret ``x`` may instead be given as ``x_file``: a path whose contents are the secret.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+Priority = Literal["high", "default", "low"]
+QUEUES: dict[str, str] = {
+    "high": "inventory.high",
+    "default": "inventory.default",
+    "low": "inventory.low",
+}
+
+
+class ConfigError(Exception):
+    """A configuration problem, worded for the person who has to fix it."""
+
+
+class Section(BaseModel):
+    """A config section: unknown keys are errors, and ``<secret>_file`` fills ``<secret>``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_secret_files(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        for name, field in cls.model_fields.items():
+            path = data.get(f"{name}_file")
+            if field.annotation not in (SecretStr, SecretStr | None) or path is None:
+                continue
+            try:
+                data = {**data, name: Path(path).read_text().strip()}
+            except OSError as exc:
+                raise ValueError(f"cannot read {name}_file {path}: {exc.strerror}") from None
+            data.pop(f"{name}_file")
+        return data
+
+
+class Neo4jConfig(Section):
+    uri: str = "bolt://127.0.0.1:7687"
+    user: str = "neo4j"
+    password: SecretStr = SecretStr("inventory-dev")
+    database: str = "neo4j"
+    batch_size: int = Field(1000, ge=1, le=100_000)
+    connect_timeout: float = Field(5.0, gt=0)
+
+
+class RedisConfig(Section):
+    url: str = "redis://127.0.0.1:6379/0"
+    namespace: str = "inventory"
+
+
+class TokenConfig(Section):
+    token: SecretStr
+    scope: Literal["read", "admin"]
+    name: str = "token"
+
+
+class ApiConfig(Section):
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    tokens: list[TokenConfig] = []
+    max_page_size: int = Field(1000, ge=1)
+
+
+class TasksConfig(Section):
+    max_retries: int = Field(5, ge=0)
+    min_backoff_ms: int = Field(1000, ge=1)
+    max_backoff_ms: int = Field(300_000, ge=1)
+    time_limit_s: int = Field(3600, ge=1)
+    record_retention_days: float = Field(7, gt=0)
+    # Default queue per task name; anything unnamed goes to "default".
+    priorities: dict[str, Priority] = {}
+    worker_processes: int = Field(1, ge=1)
+    worker_threads: int = Field(4, ge=1)
+
+
+class GraphConfig(Section):
+    # The housekeeper deletes what has not been seen for this long.
+    retention_days: float = Field(7, gt=0)
+
+
+class AwsAccountConfig(Section):
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    account_id: str | None = Field(None, pattern=r"^\d{12}$")
+    regions: list[str] | Literal["all"] = "all"
+    endpoint_url: str | None = None
+    profile: str | None = None
+    access_key_id: SecretStr | None = None
+    secret_access_key: SecretStr | None = None
+    session_token: SecretStr | None = None
+    role_arn: str | None = Field(None, pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/.+$")
+    external_id: SecretStr | None = None
+    role_session_name: str = "inventory"
+    max_attempts: int = Field(5, ge=1, le=20)
+
+    @model_validator(mode="after")
+    def _keys_come_in_pairs(self) -> AwsAccountConfig:
+        if (self.access_key_id is None) != (self.secret_access_key is None):
+            raise ValueError("access_key_id and secret_access_key must be given together")
+        if self.profile and self.access_key_id:
+            raise ValueError("give either profile or access keys, not both")
+        return self
+
+
+class AwsConfig(Section):
+    accounts: list[AwsAccountConfig] = []
+
+    @field_validator("accounts")
+    @classmethod
+    def _unique_names(cls, accounts: list[AwsAccountConfig]) -> list[AwsAccountConfig]:
+        names = [a.name for a in accounts]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"duplicate account name(s): {', '.join(dupes)}")
+        return accounts
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="INVENTORY_",
+        env_nested_delimiter="__",
+        extra="forbid",
+    )
+
+    neo4j: Neo4jConfig = Neo4jConfig()
+    redis: RedisConfig = RedisConfig()
+    api: ApiConfig = ApiConfig()
+    tasks: TasksConfig = TasksConfig()
+    graph: GraphConfig = GraphConfig()
+    aws: AwsConfig = AwsConfig()
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: tuple[PydanticBaseSettingsSource, ...] = (init_settings, env_settings)
+        path = os.environ.get("INVENTORY_CONFIG")
+        if path:
+            sources += (YamlConfigSettingsSource(settings_cls, yaml_file=path),)
+        return sources
+
+    def queue_for(self, task: str, priority: str | None = None) -> str:
+        """The queue a message of ``task`` goes to: the asked priority, else the configured one."""
+        return QUEUES[priority or self.tasks.priorities.get(task, "default")]
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    message = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
+    more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
+    return f"{where}: {message}{more}"
+
+
+def load_settings() -> Settings:
+    """Load and validate the configuration, or raise ConfigError with one clear line."""
+    path = os.environ.get("INVENTORY_CONFIG")
+    if path and not Path(path).is_file():
+        raise ConfigError(f"config file {path} (INVENTORY_CONFIG) does not exist")
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigError(f"invalid config {path or '(environment)'}: {_describe(exc)}") from None
+    except Exception as exc:  # malformed YAML and the like
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigError(f"cannot read config {path}: {reason}") from None

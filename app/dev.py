@@ -1,0 +1,302 @@
+"""The local stack: real Neo4j, Redis and moto servers, workers and the API as processes.
+
+``inventory dev up`` and the test suite both start servers through ``Stack``; they differ
+only in ports and folders.  Each service runs in its own session with its log in the
+stack's folder, and is stopped by its PID.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+NEO4J_DEPLOY = ROOT / "deploy" / "neo4j"
+
+
+class StackError(Exception):
+    pass
+
+
+@dataclass
+class Ports:
+    api: int = 8000
+    bolt: int = 7687
+    http: int = 7474
+    redis: int = 6379
+    moto: int = 5000
+
+
+@dataclass
+class Secrets:
+    neo4j_password: str = field(default_factory=lambda: secrets.token_urlsafe(12))
+    admin_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    read_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+
+
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex((host, port)) == 0
+
+
+def wait_until(check: Callable[[], bool], timeout: float, what: str, proc: Any = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise StackError(f"{what} exited with code {proc.returncode} while starting")
+        try:
+            if check():
+                return
+        except Exception:
+            pass
+        time.sleep(0.25)
+    raise StackError(f"{what} was not ready after {timeout:.0f}s")
+
+
+@dataclass
+class Service:
+    name: str
+    argv: list[str]
+    ready: Callable[[], bool]
+    env: dict[str, str] = field(default_factory=dict)
+    timeout: float = 60
+    pid: int | None = None
+
+
+class Stack:
+    """Servers and processes under one folder: ``<home>/<service>.log``, data below."""
+
+    def __init__(self, home: Path, ports: Ports, secrets_: Secrets) -> None:
+        self.home = home
+        self.ports = ports
+        self.secrets = secrets_
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        home.mkdir(parents=True, exist_ok=True)
+
+    # -- the servers ----------------------------------------------------------------------
+
+    def redis(self) -> Service:
+        data = self.home / "redis"
+        data.mkdir(exist_ok=True)
+        port = self.ports.redis
+        argv = [
+            _which("redis-server"), "--port", str(port), "--bind", "127.0.0.1",
+            "--dir", str(data), "--appendonly", "yes", "--appendfsync", "everysec",
+            "--save", "", "--protected-mode", "yes", "--daemonize", "no",
+        ]
+
+        def ready() -> bool:
+            import redis
+
+            return bool(redis.Redis(port=port, socket_timeout=1).ping())
+
+        return Service("redis", argv, ready, timeout=30)
+
+    def neo4j(self) -> Service:
+        lib = neo4j_lib()
+        env = {
+            "NEO4J_LIB": str(lib),
+            "NEO4J_DIR": str(self.home / "neo4j"),
+            "NEO4J_BOLT_PORT": str(self.ports.bolt),
+            "NEO4J_HTTP_PORT": str(self.ports.http),
+            "NEO4J_PASSWORD": self.secrets.neo4j_password,
+            "NEO4J_HEAP": os.environ.get("INVENTORY_NEO4J_HEAP", "1g"),
+            "NEO4J_PAGECACHE": os.environ.get("INVENTORY_NEO4J_PAGECACHE", "512m"),
+        }
+
+        def ready() -> bool:
+            from neo4j import GraphDatabase
+
+            uri = f"bolt://127.0.0.1:{self.ports.bolt}"
+            with GraphDatabase.driver(uri, auth=("neo4j", self.secrets.neo4j_password)) as d:
+                d.verify_connectivity()
+            return port_open(self.ports.http)
+
+        return Service("neo4j", ["bash", str(NEO4J_DEPLOY / "run.sh")], ready, env, timeout=180)
+
+    def moto(self) -> Service:
+        port = self.ports.moto
+        argv = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+        return Service("moto", argv, lambda: port_open(port), timeout=60)
+
+    def inventory(self, name: str, *args: str, ready: Callable[[], bool] | None = None) -> Service:
+        argv = [sys.executable, "-m", "app.cli", *args]
+        env = {"INVENTORY_CONFIG": str(self.config_path)}
+        return Service(name, argv, ready or (lambda: True), env, timeout=60)
+
+    def api(self) -> Service:
+        return self.inventory("api", "api", ready=lambda: port_open(self.ports.api))
+
+    def worker(self, name: str = "worker", *queues: str) -> Service:
+        args = ["worker"] + (["--queues", *queues] if queues else [])
+        return self.inventory(name, *args)
+
+    # -- config ---------------------------------------------------------------------------
+
+    @property
+    def config_path(self) -> Path:
+        return self.home / "inventory.yaml"
+
+    def write_config(self, extra: dict[str, Any] | None = None) -> Path:
+        config: dict[str, Any] = {
+            "neo4j": {
+                "uri": f"bolt://127.0.0.1:{self.ports.bolt}",
+                "password": self.secrets.neo4j_password,
+            },
+            "redis": {"url": f"redis://127.0.0.1:{self.ports.redis}/0"},
+            "api": {
+                "port": self.ports.api,
+                "tokens": [
+                    {"name": "dev-admin", "token": self.secrets.admin_token, "scope": "admin"},
+                    {"name": "dev-read", "token": self.secrets.read_token, "scope": "read"},
+                ],
+            },
+        }
+        for key, value in (extra or {}).items():
+            config[key] = {**config.get(key, {}), **value} if isinstance(value, dict) else value
+        self.config_path.write_text(yaml.safe_dump(config, sort_keys=False))
+        self.config_path.chmod(0o600)
+        return self.config_path
+
+    # -- processes ------------------------------------------------------------------------
+
+    def start(self, service: Service) -> int:
+        log = open(self.home / f"{service.name}.log", "ab")
+        proc = subprocess.Popen(
+            service.argv,
+            env={**os.environ, **service.env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            cwd=ROOT,
+        )
+        self.procs[service.name] = proc
+        service.pid = proc.pid
+        try:
+            wait_until(service.ready, service.timeout, service.name, proc)
+        except StackError as exc:
+            tail = _tail(self.home / f"{service.name}.log")
+            raise StackError(f"{exc}; last lines of its log:\n{tail}") from None
+        return proc.pid
+
+    def stop(self, name: str, timeout: float = 30) -> None:
+        proc = self.procs.pop(name, None)
+        if proc is not None:
+            stop_pid(proc.pid, timeout)
+            proc.wait()
+
+    def stop_all(self) -> None:
+        for name in reversed(list(self.procs)):
+            self.stop(name)
+
+
+def stop_pid(pid: int, timeout: float = 30) -> None:
+    """SIGTERM, then SIGKILL after ``timeout``; the process group goes with it."""
+    for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            return
+        except PermissionError:
+            os.kill(pid, sig)
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            if not alive(pid):
+                return
+            time.sleep(0.1)
+
+
+def alive(pid: int) -> bool:
+    try:
+        waited, _ = os.waitpid(pid, os.WNOHANG)
+        if waited == pid:
+            return False
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is dead for our purposes.
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def neo4j_lib() -> Path:
+    """The Neo4j jars, fetched from Maven Central on first use (cached in ~/.m2)."""
+    lib = Path(os.environ.get("INVENTORY_NEO4J_LIB", Path.home() / ".cache" / "inventory" / "neo4j-lib"))
+    result = subprocess.run(
+        ["bash", str(NEO4J_DEPLOY / "install.sh"), str(lib)], capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        raise StackError(f"could not install Neo4j: {(result.stderr or result.stdout).strip()}")
+    return lib
+
+
+def _which(program: str) -> str:
+    for folder in (*os.environ.get("PATH", "").split(os.pathsep), "/usr/sbin", "/usr/bin"):
+        path = Path(folder) / program
+        if path.is_file() and os.access(path, os.X_OK):
+            return str(path)
+    raise StackError(f"{program} is not installed; run `make install` (Debian: apt-get install {program})")
+
+
+def _tail(path: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+@dataclass
+class State:
+    """What ``dev up`` leaves for ``dev status`` and ``dev down``."""
+
+    home: str
+    ports: dict[str, int]
+    secrets: dict[str, str]
+    pids: dict[str, int]
+    config: str
+    demo: bool
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(asdict(self), indent=2))
+        path.chmod(0o600)
+
+    @classmethod
+    def load(cls, path: Path) -> State | None:
+        try:
+            return cls(**json.loads(path.read_text()))
+        except (OSError, ValueError, TypeError):
+            return None
+
+    def urls(self) -> dict[str, Any]:
+        p = self.ports
+        api = f"http://127.0.0.1:{p['api']}"
+        return {
+            "api": f"{api}/api/v1",
+            "docs": f"{api}/docs",
+            "graphql": f"{api}/graphql",
+            "dashboard": f"{api}/dashboard/",
+            "metrics": f"{api}/metrics",
+            "neo4j_bolt": f"bolt://127.0.0.1:{p['bolt']}",
+            "neo4j_browser": f"http://127.0.0.1:{p['http']}/browser/",
+            "redis": f"redis://127.0.0.1:{p['redis']}/0",
+            **({"moto": f"http://127.0.0.1:{p['moto']}"} if self.demo else {}),
+        }

@@ -1,0 +1,188 @@
+"""``inventory dev up|down|status``: the whole product on one machine.
+
+With no ``INVENTORY_CONFIG``, a moto server serves a demo AWS estate; with one, its
+``aws`` and ``tasks`` sections are used against the local Neo4j and Redis.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from app import demo
+from app.config import QUEUES
+from app.dev import ROOT, Ports, Secrets, Stack, StackError, State, alive, stop_pid
+
+Say = Callable[[str], Any]
+
+
+def home() -> Path:
+    return Path(os.environ.get("INVENTORY_HOME", ROOT / ".inventory")).resolve()
+
+
+def state_path() -> Path:
+    return home() / "dev.json"
+
+
+def ports() -> Ports:
+    """Default ports, each changeable by ``INVENTORY_DEV_<NAME>_PORT``."""
+    return Ports(
+        **{
+            f.name: int(os.environ.get(f"INVENTORY_DEV_{f.name.upper()}_PORT", f.default))
+            for f in fields(Ports)
+        }
+    )
+
+
+def _secrets(previous: State | None) -> Secrets:
+    s = Secrets(**previous.secrets) if previous else Secrets()
+    # The Neo4j password lives on in the data folder; tokens may come from the environment.
+    s.admin_token = os.environ.get("INVENTORY_ADMIN_TOKEN") or s.admin_token
+    s.read_token = os.environ.get("INVENTORY_READ_TOKEN") or s.read_token
+    return s
+
+
+def _user_sections() -> dict[str, Any]:
+    path = os.environ.get("INVENTORY_CONFIG")
+    if not path:
+        return {}
+    try:
+        data = yaml.safe_load(Path(path).read_text()) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise StackError(f"cannot read INVENTORY_CONFIG {path}: {exc}") from None
+    return {k: v for k, v in data.items() if k in ("aws", "tasks", "graph", "log_level")}
+
+
+def up(detach: bool, say: Say) -> None:
+    previous = State.load(state_path())
+    if previous and any(alive(pid) for pid in previous.pids.values()):
+        raise StackError("the dev stack is already running; stop it with `inventory dev down`")
+    stack = Stack(home() / "dev", ports(), _secrets(previous))
+    user = _user_sections()
+    is_demo = "aws" not in user
+    try:
+        _start(stack, user, is_demo, say)
+        state = State(
+            home=str(stack.home),
+            ports=asdict(stack.ports),
+            secrets=asdict(stack.secrets),
+            pids={name: p.pid for name, p in stack.procs.items()},
+            config=str(stack.config_path),
+            demo=is_demo,
+        )
+        state.save(state_path())
+        print_status(status(), say)
+    except BaseException:
+        stack.stop_all()
+        raise
+    if detach:
+        say("running in the background; stop it with `inventory dev down`")
+        return
+    say("press Ctrl-C to stop")
+    stopping = False
+
+    def stop(*_: Any) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    while not stopping:
+        dead = [n for n, p in stack.procs.items() if p.poll() is not None]
+        if dead:
+            say(f"{', '.join(dead)} stopped; see {stack.home}/<name>.log; stopping the rest")
+            break
+        time.sleep(0.5)
+    say("stopping…")
+    stack.stop_all()
+    state_path().unlink(missing_ok=True)
+
+
+def _start(stack: Stack, user: dict[str, Any], is_demo: bool, say: Say) -> None:
+    from app.cli import wait_for
+    from app.config import load_settings
+    from app.runtime import Runtime
+    from app.tasks import enqueue
+    from graph import schema
+    from graph.driver import connect
+
+    say(f"starting Redis on {stack.ports.redis}")
+    stack.start(stack.redis())
+    say(f"starting Neo4j on {stack.ports.bolt} (Browser on {stack.ports.http}); first start fetches its jars")
+    stack.start(stack.neo4j())
+    extra = dict(user)
+    if is_demo:
+        say(f"starting moto on {stack.ports.moto} and seeding the demo estate")
+        stack.start(stack.moto())
+        endpoint = f"http://127.0.0.1:{stack.ports.moto}"
+        made = demo.seed(endpoint)
+        say(f"  demo: {sum(made.values())} instances in {len(made)} accounts x {len(demo.REGIONS)} regions")
+        extra["aws"] = {"accounts": demo.accounts_config(endpoint)}
+    stack.write_config(extra)
+    os.environ["INVENTORY_CONFIG"] = str(stack.config_path)
+    rt = Runtime(load_settings())
+    driver = connect(rt.settings.neo4j)
+    schema.migrate(driver, rt.catalog, rt.settings.neo4j.database)
+    driver.close()
+    for queue in QUEUES.values():
+        stack.start(stack.worker(f"worker-{queue.split('.')[-1]}", queue))
+    say("starting the API")
+    stack.start(stack.api())
+    say("running the first collection (aws:collect-all)")
+    root = enqueue(rt, "aws:collect-all", {}, "high")
+    wait_for(rt, root, 600, say)
+    rt.close()
+
+
+def down(say: Say) -> None:
+    state = State.load(state_path())
+    if state is None:
+        say("the dev stack is not running")
+        return
+    for name, pid in reversed(list(state.pids.items())):
+        if alive(pid):
+            say(f"stopping {name} ({pid})")
+            stop_pid(pid)
+    state_path().unlink(missing_ok=True)
+
+
+def status() -> dict[str, Any]:
+    state = State.load(state_path())
+    if state is None:
+        return {"running": False}
+    processes = {name: {"pid": pid, "alive": alive(pid)} for name, pid in state.pids.items()}
+    return {
+        "running": all(p["alive"] for p in processes.values()),
+        "urls": state.urls(),
+        "credentials": {
+            "neo4j_user": "neo4j",
+            "neo4j_password": state.secrets["neo4j_password"],
+            "admin_token": state.secrets["admin_token"],
+            "read_token": state.secrets["read_token"],
+        },
+        "config": state.config,
+        "logs": state.home,
+        "demo": state.demo,
+        "processes": processes,
+    }
+
+
+def print_status(s: dict[str, Any], say: Say) -> None:
+    if "urls" not in s:
+        return
+    c = s["credentials"]
+    say("")
+    for name, url in s["urls"].items():
+        say(f"  {name:<14} {url}")
+    say(f"  {'neo4j login':<14} neo4j / {c['neo4j_password']}")
+    say(f"  {'admin token':<14} {c['admin_token']}")
+    say(f"  {'read token':<14} {c['read_token']}")
+    say(f"  {'logs':<14} {s['logs']}")
+    say(f"  try: curl -H 'Authorization: Bearer {c['read_token']}' {s['urls']['api']}/aws/instances")

@@ -1,0 +1,116 @@
+"""Task records: one per message, in Redis, kept for the configured retention.
+
+A record holds id, task, payload, queue, state, attempts, times, result and error; each
+record also knows its parent, so a fanned-out tree can be waited on as one.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable
+from typing import Any
+
+import redis
+
+STATES = ("pending", "delayed", "active", "succeeded", "failed", "cancelled")
+FINAL = frozenset({"succeeded", "failed", "cancelled"})
+
+
+def now() -> float:
+    return time.time()
+
+
+class Records:
+    def __init__(self, client: redis.Redis, namespace: str, retention_s: float) -> None:
+        self.r = client
+        self.ns = namespace
+        self.retention = int(retention_s)
+
+    def _key(self, task_id: str, *suffix: str) -> str:
+        return ":".join((self.ns, "task", task_id, *suffix))
+
+    @property
+    def _index(self) -> str:
+        return f"{self.ns}:tasks"
+
+    def create(
+        self,
+        task_id: str,
+        task: str,
+        payload: dict[str, Any],
+        queue: str,
+        state: str,
+        parent: str | None,
+        root: str | None,
+    ) -> None:
+        t = now()
+        record = {
+            "id": task_id,
+            "task": task,
+            "payload": json.dumps(payload, sort_keys=True),
+            "queue": queue,
+            "state": state,
+            "attempts": 0,
+            "created_at": t,
+            "updated_at": t,
+            "parent": parent or "",
+            "root": root or task_id,
+        }
+        pipe = self.r.pipeline()
+        pipe.hset(self._key(task_id), mapping=record)
+        pipe.expire(self._key(task_id), self.retention)
+        pipe.zadd(self._index, {task_id: t})
+        pipe.zremrangebyscore(self._index, "-inf", t - self.retention)
+        tree = self._key(root or task_id, "tree")
+        pipe.sadd(tree, task_id)
+        pipe.expire(tree, self.retention)
+        pipe.execute()
+
+    def exists(self, task_id: str) -> bool:
+        return bool(self.r.exists(self._key(task_id)))
+
+    def update(self, task_id: str, **fields: Any) -> None:
+        fields["updated_at"] = now()
+        encoded = {
+            k: json.dumps(v) if isinstance(v, dict | list) else ("" if v is None else v)
+            for k, v in fields.items()
+        }
+        pipe = self.r.pipeline()
+        pipe.hset(self._key(task_id), mapping=encoded)
+        pipe.expire(self._key(task_id), self.retention)
+        pipe.execute()
+
+    def get(self, task_id: str) -> dict[str, Any] | None:
+        raw = self.r.hgetall(self._key(task_id))
+        return _decode(raw) if raw else None
+
+    def many(self, ids: Iterable[str]) -> list[dict[str, Any]]:
+        pipe = self.r.pipeline()
+        for task_id in ids:
+            pipe.hgetall(self._key(task_id))
+        return [_decode(raw) for raw in pipe.execute() if raw]
+
+    def tree(self, root: str) -> list[dict[str, Any]]:
+        return self.many(sorted(self.r.smembers(self._key(root, "tree"))))
+
+    def recent(self, limit: int = 100, before: float | None = None) -> list[dict[str, Any]]:
+        top = f"({before}" if before is not None else "+inf"
+        ids = self.r.zrevrangebyscore(self._index, top, "-inf", start=0, num=limit)
+        return self.many(ids)
+
+
+def _decode(raw: dict[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = dict(raw)
+    for key in ("payload", "result"):
+        if out.get(key):
+            out[key] = json.loads(out[key])
+    for key in ("created_at", "updated_at", "started_at", "finished_at"):
+        if out.get(key):
+            out[key] = float(out[key])
+    out["attempts"] = int(out.get("attempts") or 0)
+    for key in ("parent", "error"):
+        out[key] = out.get(key) or None
+    out.setdefault("result", None)
+    out.setdefault("error", None)
+    return out

@@ -1,0 +1,78 @@
+"""The long-lived resources of one process, made on first use from the settings."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import dramatiq
+import redis
+from dramatiq.brokers.redis import RedisBroker
+from neo4j import Driver
+
+from app.broker import build_broker, records_for
+from app.records import Records
+
+from app.config import Settings, load_settings
+from collectors import CATALOG, PROVIDERS
+from collectors.base import Provider
+from graph import driver as graph_driver
+from graph.writer import Writer
+
+
+class Runtime:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.catalog = CATALOG
+
+    @cached_property
+    def driver(self) -> Driver:
+        return graph_driver.connect(self.settings.neo4j, verify=False)
+
+    @cached_property
+    def writer(self) -> Writer:
+        s = self.settings.neo4j
+        return Writer(self.driver, s.database, s.batch_size)
+
+    @cached_property
+    def redis(self) -> redis.Redis:
+        return redis.Redis.from_url(self.settings.redis.url, decode_responses=True)
+
+    @cached_property
+    def records(self) -> Records:
+        return records_for(self.settings, self.redis)
+
+    @cached_property
+    def broker(self) -> RedisBroker:
+        """The broker with every task declared as an actor; also made Dramatiq's global one."""
+        from app.tasks import declare_actors  # tasks import this module
+
+        broker = build_broker(self.settings, self.records)
+        declare_actors(broker, self.settings)
+        dramatiq.set_broker(broker)
+        return broker
+
+    @cached_property
+    def providers(self) -> dict[str, Provider]:
+        return {
+            name: cls(getattr(self.settings, name)) for name, cls in PROVIDERS.items()
+        }
+
+    def close(self) -> None:
+        if "driver" in self.__dict__:
+            self.driver.close()
+
+
+_current: Runtime | None = None
+
+
+def current() -> Runtime:
+    """The process-wide runtime, loading the settings on first use."""
+    global _current
+    if _current is None:
+        _current = Runtime(load_settings())
+    return _current
+
+
+def install(runtime: Runtime) -> None:
+    global _current
+    _current = runtime

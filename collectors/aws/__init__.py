@@ -1,0 +1,108 @@
+"""AWS through boto3: accounts x regions, each scope collected independently."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, ClassVar
+
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from app.config import AwsConfig
+from collectors.aws import accounts, instances, regions, subnets, vpcs
+from collectors.aws.scope import AwsScope
+from collectors.aws.session import AccountSession
+from collectors.base import Collector, PermanentError, Provider
+from graph.model import Kind
+
+# Error codes that mean "this scope is closed to us", which retrying cannot change.
+DENIED = {
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "AuthFailure",
+    "InvalidClientTokenId",
+    "SignatureDoesNotMatch",
+    "ExpiredToken",
+    "OptInRequired",
+    "UnrecognizedClientException",
+    "InvalidParameterValue",
+}
+
+
+class ScopePayload(BaseModel):
+    """A payload naming a scope, or part of one to fan out over (empty: everything)."""
+
+    model_config = ConfigDict(extra="forbid")
+    account: str | None = None
+    region: str | None = None
+
+
+class AWS(Provider):
+    name: ClassVar[str] = "aws"
+    collectors: ClassVar[tuple[Collector, ...]] = (
+        accounts.COLLECTOR,
+        regions.COLLECTOR,
+        vpcs.COLLECTOR,
+        subnets.COLLECTOR,
+        instances.COLLECTOR,
+    )
+    link_scope: ClassVar[tuple[str, ...]] = ("account_id", "region")
+    scope_label: ClassVar[str] = "AWSRegion"
+    payload_model: ClassVar[type[BaseModel]] = ScopePayload
+
+    def __init__(self, config: AwsConfig) -> None:
+        self.config = config
+        self.accounts = {a.name: a for a in config.accounts}
+
+    def scope_keys(self, kind: Kind) -> tuple[str, ...]:
+        return ("account", "region") if "region" in kind.scope else ("account",)
+
+    def scopes(self, kind: Kind, within: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        for account in self.config.accounts:
+            if within.get("account") not in (None, account.name):
+                continue
+            if "region" not in kind.scope:
+                yield {"account": account.name}
+                continue
+            for region in AccountSession(account).regions():
+                if within.get("region") not in (None, region):
+                    continue
+                yield {"account": account.name, "region": region}
+
+    @contextmanager
+    def open(self, kind: Kind, payload: dict[str, Any]) -> Iterator[AwsScope]:
+        try:
+            p = ScopePayload.model_validate(payload)
+        except ValidationError as exc:
+            raise PermanentError(f"bad payload for {kind.task}: {exc.errors()[0]['msg']}") from None
+        if p.account is None:
+            raise PermanentError(f"{kind.task} needs an account to run in")
+        account = self.accounts.get(p.account)
+        if account is None:
+            known = ", ".join(sorted(self.accounts)) or "none configured"
+            raise PermanentError(f"unknown AWS account {p.account!r} (known: {known})")
+        regional = "region" in kind.scope
+        if regional != (p.region is not None):
+            need = "needs a region" if regional else "takes no region"
+            raise PermanentError(f"{kind.task} {need}")
+        if p.region and isinstance(account.regions, list) and p.region not in account.regions:
+            raise PermanentError(f"region {p.region} is not configured for account {p.account}")
+        yield AwsScope(AccountSession(account), p.region)
+
+    def is_permanent(self, exc: BaseException) -> bool:
+        if isinstance(exc, NoCredentialsError):
+            return True
+        if isinstance(exc, ClientError):
+            return exc.response.get("Error", {}).get("Code") in DENIED
+        return False
+
+    def describe(self, exc: BaseException) -> str:
+        if isinstance(exc, ClientError):
+            err = exc.response.get("Error", {})
+            op = getattr(exc, "operation_name", "call")
+            return f"AWS {op} failed: {err.get('Code')}: {err.get('Message')}"
+        if isinstance(exc, BotoCoreError):
+            return f"AWS error: {exc}"
+        return f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,79 @@
+"""boto3 sessions per configured account: credentials, role assumption, retries."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from app.config import AwsAccountConfig
+
+
+def _secret(value: Any) -> str | None:
+    return value.get_secret_value() if value is not None else None
+
+
+class AccountSession:
+    """Clients for one account; credentials are never logged or put into messages."""
+
+    def __init__(self, account: AwsAccountConfig) -> None:
+        self.account = account
+        self.config = Config(
+            retries={"mode": "adaptive", "max_attempts": account.max_attempts},
+            connect_timeout=10,
+            read_timeout=60,
+        )
+
+    @cached_property
+    def session(self) -> boto3.Session:
+        a = self.account
+        base = boto3.Session(
+            profile_name=a.profile,
+            aws_access_key_id=_secret(a.access_key_id),
+            aws_secret_access_key=_secret(a.secret_access_key),
+            aws_session_token=_secret(a.session_token),
+        )
+        if not a.role_arn:
+            return base
+        sts = base.client(
+            "sts", region_name=self.home_region, endpoint_url=a.endpoint_url, config=self.config
+        )
+        params: dict[str, Any] = {"RoleArn": a.role_arn, "RoleSessionName": a.role_session_name}
+        if a.external_id is not None:
+            params["ExternalId"] = a.external_id.get_secret_value()
+        creds = sts.assume_role(**params)["Credentials"]
+        return boto3.Session(
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+        )
+
+    @property
+    def home_region(self) -> str:
+        regions = self.account.regions
+        return regions[0] if isinstance(regions, list) and regions else "us-east-1"
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        return self.session.client(
+            service,
+            region_name=region or self.home_region,
+            endpoint_url=self.account.endpoint_url,
+            config=self.config,
+        )
+
+    @cached_property
+    def account_id(self) -> str:
+        if self.account.account_id and not self.account.role_arn:
+            return self.account.account_id
+        return self.client("sts").get_caller_identity()["Account"]
+
+    def regions(self) -> list[str]:
+        """The configured regions, or every region enabled for the account."""
+        if isinstance(self.account.regions, list):
+            return list(self.account.regions)
+        reply = self.client("ec2").describe_regions(
+            Filters=[{"Name": "opt-in-status", "Values": ["opt-in-not-required", "opted-in"]}]
+        )
+        return sorted(r["RegionName"] for r in reply["Regions"])

@@ -1,0 +1,31 @@
+"""The Cypher the project runs, one parameterised file per statement.
+
+Values always travel as parameters.  Labels, relationship types and property names
+cannot be parameters in Cypher, so files name them as ``{{placeholder}}`` and
+``graph/`` fills them in from the kind descriptions (never from input).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+_PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+
+
+@cache
+def source(file: str) -> str:
+    return (Path(__file__).parent / f"{file}.cypher").read_text()
+
+
+def render(file: str, **parts: str) -> str:
+    """The statement in ``<file>.cypher`` with its placeholders filled from ``parts``."""
+
+    def fill(match: re.Match[str]) -> str:
+        key = match.group(1)
+        if key not in parts:
+            raise KeyError(f"{file}.cypher needs {key!r}")
+        return parts[key]
+
+    return _PLACEHOLDER.sub(fill, source(file))

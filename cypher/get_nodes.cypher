@@ -1,0 +1,3 @@
+UNWIND $uids AS uid
+MATCH (n:{{label}} {uid: uid})
+RETURN uid, n

@@ -1,0 +1,2 @@
+CREATE INDEX {{name}} IF NOT EXISTS
+FOR (n:{{label}}) ON ({{properties}})

@@ -1,0 +1,5 @@
+// For a batch of nodes, the nodes pointing at each one through one relationship type.
+UNWIND $uids AS uid
+MATCH (:{{label}} {uid: uid})<-[:{{type}}]-(m:{{other}})
+RETURN uid, m
+ORDER BY uid, m.uid

@@ -1,0 +1,6 @@
+// Relationships of one type in one scope that the last link run no longer found.
+MATCH (s:{{source}})-[r:{{type}}]->(t:{{target}})
+WHERE {{scope}} AND r.last_seen < $seen_at
+WITH r LIMIT $batch
+DELETE r
+RETURN count(*) AS removed

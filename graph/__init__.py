@@ -1,0 +1,1 @@
+"""The graph layer: driver, schema, batched writer, links and cleanup. Knows no provider."""

@@ -1,0 +1,35 @@
+"""Neo4j driver lifecycle."""
+
+from __future__ import annotations
+
+from neo4j import AsyncDriver, AsyncGraphDatabase, Driver, GraphDatabase
+from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
+
+from app.config import Neo4jConfig
+
+
+class GraphUnavailable(Exception):
+    """Neo4j cannot be reached or refuses our credentials."""
+
+
+def _auth(config: Neo4jConfig) -> tuple[str, str]:
+    return (config.user, config.password.get_secret_value())
+
+
+def connect(config: Neo4jConfig, verify: bool = True) -> Driver:
+    driver = GraphDatabase.driver(
+        config.uri, auth=_auth(config), connection_timeout=config.connect_timeout
+    )
+    if verify:
+        try:
+            driver.verify_connectivity()
+        except (ServiceUnavailable, AuthError, Neo4jError, OSError) as exc:
+            driver.close()
+            raise GraphUnavailable(f"Neo4j at {config.uri} is not reachable: {exc}") from None
+    return driver
+
+
+def connect_async(config: Neo4jConfig) -> AsyncDriver:
+    return AsyncGraphDatabase.driver(
+        config.uri, auth=_auth(config), connection_timeout=config.connect_timeout
+    )

@@ -1,0 +1,81 @@
+"""Link writing: relationships derived from node properties, one type and scope at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from neo4j import Driver
+
+import cypher
+from graph.model import Catalog, Link
+from graph.scope import where
+
+
+@dataclass
+class LinkResult:
+    linked: int = 0
+    removed: int = 0
+
+
+def join(link: Link) -> str:
+    """The WHERE fragment matching a source ``s`` to a target ``t``."""
+    if link.in_list:
+        return " AND ".join(f"t.{tp} IN s.{sp}" for sp, tp in link.on)
+    return " AND ".join(f"s.{sp} = t.{tp}" for sp, tp in link.on)
+
+
+def refresh(
+    driver: Driver,
+    catalog: Catalog,
+    link: Link,
+    scope: Mapping[str, Any],
+    seen_at: datetime,
+    database: str,
+    batch_size: int = 10_000,
+) -> LinkResult:
+    """Merge every ``link`` that holds in ``scope`` and remove those that no longer hold."""
+    scoped_kind = catalog.scoped_kind(link)
+    scoped, other = ("t", "s") if link.scoped == "target" else ("s", "t")
+    scoped_label, other_label = (
+        (link.target, link.source) if link.scoped == "target" else (link.source, link.target)
+    )
+    merge = cypher.render(
+        "merge_links",
+        scoped=scoped,
+        scoped_label=scoped_label,
+        other=other,
+        other_label=other_label,
+        scope=where(scoped, scoped_kind.scope),
+        join=join(link),
+        type=link.type,
+    )
+    records, _, _ = driver.execute_query(
+        merge, scope=dict(scope), seen_at=seen_at, database_=database
+    )
+    result = LinkResult(linked=records[0]["linked"])
+    stale = cypher.render(
+        "remove_stale_links",
+        source=link.source,
+        target=link.target,
+        type=link.type,
+        scope=where(scoped, scoped_kind.scope),
+    )
+    while True:
+        records, _, _ = driver.execute_query(
+            stale, scope=dict(scope), seen_at=seen_at, batch=batch_size, database_=database
+        )
+        result.removed += records[0]["removed"]
+        if records[0]["removed"] < batch_size:
+            return result
+
+
+def scopes(driver: Driver, label: str, props: tuple[str, ...], database: str) -> list[dict]:
+    """The distinct values of ``props`` over nodes of ``label``: the scopes present."""
+    statement = cypher.render(
+        "scopes_of_label", label=label, columns=", ".join(f"n.{p} AS {p}" for p in props)
+    )
+    records, _, _ = driver.execute_query(statement, database_=database)
+    return [r.data() for r in records if all(r[p] is not None for p in props)]

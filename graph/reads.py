@@ -1,0 +1,76 @@
+"""Read queries for the APIs, on the async driver: pages, items, neighbours, batches."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from neo4j import AsyncDriver
+from neo4j.time import Date, DateTime, Duration, Time
+
+import cypher
+from graph.model import Kind, Link
+
+Node = dict[str, Any]
+
+
+def plain(node: Any) -> Node:
+    """A node's properties as JSON-ready values (temporal values as ISO 8601 strings)."""
+    return {k: _plain_value(v) for k, v in dict(node).items()}
+
+
+def _plain_value(value: Any) -> Any:
+    if isinstance(value, DateTime | Date | Time | Duration):
+        return value.iso_format()
+    return value
+
+
+class Reader:
+    def __init__(self, driver: AsyncDriver, database: str) -> None:
+        self.driver = driver
+        self.database = database
+
+    async def _run(self, statement: str, **params: Any) -> list[Any]:
+        records, _, _ = await self.driver.execute_query(
+            statement, params, database_=self.database, routing_="r"
+        )
+        return records
+
+    async def page(
+        self, kind: Kind, filters: dict[str, Any], after: str, limit: int
+    ) -> list[Node]:
+        """Up to ``limit`` nodes with uid > ``after``, in uid order, matching ``filters``."""
+        allowed = {f.name for f in kind.filters}
+        unknown = set(filters) - allowed
+        if unknown:
+            raise ValueError(f"not filterable: {sorted(unknown)}")
+        where = "".join(f" AND n.{name} = $filters.{name}" for name in sorted(filters))
+        statement = cypher.render("list_nodes", label=kind.label, filters=where)
+        records = await self._run(statement, after=after, limit=limit, filters=filters)
+        return [plain(r["n"]) for r in records]
+
+    async def get_many(self, kind: Kind, uids: list[str]) -> dict[str, Node]:
+        records = await self._run(cypher.render("get_nodes", label=kind.label), uids=uids)
+        return {r["uid"]: plain(r["n"]) for r in records}
+
+    async def count(self, kind: Kind) -> int:
+        records = await self._run(cypher.render("count_nodes", label=kind.label))
+        return records[0]["count"]
+
+    async def neighbours(self, kind: Kind, uid: str, limit: int = 1000) -> list[Node]:
+        statement = cypher.render("node_links", label=kind.label)
+        return [r.data() for r in await self._run(statement, uid=uid, limit=limit)]
+
+    async def related(self, link: Link, from_label: str, uids: list[str]) -> dict[str, list[Node]]:
+        """For each uid of ``from_label``, the nodes at the other end of ``link``."""
+        outgoing = from_label == link.source
+        statement = cypher.render(
+            "related_out" if outgoing else "related_in",
+            label=from_label,
+            type=link.type,
+            other=link.other(from_label),
+        )
+        out: dict[str, list[Node]] = defaultdict(list)
+        for r in await self._run(statement, uids=uids):
+            out[r["uid"]].append(plain(r["m"]))
+        return out

@@ -1,0 +1,80 @@
+"""Batched node writes and scoped stale-node cleanup."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from itertools import islice
+from typing import Any
+
+from neo4j import Driver
+
+import cypher
+from graph.model import Kind
+from graph.scope import where
+
+Row = dict[str, Any]
+
+
+class Writer:
+    """Writes rows of one kind in batches: one ``UNWIND ... MERGE`` per batch."""
+
+    def __init__(self, driver: Driver, database: str, batch_size: int = 1000) -> None:
+        self.driver = driver
+        self.database = database
+        self.batch_size = batch_size
+
+    def write(
+        self, kind: Kind, rows: Iterable[Row], scope: Mapping[str, Any], seen_at: datetime
+    ) -> int:
+        """MERGE ``rows`` (each with a ``uid``) as nodes of ``kind``; return how many."""
+        statement = cypher.render("merge_nodes", label=kind.label)
+        # Every declared property is written, None included, so a property the provider
+        # no longer reports is removed rather than left stale.
+        names = [f.name for f in kind.fields if f.name not in kind.scope]
+        written = 0
+        it = ({"uid": r["uid"], **{n: r.get(n) for n in names}} for r in rows)
+        while batch := list(islice(it, self.batch_size)):
+            self.driver.execute_query(
+                statement, rows=batch, scope=dict(scope), seen_at=seen_at, database_=self.database
+            )
+            written += len(batch)
+        return written
+
+    def now(self) -> datetime:
+        """The database's clock, so that scopes written from many hosts agree on time."""
+        records, _, _ = self.driver.execute_query(
+            "RETURN datetime() AS now", database_=self.database
+        )
+        return records[0]["now"].to_native()
+
+    def remove_stale(self, kind: Kind, scope: Mapping[str, Any], seen_at: datetime) -> int:
+        """Delete the nodes of ``kind`` in ``scope`` not written since ``seen_at``.
+
+        Call only after a collection of that kind and scope succeeded entirely.
+        """
+        missing = set(kind.scope) - set(scope)
+        if missing:
+            raise ValueError(f"scope for {kind.label} lacks {sorted(missing)}")
+        statement = cypher.render("remove_stale_nodes", label=kind.label, scope=where("n", kind.scope))
+        return self._drain(statement, scope=dict(scope), seen_at=seen_at)
+
+    def housekeep(self, kinds: Iterable[Kind], before: datetime) -> dict[str, int]:
+        """Delete nodes of any scope not seen since ``before``; counts per label."""
+        removed = {}
+        for kind in kinds:
+            statement = cypher.render("housekeep_label", label=kind.label)
+            removed[kind.label] = self._drain(statement, before=before)
+        return removed
+
+    def _drain(self, statement: str, **params: Any) -> int:
+        # Deletes run in bounded transactions until nothing is left to delete.
+        total = 0
+        while True:
+            records, _, _ = self.driver.execute_query(
+                statement, batch=self.batch_size, database_=self.database, **params
+            )
+            removed = records[0]["removed"]
+            total += removed
+            if removed < self.batch_size:
+                return total

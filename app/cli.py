@@ -32,7 +32,7 @@ class Group(click.Group):
             return super().invoke(ctx)
         except CLEAR_ERRORS as exc:
             fail(str(exc))
-        except (redis.exceptions.ConnectionError, dramatiq.errors.ConnectionError) as exc:
+        except (redis.exceptions.ConnectionError, dramatiq.errors.BrokerConnectionError) as exc:
             fail(f"Redis is not reachable ({_redis_url()}): {exc}")
         except (ServiceUnavailable, AuthError) as exc:
             fail(f"Neo4j is not reachable: {exc}")

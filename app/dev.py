@@ -73,6 +73,7 @@ class Service:
     ready: Callable[[], bool]
     env: dict[str, str] = field(default_factory=dict)
     timeout: float = 60
+    port: int | None = None  # must be free before the start
     pid: int | None = None
 
 
@@ -103,7 +104,7 @@ class Stack:
 
             return bool(redis.Redis(port=port, socket_timeout=1).ping())
 
-        return Service("redis", argv, ready, timeout=30)
+        return Service("redis", argv, ready, timeout=30, port=port)
 
     def neo4j(self) -> Service:
         lib = neo4j_lib()
@@ -125,12 +126,13 @@ class Stack:
                 d.verify_connectivity()
             return port_open(self.ports.http)
 
-        return Service("neo4j", ["bash", str(NEO4J_DEPLOY / "run.sh")], ready, env, timeout=180)
+        argv = ["bash", str(NEO4J_DEPLOY / "run.sh")]
+        return Service("neo4j", argv, ready, env, timeout=180, port=self.ports.bolt)
 
     def moto(self) -> Service:
         port = self.ports.moto
         argv = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
-        return Service("moto", argv, lambda: port_open(port), timeout=60)
+        return Service("moto", argv, lambda: port_open(port), timeout=60, port=port)
 
     def inventory(self, name: str, *args: str, ready: Callable[[], bool] | None = None) -> Service:
         argv = [sys.executable, "-m", "app.cli", *args]
@@ -138,7 +140,9 @@ class Stack:
         return Service(name, argv, ready or (lambda: True), env, timeout=60)
 
     def api(self) -> Service:
-        return self.inventory("api", "api", ready=lambda: port_open(self.ports.api))
+        service = self.inventory("api", "api", ready=lambda: port_open(self.ports.api))
+        service.port = self.ports.api
+        return service
 
     def worker(self, name: str = "worker", *queues: str) -> Service:
         args = ["worker"] + (["--queues", *queues] if queues else [])
@@ -174,6 +178,11 @@ class Stack:
     # -- processes ------------------------------------------------------------------------
 
     def start(self, service: Service) -> int:
+        if service.port is not None and port_open(service.port):
+            raise StackError(
+                f"port {service.port} for {service.name} is already in use; stop what holds it "
+                f"or choose another with INVENTORY_DEV_<NAME>_PORT"
+            )
         log = open(self.home / f"{service.name}.log", "ab")
         proc = subprocess.Popen(
             service.argv,

@@ -23,7 +23,13 @@ def connect(config: Neo4jConfig, verify: bool = True) -> Driver:
     if verify:
         try:
             driver.verify_connectivity()
-        except (ServiceUnavailable, AuthError, Neo4jError, OSError) as exc:
+        except AuthError:
+            driver.close()
+            raise GraphUnavailable(
+                f"Neo4j at {config.uri} refused the credentials of user {config.user!r}; "
+                "check neo4j.user and neo4j.password"
+            ) from None
+        except (ServiceUnavailable, Neo4jError, OSError) as exc:
             driver.close()
             raise GraphUnavailable(f"Neo4j at {config.uri} is not reachable: {exc}") from None
     return driver

@@ -1,0 +1,28 @@
+# The inventory image: one image for every role (api, worker, scheduler, db migrate).
+#   docker build -t inventory:latest .
+#   docker run --rm inventory:latest --help
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_ROOT_USER_ACTION=ignore \
+    # In a container the API must listen beyond loopback to be reachable at all.
+    INVENTORY_API__HOST=0.0.0.0
+
+WORKDIR /src
+COPY . .
+RUN pip install --no-cache-dir . \
+    && useradd --create-home --uid 10001 --user-group inventory
+
+USER inventory
+WORKDIR /home/inventory
+
+EXPOSE 8000
+
+# The process answers HTTP (the API role only; compose turns this off for the other roles).
+HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
+    CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('INVENTORY_API__PORT', '8000'), timeout=4)" || exit 1
+
+ENTRYPOINT ["inventory"]
+CMD ["api"]

@@ -1,0 +1,103 @@
+"""Real servers for the suite: Neo4j, Redis and moto on ports of their own, started once.
+
+Tests that need the task pipeline also get worker processes.  Nothing here is mocked:
+unit tests that use fakes say so themselves.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app import demo
+from app.config import Settings
+from app.dev import Ports, Secrets, Stack
+from app.runtime import Runtime, install
+from tests.faultproxy import FaultProxy
+
+TEST_PORTS = Ports(api=28000, bolt=27687, http=27474, redis=26379, moto=25000)
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    home = Path(tempfile.mkdtemp(prefix="inventory-test-"))
+    s = Stack(home, TEST_PORTS, Secrets())
+    try:
+        s.start(s.redis())
+        s.start(s.moto())
+        s.start(s.neo4j())
+        yield s
+    finally:
+        s.stop_all()
+        if not os.environ.get("INVENTORY_KEEP_TEST_HOME"):
+            shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def moto_url(stack: Stack) -> str:
+    return f"http://127.0.0.1:{stack.ports.moto}"
+
+
+@pytest.fixture(scope="session")
+def estate(moto_url: str) -> dict[str, int]:
+    """The demo estate, seeded once: instances per account id."""
+    return demo.seed(moto_url)
+
+
+@pytest.fixture(scope="session")
+def proxy(moto_url: str) -> Iterator[FaultProxy]:
+    """The way in to moto for the collectors, so that a test can deny a region."""
+    p = FaultProxy(moto_url)
+    yield p
+    p.stop()
+
+
+@pytest.fixture(scope="session")
+def config_path(stack: Stack, proxy: FaultProxy) -> Path:
+    path = stack.write_config(
+        {
+            "aws": {"accounts": demo.accounts_config(proxy.url)},
+            "tasks": {"min_backoff_ms": 200, "max_backoff_ms": 1000, "max_retries": 2},
+        }
+    )
+    os.environ["INVENTORY_CONFIG"] = str(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def settings(config_path: Path) -> Settings:
+    return Settings()
+
+
+@pytest.fixture(scope="session")
+def runtime(settings: Settings) -> Iterator[Runtime]:
+    rt = Runtime(settings)
+    install(rt)
+    yield rt
+    rt.close()
+
+
+@pytest.fixture(scope="session")
+def migrated(runtime: Runtime) -> Runtime:
+    from graph import schema
+
+    schema.migrate(runtime.driver, runtime.catalog, runtime.settings.neo4j.database)
+    return runtime
+
+
+@pytest.fixture(scope="session")
+def workers(stack: Stack, config_path: Path, migrated: Runtime) -> Stack:
+    stack.start(stack.worker("worker"))
+    return stack
+
+
+@pytest.fixture
+def clean_graph(migrated: Runtime) -> Runtime:
+    with migrated.driver.session() as session:
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS").consume()
+    return migrated

@@ -1,0 +1,35 @@
+"""Small helpers shared by the end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from app import demo
+
+
+def cli(*args: str, config: Path | None = None, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ}
+    if config is not None:
+        env["INVENTORY_CONFIG"] = str(config)
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        capture_output=True, text=True, env=env, timeout=timeout,
+    )
+
+
+def moto_instances(moto_url: str) -> dict[str, tuple[str, str, str]]:
+    """Every live instance in the demo estate: id -> (account, region, subnet)."""
+    out = {}
+    for account, role in ((demo.MAIN_ACCOUNT, None), (demo.SHOP_ACCOUNT, demo.ROLE)):
+        session = demo.session(moto_url, role)
+        for region in demo.REGIONS:
+            ec2 = session.client("ec2", region_name=region, endpoint_url=moto_url)
+            for page in ec2.get_paginator("describe_instances").paginate():
+                for r in page["Reservations"]:
+                    for i in r["Instances"]:
+                        if i["State"]["Name"] != "terminated":
+                            out[i["InstanceId"]] = (account, region, i["SubnetId"])
+    return out

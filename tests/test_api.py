@@ -1,0 +1,196 @@
+"""REST and GraphQL over the collected demo graph, on real Neo4j and Redis."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from app.config import Settings
+from app.dev import Stack
+from app.runtime import Runtime
+from tests.helpers import moto_instances
+
+
+@pytest.fixture(scope="module")
+def collected(workers, estate, clean_graph: Runtime, config_path) -> Runtime:
+    from tests.test_aws_pipeline import collect_all
+
+    code, out = collect_all(config_path)
+    assert code == 0, out
+    return clean_graph
+
+
+@pytest.fixture(scope="module")
+def client(collected: Runtime, settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def read(stack: Stack) -> dict[str, str]:
+    return {"Authorization": f"Bearer {stack.secrets.read_token}"}
+
+
+@pytest.fixture(scope="module")
+def admin(stack: Stack) -> dict[str, str]:
+    return {"Authorization": f"Bearer {stack.secrets.admin_token}"}
+
+
+def all_pages(client: TestClient, path: str, headers: dict, **params) -> list[dict]:
+    items, cursor = [], None
+    while True:
+        reply = client.get(path, headers=headers, params={**params, **({"cursor": cursor} if cursor else {})})
+        assert reply.status_code == 200, reply.text
+        body = reply.json()
+        items += body["items"]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return items
+
+
+def test_health_needs_no_token_and_readiness_checks_both_stores(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    reply = client.get("/readyz")
+    assert reply.status_code == 200 and reply.json() == {"ready": True, "neo4j": "ok", "redis": "ok"}
+
+
+def test_everything_else_needs_a_token(client: TestClient) -> None:
+    for path in ("/api/v1/kinds", "/api/v1/aws/instances", "/api/v1/tasks", "/metrics"):
+        assert client.get(path).status_code == 401
+        assert client.get(path, headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert client.post("/graphql", json={"query": "{ awsVpcs { uid } }"}).status_code == 401
+
+
+def test_enqueue_needs_the_admin_scope(client: TestClient, read: dict, admin: dict) -> None:
+    body = {"task": "aws:collect-accounts", "payload": {}, "priority": "low"}
+    assert client.post("/api/v1/tasks", json=body, headers=read).status_code == 403
+    reply = client.post("/api/v1/tasks", json=body, headers=admin)
+    assert reply.status_code == 202, reply.text
+    assert reply.json()["queue"] == "inventory.low"
+    record = client.get(f"/api/v1/tasks/{reply.json()['id']}", headers=read).json()
+    assert record["task"] == "aws:collect-accounts" and record["queue"] == "inventory.low"
+
+
+def test_bad_task_requests_get_clear_4xx(client: TestClient, admin: dict) -> None:
+    unknown = client.post("/api/v1/tasks", json={"task": "aws:nope"}, headers=admin)
+    assert unknown.status_code == 404 and "unknown task" in unknown.json()["detail"]
+    bad = client.post("/api/v1/tasks", json={"task": "aws:collect-vpcs", "payload": {"x": 1}},
+                      headers=admin)
+    assert bad.status_code == 422 and "x: unknown key" in bad.json()["detail"]
+    prio = client.post("/api/v1/tasks", json={"task": "aws:collect-vpcs", "priority": "urgent"},
+                       headers=admin)
+    assert prio.status_code == 422
+
+
+def test_kinds_lists_every_kind_with_its_count(client: TestClient, read: dict, moto_url: str) -> None:
+    kinds = {k["label"]: k for k in client.get("/api/v1/kinds", headers=read).json()}
+    assert kinds["AWSInstance"]["path"] == "/api/v1/aws/instances"
+    assert kinds["AWSInstance"]["count"] == len(moto_instances(moto_url))
+    assert kinds["AWSAccount"]["count"] == 2
+
+
+def test_instances_page_through_every_instance_once(client: TestClient, read: dict, moto_url: str) -> None:
+    items = all_pages(client, "/api/v1/aws/instances", read, limit=7)
+    uids = [i["uid"] for i in items]
+    assert len(uids) == len(set(uids)) == len(moto_instances(moto_url))
+    assert uids == sorted(uids)
+
+
+def test_filters_narrow_the_list(client: TestClient, read: dict, moto_url: str) -> None:
+    live = moto_instances(moto_url)
+    want = {i for i, (acct, region, _) in live.items() if acct == "210987654321" and region == "eu-west-1"}
+    items = all_pages(client, "/api/v1/aws/instances", read, account_id="210987654321", region="eu-west-1")
+    assert {i["uid"] for i in items} == want
+    defaults = all_pages(client, "/api/v1/aws/vpcs", read, is_default="true")
+    assert defaults and all(v["is_default"] is True for v in defaults)
+
+
+def test_bad_list_parameters_get_400_or_422(client: TestClient, read: dict) -> None:
+    assert client.get("/api/v1/aws/instances?colour=red", headers=read).status_code == 400
+    assert client.get("/api/v1/aws/instances?cursor=%%%", headers=read).status_code == 400
+    assert client.get("/api/v1/aws/instances?limit=0", headers=read).status_code == 422
+    assert client.get("/api/v1/aws/instances?limit=100000", headers=read).status_code == 422
+    assert client.get("/api/v1/aws/vpcs?is_default=maybe", headers=read).status_code == 422
+
+
+def test_an_item_comes_with_its_relationships(client: TestClient, read: dict) -> None:
+    subnet = client.get("/api/v1/aws/subnets", headers=read, params={"limit": 1, "name": "main-prod-0"}).json()["items"][0]
+    reply = client.get(f"/api/v1/aws/subnets/{subnet['uid']}", headers=read)
+    assert reply.status_code == 200
+    rels = reply.json()["relationships"]
+    assert {(r["type"], r["direction"]) for r in rels} == {("HAS_SUBNET", "in"), ("HAS_INSTANCE", "out")}
+    vpc = next(r for r in rels if r["type"] == "HAS_SUBNET")
+    assert vpc["uid"] == subnet["vpc_id"] and vpc["path"] == f"/api/v1/aws/vpcs/{subnet['vpc_id']}"
+    assert client.get("/api/v1/aws/subnets/subnet-nope", headers=read).status_code == 404
+
+
+def test_graphql_nested_query_walks_vpcs_subnets_instances(
+    client: TestClient, read: dict, moto_url: str
+) -> None:
+    query = "{ awsVpcs(limit: 1000) { vpcId subnets { subnetId instances { instanceId } } } }"
+    reply = client.post("/graphql", json={"query": query}, headers=read)
+    assert reply.status_code == 200 and "errors" not in reply.json(), reply.text
+    found = {
+        i["instanceId"]
+        for v in reply.json()["data"]["awsVpcs"]
+        for s in v["subnets"]
+        for i in s["instances"]
+    }
+    assert found == set(moto_instances(moto_url))
+
+
+def test_graphql_goes_both_ways_and_filters(client: TestClient, read: dict) -> None:
+    query = """{ awsInstances(filter: {region: "us-east-1", accountId: "123456789012"}, limit: 2)
+                 { uid subnet { vpc { awsRegion { account { accountId } } } } } }"""
+    data = client.post("/graphql", json={"query": query}, headers=read).json()["data"]
+    assert len(data["awsInstances"]) == 2
+    assert data["awsInstances"][0]["subnet"]["vpc"]["awsRegion"]["account"]["accountId"] == "123456789012"
+    one = data["awsInstances"][0]["uid"]
+    item = client.post("/graphql", json={"query": f'{{ awsInstance(uid: "{one}") {{ uid }} }}'},
+                       headers=read).json()
+    assert item["data"]["awsInstance"]["uid"] == one
+
+
+def test_graphql_nesting_costs_one_query_per_level(
+    client: TestClient, read: dict, collected: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from graph.reads import Reader
+
+    calls: list[str] = []
+    original = Reader._run
+
+    async def counting(self, statement: str, **params):
+        calls.append(statement)
+        return await original(self, statement, **params)
+
+    monkeypatch.setattr(Reader, "_run", counting)
+    query = "{ awsVpcs(limit: 1000) { subnets { instances { subnet { vpc { uid } } } } } }"
+    reply = client.post("/graphql", json={"query": query}, headers=read)
+    assert reply.status_code == 200 and "errors" not in reply.json()
+    assert len(calls) == 5  # one list query, then one batched query per nesting level
+
+
+def test_api_answers_503_not_500_when_neo4j_is_down(settings: Settings, read: dict) -> None:
+    broken = settings.model_copy(
+        update={"neo4j": settings.neo4j.model_copy(update={"uri": "bolt://127.0.0.1:1", "connect_timeout": 1})}
+    )
+    with TestClient(create_app(broken), raise_server_exceptions=False) as c:
+        assert c.get("/readyz").status_code == 503
+        reply = c.get("/api/v1/aws/instances", headers=read)
+        assert reply.status_code == 503 and "Neo4j is unavailable" in reply.json()["detail"]
+
+
+def test_the_api_command_serves_over_http(stack: Stack, collected: Runtime, read: dict) -> None:
+    stack.start(stack.api())
+    try:
+        base = f"http://127.0.0.1:{stack.ports.api}"
+        assert httpx.get(f"{base}/healthz").status_code == 200
+        reply = httpx.get(f"{base}/api/v1/aws/instances", headers=read)
+        assert reply.status_code == 200 and reply.json()["items"]
+        assert httpx.get(f"{base}/openapi.json").json()["paths"]["/api/v1/aws/vpcs"]
+    finally:
+        stack.stop("api")

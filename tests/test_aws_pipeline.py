@@ -1,0 +1,128 @@
+"""The vertical slice end to end: CLI -> Redis -> worker processes -> moto -> Neo4j."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app import demo
+from app.runtime import Runtime
+from tests.faultproxy import FaultProxy
+from tests.helpers import cli, moto_instances
+
+PATH = (
+    "MATCH (a:AWSAccount)-[:HAS_REGION]->(:AWSRegion)-[:HAS_VPC]->(:AWSVPC)"
+    "-[:HAS_SUBNET]->(:AWSSubnet)-[:HAS_INSTANCE]->(i:AWSInstance) "
+)
+
+
+def scalar(rt: Runtime, query: str, **params):
+    records, _, _ = rt.driver.execute_query(query, params)
+    return records[0][0]
+
+
+def census(rt: Runtime) -> dict[str, int]:
+    """Nodes per label and relationships per type."""
+    nodes, _, _ = rt.driver.execute_query(
+        "MATCH (n) RETURN labels(n)[0] AS k, count(*) AS c ORDER BY k"
+    )
+    rels, _, _ = rt.driver.execute_query(
+        "MATCH ()-[r]->() RETURN type(r) AS k, count(*) AS c ORDER BY k"
+    )
+    return {r["k"]: r["c"] for r in [*nodes, *rels]}
+
+
+def collect_all(config: Path) -> tuple[int, str]:
+    result = cli("collect", "aws:collect-all", "--wait", "--timeout", "300", config=config)
+    return result.returncode, result.stdout + result.stderr
+
+
+@pytest.fixture(scope="module")
+def first_run(workers, estate, clean_graph: Runtime, config_path: Path) -> Runtime:
+    code, out = collect_all(config_path)
+    assert code == 0, out
+    return clean_graph
+
+
+def test_every_moto_instance_sits_at_the_end_of_the_full_path(first_run: Runtime, moto_url: str) -> None:
+    live = moto_instances(moto_url)
+    assert len(live) >= 20
+    found = scalar(first_run, PATH + "RETURN count(DISTINCT i)")
+    assert found == len(live)
+    # ... and each one under the right account, region and subnet.
+    records, _, _ = first_run.driver.execute_query(
+        PATH.replace("(:AWSSubnet)", "(s:AWSSubnet)").replace("(:AWSRegion)", "(r:AWSRegion)")
+        + "RETURN i.uid AS id, a.account_id AS account, r.name AS region, s.uid AS subnet"
+    )
+    assert {r["id"]: (r["account"], r["region"], r["subnet"]) for r in records} == live
+
+
+def test_both_accounts_are_collected_one_through_an_assumed_role(first_run: Runtime) -> None:
+    records, _, _ = first_run.driver.execute_query(
+        "MATCH (a:AWSAccount) RETURN a.account_id AS id, a.name AS name ORDER BY id"
+    )
+    assert [(r["id"], r["name"]) for r in records] == [
+        (demo.MAIN_ACCOUNT, "demo-main"), (demo.SHOP_ACCOUNT, "demo-shop")
+    ]
+
+
+def test_properties_match_what_moto_reports(first_run: Runtime, moto_url: str) -> None:
+    ec2 = demo.session(moto_url).client("ec2", region_name="eu-west-1", endpoint_url=moto_url)
+    i = ec2.describe_instances()["Reservations"][0]["Instances"][0]
+    records, _, _ = first_run.driver.execute_query(
+        "MATCH (i:AWSInstance {uid: $uid}) RETURN i", uid=i["InstanceId"]
+    )
+    node = dict(records[0]["i"])
+    assert node["instance_type"] == i["InstanceType"]
+    assert node["private_ip"] == i["PrivateIpAddress"]
+    assert node["subnet_id"] == i["SubnetId"]
+    assert node["account_id"] == demo.MAIN_ACCOUNT and node["region"] == "eu-west-1"
+    assert node["name"] == "main-prod-app" and "env=prod" in node["tags"]
+    assert node["first_seen"] <= node["last_seen"]
+
+
+def test_a_second_collection_changes_no_count(first_run: Runtime, config_path: Path) -> None:
+    before = census(first_run)
+    code, out = collect_all(config_path)
+    assert code == 0, out
+    assert census(first_run) == before
+
+
+def test_task_records_hold_each_scoped_result(first_run: Runtime) -> None:
+    records = [r for r in first_run.records.recent(1000) if r["task"] == "aws:collect-instances"]
+    scoped = [r for r in records if r["payload"].get("region")]
+    assert scoped and all(r["state"] == "succeeded" for r in scoped)
+    assert all(r["result"]["nodes_written"] >= 0 and r["attempts"] == 1 for r in scoped)
+
+
+def test_a_denied_region_keeps_its_nodes_and_a_terminated_instance_goes_later(
+    first_run: Runtime, moto_url: str, proxy: FaultProxy, config_path: Path
+) -> None:
+    rt = first_run
+    ec2 = demo.session(moto_url).client("ec2", region_name="eu-west-1", endpoint_url=moto_url)
+    victim = ec2.describe_instances()["Reservations"][0]["Instances"][0]["InstanceId"]
+    ec2.terminate_instances(InstanceIds=[victim])
+    eu = "MATCH (n {region: 'eu-west-1'}) RETURN count(n)"
+    before = scalar(rt, eu)
+
+    proxy.denied.add(("eu-west-1", "ec2"))
+    try:
+        code, out = collect_all(config_path)
+    finally:
+        proxy.denied.clear()
+    assert code == 1, out  # the failures are reported ...
+    assert scalar(rt, eu) == before  # ... and nothing of that region was deleted
+    assert scalar(rt, "MATCH (i:AWSInstance {uid: $uid}) RETURN count(i)", uid=victim) == 1
+    failed = [
+        r for r in rt.records.recent(2000)
+        if r["task"] == "aws:collect-instances" and r["payload"].get("region") == "eu-west-1"
+        and r["state"] == "failed"
+    ]
+    assert failed and "UnauthorizedOperation" in failed[0]["error"]
+    assert failed[0]["attempts"] == 1  # denied is not retried
+
+    code, out = collect_all(config_path)
+    assert code == 0, out
+    assert scalar(rt, "MATCH (i:AWSInstance {uid: $uid}) RETURN count(i)", uid=victim) == 0
+    assert scalar(rt, PATH + "RETURN count(DISTINCT i)") == len(moto_instances(moto_url))

@@ -1,0 +1,104 @@
+"""Config loading: validation with one clear line, environment overrides, secret files."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.config import ConfigError, load_settings
+
+
+@pytest.fixture
+def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    def write(text: str) -> Path:
+        path = tmp_path / "inventory.yaml"
+        path.write_text(text)
+        monkeypatch.setenv("INVENTORY_CONFIG", str(path))
+        return path
+
+    for name in ("INVENTORY_NEO4J__PASSWORD", "INVENTORY_NEO4J__BATCH_SIZE"):
+        monkeypatch.delenv(name, raising=False)
+    return write
+
+
+def test_valid_file_is_loaded(config) -> None:
+    config("neo4j:\n  batch_size: 250\naws:\n  accounts:\n    - name: prod\n      regions: [eu-west-1]\n")
+    s = load_settings()
+    assert s.neo4j.batch_size == 250
+    assert s.aws.accounts[0].regions == ["eu-west-1"]
+
+
+def test_unknown_key_is_named(config) -> None:
+    config("neo4j:\n  batchsize: 10\n")
+    with pytest.raises(ConfigError, match=r"neo4j\.batchsize: unknown key"):
+        load_settings()
+
+
+def test_wrong_type_is_named(config) -> None:
+    config("neo4j:\n  batch_size: lots\n")
+    with pytest.raises(ConfigError, match=r"neo4j\.batch_size: .*integer"):
+        load_settings()
+
+
+def test_malformed_yaml_is_one_line(config) -> None:
+    config("neo4j: [unclosed\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert "\n" not in str(info.value)
+    assert "cannot read config" in str(info.value)
+
+
+def test_missing_file_is_named(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("INVENTORY_CONFIG", str(tmp_path / "nope.yaml"))
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings()
+
+
+def test_environment_overrides_file(config, monkeypatch: pytest.MonkeyPatch) -> None:
+    config("neo4j:\n  batch_size: 250\n  user: alice\n")
+    monkeypatch.setenv("INVENTORY_NEO4J__BATCH_SIZE", "99")
+    s = load_settings()
+    assert s.neo4j.batch_size == 99
+    assert s.neo4j.user == "alice"  # the rest of the section survives the override
+
+
+def test_secret_read_from_file_and_never_shown(config, tmp_path: Path) -> None:
+    secret = tmp_path / "pw"
+    secret.write_text("s3cret-value\n")
+    config(f"neo4j:\n  password_file: {secret}\n")
+    s = load_settings()
+    assert s.neo4j.password.get_secret_value() == "s3cret-value"
+    assert "s3cret-value" not in repr(s) and "s3cret-value" not in str(s.model_dump())
+
+
+def test_unreadable_secret_file_is_named(config, tmp_path: Path) -> None:
+    config(f"neo4j:\n  password_file: {tmp_path / 'missing'}\n")
+    with pytest.raises(ConfigError, match="cannot read password_file"):
+        load_settings()
+
+
+def test_half_a_key_pair_is_refused(config) -> None:
+    config("aws:\n  accounts:\n    - name: a\n      access_key_id: AKIA\n")
+    with pytest.raises(ConfigError, match="access_key_id and secret_access_key"):
+        load_settings()
+
+
+def test_duplicate_account_names_are_refused(config) -> None:
+    config("aws:\n  accounts:\n    - name: a\n    - name: a\n")
+    with pytest.raises(ConfigError, match="duplicate account name"):
+        load_settings()
+
+
+def test_cli_reports_bad_config_in_one_line_without_traceback(config) -> None:
+    path = config("redis:\n  url: 42\n  colour: blue\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "app.cli", "db", "migrate"],
+        capture_output=True, text=True, env={"INVENTORY_CONFIG": str(path), "PATH": "/usr/bin"},
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: invalid config")

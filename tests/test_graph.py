@@ -1,0 +1,142 @@
+"""The graph layer on a real Neo4j: batched writes, scoped cleanup, links and migration."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app.runtime import Runtime
+from collectors import CATALOG
+from graph import links, schema
+
+VPC = CATALOG.by_label["AWSVPC"]
+SUBNET = CATALOG.by_label["AWSSubnet"]
+INSTANCE = CATALOG.by_label["AWSInstance"]
+EU = {"account_id": "111111111111", "region": "eu-west-1"}
+US = {"account_id": "111111111111", "region": "us-east-1"}
+
+
+def count(rt: Runtime, query: str, **params) -> int:
+    records, _, _ = rt.driver.execute_query(query, params)
+    return records[0][0]
+
+
+def node(rt: Runtime, label: str, uid: str) -> dict:
+    records, _, _ = rt.driver.execute_query(f"MATCH (n:{label} {{uid: $uid}}) RETURN n", uid=uid)
+    return dict(records[0]["n"]) if records else {}
+
+
+def instances(n: int, subnet: str, prefix: str = "i-") -> list[dict]:
+    return [{"uid": f"{prefix}{i}", "instance_id": f"{prefix}{i}", "subnet_id": subnet} for i in range(n)]
+
+
+def test_migrate_is_idempotent_and_covers_every_label(migrated: Runtime) -> None:
+    again = schema.migrate(migrated.driver, CATALOG, "neo4j")
+    records, _, _ = migrated.driver.execute_query(
+        "SHOW CONSTRAINTS YIELD labelsOrTypes, properties WHERE properties = ['uid'] "
+        "RETURN collect(labelsOrTypes[0]) AS labels"
+    )
+    assert set(records[0]["labels"]) >= {k.label for k in CATALOG.kinds}
+    assert len(again) == len(schema.statements(CATALOG))
+
+
+def test_uid_constraint_rejects_duplicates(migrated: Runtime, clean_graph: Runtime) -> None:
+    from neo4j.exceptions import ConstraintError
+
+    migrated.driver.execute_query("CREATE (:AWSVPC {uid: 'vpc-dup'})")
+    with pytest.raises(ConstraintError):
+        migrated.driver.execute_query("CREATE (:AWSVPC {uid: 'vpc-dup'})")
+
+
+def test_writer_batches_and_keeps_first_seen(clean_graph: Runtime) -> None:
+    rt = clean_graph
+    rt.writer.batch_size = 7
+    t1 = rt.writer.now()
+    assert rt.writer.write(INSTANCE, instances(50, "subnet-a"), EU, t1) == 50
+    first = node(rt, "AWSInstance", "i-3")
+    t2 = t1 + timedelta(seconds=5)
+    rt.writer.write(INSTANCE, instances(50, "subnet-a"), EU, t2)
+    again = node(rt, "AWSInstance", "i-3")
+    assert count(rt, "MATCH (n:AWSInstance) RETURN count(n)") == 50
+    assert again["first_seen"] == first["first_seen"]
+    assert again["last_seen"].to_native() == t2
+    assert again["account_id"] == EU["account_id"] and again["region"] == "eu-west-1"
+
+
+def test_writer_removes_properties_the_provider_no_longer_reports(clean_graph: Runtime) -> None:
+    rt = clean_graph
+    t = rt.writer.now()
+    rt.writer.write(INSTANCE, [{"uid": "i-x", "public_ip": "1.2.3.4"}], EU, t)
+    rt.writer.write(INSTANCE, [{"uid": "i-x"}], EU, t)
+    assert "public_ip" not in node(rt, "AWSInstance", "i-x")
+
+
+def test_last_seen_never_moves_back(clean_graph: Runtime) -> None:
+    rt = clean_graph
+    late = rt.writer.now()
+    rt.writer.write(VPC, [{"uid": "vpc-1"}], EU, late)
+    rt.writer.write(VPC, [{"uid": "vpc-1"}], EU, late - timedelta(minutes=1))
+    assert node(rt, "AWSVPC", "vpc-1")["last_seen"].to_native() == late
+
+
+def test_stale_cleanup_stays_in_its_scope(clean_graph: Runtime) -> None:
+    rt = clean_graph
+    rt.writer.batch_size = 3
+    t1 = rt.writer.now()
+    rt.writer.write(INSTANCE, instances(10, "subnet-eu", "i-eu-"), EU, t1)
+    rt.writer.write(INSTANCE, instances(4, "subnet-us", "i-us-"), US, t1)
+    t2 = t1 + timedelta(seconds=1)
+    rt.writer.write(INSTANCE, instances(6, "subnet-eu", "i-eu-"), EU, t2)  # 4 EU ones gone
+    assert rt.writer.remove_stale(INSTANCE, EU, t2) == 4
+    assert count(rt, "MATCH (n:AWSInstance {region: 'eu-west-1'}) RETURN count(n)") == 6
+    assert count(rt, "MATCH (n:AWSInstance {region: 'us-east-1'}) RETURN count(n)") == 4
+
+
+def test_cleanup_refuses_an_incomplete_scope(clean_graph: Runtime) -> None:
+    with pytest.raises(ValueError, match="lacks"):
+        clean_graph.writer.remove_stale(INSTANCE, {"account_id": "1"}, datetime.now(UTC))
+
+
+def test_housekeeper_deletes_only_what_is_old(clean_graph: Runtime) -> None:
+    rt = clean_graph
+    now = rt.writer.now()
+    rt.writer.write(VPC, [{"uid": "vpc-old"}], EU, now - timedelta(days=10))
+    rt.writer.write(VPC, [{"uid": "vpc-new"}], EU, now)
+    removed = rt.writer.housekeep(CATALOG.kinds, now - timedelta(days=7))
+    assert removed["AWSVPC"] == 1
+    assert node(rt, "AWSVPC", "vpc-new") and not node(rt, "AWSVPC", "vpc-old")
+
+
+def test_links_follow_a_moved_instance(clean_graph: Runtime) -> None:
+    rt = clean_graph
+    link = next(lk for lk in CATALOG.links if lk.type == "HAS_INSTANCE")
+    t1 = rt.writer.now()
+    rt.writer.write(SUBNET, [{"uid": "subnet-a"}, {"uid": "subnet-b"}], EU, t1)
+    rt.writer.write(INSTANCE, instances(5, "subnet-a"), EU, t1)
+    first = links.refresh(rt.driver, CATALOG, link, EU, t1, "neo4j")
+    assert (first.linked, first.removed) == (5, 0)
+
+    t2 = t1 + timedelta(seconds=1)
+    moved = instances(5, "subnet-a")
+    moved[0]["subnet_id"] = "subnet-b"
+    rt.writer.write(INSTANCE, moved, EU, t2)
+    second = links.refresh(rt.driver, CATALOG, link, EU, t2, "neo4j")
+    assert (second.linked, second.removed) == (5, 1)
+    q = "MATCH (s:AWSSubnet)-[:HAS_INSTANCE]->(:AWSInstance {uid: 'i-0'}) RETURN collect(s.uid)"
+    records, _, _ = rt.driver.execute_query(q)
+    assert records[0][0] == ["subnet-b"]
+
+
+def test_link_refresh_leaves_other_scopes_alone(clean_graph: Runtime) -> None:
+    rt = clean_graph
+    link = next(lk for lk in CATALOG.links if lk.type == "HAS_INSTANCE")
+    t1 = rt.writer.now()
+    for scope, subnet in ((EU, "subnet-eu"), (US, "subnet-us")):
+        rt.writer.write(SUBNET, [{"uid": subnet}], scope, t1)
+        rt.writer.write(INSTANCE, instances(3, subnet, f"i-{subnet}-"), scope, t1)
+        links.refresh(rt.driver, CATALOG, link, scope, t1, "neo4j")
+    later = t1 + timedelta(seconds=1)
+    links.refresh(rt.driver, CATALOG, link, EU, later, "neo4j")
+    assert count(rt, "MATCH ()-[r:HAS_INSTANCE]->({region: 'us-east-1'}) RETURN count(r)") == 3
+    assert count(rt, "MATCH ()-[r:HAS_INSTANCE]->() RETURN count(r)") == 6

@@ -3,11 +3,11 @@
 #   docker run --rm inventory:latest --help
 FROM python:3.11-slim
 
+# In a container the API must listen beyond loopback to be reachable at all.
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_ROOT_USER_ACTION=ignore \
-    # In a container the API must listen beyond loopback to be reachable at all.
     INVENTORY_API__HOST=0.0.0.0
 
 WORKDIR /src

@@ -102,8 +102,12 @@ def _errors(app: FastAPI) -> None:
         what = "Redis" if isinstance(exc, redis.exceptions.RedisError) else "Neo4j"
         return JSONResponse({"detail": f"{what} is unavailable; try again later"}, status_code=503)
 
-    for exc_type in (ServiceUnavailable, SessionExpired, redis.exceptions.ConnectionError,
-                     redis.exceptions.TimeoutError):
+    for exc_type in (
+        ServiceUnavailable,
+        SessionExpired,
+        redis.exceptions.ConnectionError,
+        redis.exceptions.TimeoutError,
+    ):
         app.add_exception_handler(exc_type, unavailable)
 
     async def graph_error(request: Request, exc: Exception) -> JSONResponse:

@@ -26,7 +26,8 @@ def scope_of(config: ApiConfig, token: str) -> str | None:
 def token_scope(request: Request, credentials: HTTPAuthorizationCredentials | None) -> str:
     if credentials is None:
         raise HTTPException(
-            401, "missing bearer token (Authorization: Bearer <token>)",
+            401,
+            "missing bearer token (Authorization: Bearer <token>)",
             headers={"WWW-Authenticate": "Bearer"},
         )
     scope = scope_of(request.app.state.settings.api, credentials.credentials)

@@ -18,7 +18,14 @@ from api import auth
 from graph.model import Catalog, Field, Kind, Link
 from graph.reads import Reader
 
-_SCALARS: dict[type, Any] = {str: str, int: int, float: float, bool: bool, datetime: str, list: list[str]}
+_SCALARS: dict[type, Any] = {
+    str: str,
+    int: int,
+    float: float,
+    bool: bool,
+    datetime: str,
+    list: list[str],
+}
 
 
 class Context(BaseContext):
@@ -73,9 +80,13 @@ def _node_types(catalog: Catalog) -> dict[str, type]:
         cls = types[kind.label]
         for link in catalog.links_of(kind.label):
             if link.source == kind.label:
-                setattr(cls, link.forward, _relationship(link, kind.label, link.forward_many, types))
+                setattr(
+                    cls, link.forward, _relationship(link, kind.label, link.forward_many, types)
+                )
             if link.target == kind.label:
-                setattr(cls, link.backward, _relationship(link, kind.label, link.backward_many, types))
+                setattr(
+                    cls, link.backward, _relationship(link, kind.label, link.backward_many, types)
+                )
         strawberry.type(cls, description=kind.description or kind.label)
     return types
 
@@ -94,7 +105,7 @@ def _list_field(kind: Kind, cls: type, max_limit: int) -> Any:
 
     async def resolve(
         info: strawberry.Info,
-        filter: filter_cls | None = None,  # type: ignore[valid-type]  # noqa: A002
+        filter: filter_cls | None = None,  # type: ignore[valid-type]
         after: str | None = None,
         limit: int = 100,
     ) -> list[cls]:  # type: ignore[valid-type]

@@ -55,16 +55,21 @@ def _list_route(kind: Kind, max_limit: int) -> Any:
     params = [
         inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),
         inspect.Parameter(
-            "limit", inspect.Parameter.KEYWORD_ONLY, annotation=int,
+            "limit",
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=int,
             default=Query(DEFAULT_LIMIT, ge=1, le=max_limit, description="Page size."),
         ),
         inspect.Parameter(
-            "cursor", inspect.Parameter.KEYWORD_ONLY, annotation=str | None,
+            "cursor",
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=str | None,
             default=Query(None, description="next_cursor from the previous page."),
         ),
     ] + [
         inspect.Parameter(
-            f.name, inspect.Parameter.KEYWORD_ONLY,
+            f.name,
+            inspect.Parameter.KEYWORD_ONLY,
             annotation=_PARAM_TYPES.get(f.type, str) | None,
             default=Query(None, description=f"Exact match on {f.name}."),
         )
@@ -120,8 +125,18 @@ def router(catalog: Catalog, max_limit: int) -> APIRouter:
     for kind in catalog.kinds:
         route = kind.path.removeprefix("/api/v1")
         tag = f"{kind.provider}"
-        api.add_api_route(route, _list_route(kind, max_limit), methods=["GET"], tags=[tag],
-                          summary=f"List {kind.label} nodes")
-        api.add_api_route(route + "/{uid:path}", _get_route(kind, catalog), methods=["GET"],
-                          tags=[tag], summary=f"One {kind.label} with its relationships")
+        api.add_api_route(
+            route,
+            _list_route(kind, max_limit),
+            methods=["GET"],
+            tags=[tag],
+            summary=f"List {kind.label} nodes",
+        )
+        api.add_api_route(
+            route + "/{uid:path}",
+            _get_route(kind, catalog),
+            methods=["GET"],
+            tags=[tag],
+            summary=f"One {kind.label} with its relationships",
+        )
     return api

@@ -38,7 +38,8 @@ def router() -> APIRouter:
         """Recent task records, newest first, filtered by state, queue or task name."""
         scan = rt.records.recent(limit if not (state or queue or task) else 10_000)
         items = [
-            r for r in scan
+            r
+            for r in scan
             if (state is None or r["state"] == state)
             and (queue is None or r["queue"] == queue)
             and (task is None or r["task"] == task)

@@ -81,9 +81,7 @@ class TaskRecords(Middleware):
 
 
 def records_for(settings: Settings, client: Any) -> Records:
-    return Records(
-        client, settings.redis.namespace, settings.tasks.record_retention_days * 86400
-    )
+    return Records(client, settings.redis.namespace, settings.tasks.record_retention_days * 86400)
 
 
 def build_broker(settings: Settings, records: Records) -> RedisBroker:
@@ -94,7 +92,9 @@ def build_broker(settings: Settings, records: Records) -> RedisBroker:
         ShutdownNotifications(),
         Callbacks(),
         Pipelines(),
-        Retries(max_retries=t.max_retries, min_backoff=t.min_backoff_ms, max_backoff=t.max_backoff_ms),
+        Retries(
+            max_retries=t.max_retries, min_backoff=t.min_backoff_ms, max_backoff=t.max_backoff_ms
+        ),
         CurrentMessage(),
         TaskRecords(records),
     ]

@@ -23,7 +23,14 @@ from app.tasks import REGISTRY, BadPayload, UnknownTask, enqueue
 from graph.driver import GraphUnavailable
 
 # Errors a person can act on: printed as one line, exit status 2, no traceback.
-CLEAR_ERRORS = (ConfigError, GraphUnavailable, StackError, UnknownTask, BadPayload, click.UsageError)
+CLEAR_ERRORS = (
+    ConfigError,
+    GraphUnavailable,
+    StackError,
+    UnknownTask,
+    BadPayload,
+    click.UsageError,
+)
 
 
 class Group(click.Group):
@@ -190,10 +197,16 @@ def task() -> None:
 def task_list(state: str | None, limit: int) -> None:
     """Recent tasks, newest first."""
     rt = _runtime(check_redis=True)
-    rows = [r for r in rt.records.recent(limit if state is None else 10_000) if not state or r["state"] == state]
+    rows = [
+        r
+        for r in rt.records.recent(limit if state is None else 10_000)
+        if not state or r["state"] == state
+    ]
     for r in rows[:limit]:
         when = datetime.fromtimestamp(r["created_at"], UTC).strftime("%Y-%m-%d %H:%M:%S")
-        click.echo(f"{r['id']}  {when}  {r['state']:<9}  {r['queue']:<17}  {r['task']}  {json.dumps(r['payload'])}")
+        click.echo(
+            f"{r['id']}  {when}  {r['state']:<9}  {r['queue']:<17}  {r['task']}  {json.dumps(r['payload'])}"
+        )
 
 
 @task.command("show")

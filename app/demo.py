@@ -36,7 +36,13 @@ def accounts_config(endpoint: str) -> list[dict[str, Any]]:
     keys = {"access_key_id": "testing", "secret_access_key": "testing"}
     return [
         {"name": "demo-main", "endpoint_url": endpoint, "regions": REGIONS, **keys},
-        {"name": "demo-shop", "endpoint_url": endpoint, "regions": REGIONS, "role_arn": ROLE, **keys},
+        {
+            "name": "demo-shop",
+            "endpoint_url": endpoint,
+            "regions": REGIONS,
+            "role_arn": ROLE,
+            **keys,
+        },
     ]
 
 

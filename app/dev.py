@@ -94,9 +94,23 @@ class Stack:
         data.mkdir(exist_ok=True)
         port = self.ports.redis
         argv = [
-            _which("redis-server"), "--port", str(port), "--bind", "127.0.0.1",
-            "--dir", str(data), "--appendonly", "yes", "--appendfsync", "everysec",
-            "--save", "", "--protected-mode", "yes", "--daemonize", "no",
+            _which("redis-server"),
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(data),
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "everysec",
+            "--save",
+            "",
+            "--protected-mode",
+            "yes",
+            "--daemonize",
+            "no",
         ]
 
         def ready() -> bool:
@@ -249,7 +263,9 @@ def alive(pid: int) -> bool:
 
 def neo4j_lib() -> Path:
     """The Neo4j jars, fetched from Maven Central on first use (cached in ~/.m2)."""
-    lib = Path(os.environ.get("INVENTORY_NEO4J_LIB", Path.home() / ".cache" / "inventory" / "neo4j-lib"))
+    lib = Path(
+        os.environ.get("INVENTORY_NEO4J_LIB", Path.home() / ".cache" / "inventory" / "neo4j-lib")
+    )
     result = subprocess.run(
         ["bash", str(NEO4J_DEPLOY / "install.sh"), str(lib)], capture_output=True, text=True
     )
@@ -263,7 +279,9 @@ def _which(program: str) -> str:
         path = Path(folder) / program
         if path.is_file() and os.access(path, os.X_OK):
             return str(path)
-    raise StackError(f"{program} is not installed; run `make install` (Debian: apt-get install {program})")
+    raise StackError(
+        f"{program} is not installed; run `make install` (Debian: apt-get install {program})"
+    )
 
 
 def _tail(path: Path, lines: int = 15) -> str:

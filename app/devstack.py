@@ -115,7 +115,9 @@ def _start(stack: Stack, user: dict[str, Any], is_demo: bool, say: Say) -> None:
 
     say(f"starting Redis on {stack.ports.redis}")
     stack.start(stack.redis())
-    say(f"starting Neo4j on {stack.ports.bolt} (Browser on {stack.ports.http}); first start fetches its jars")
+    say(
+        f"starting Neo4j on {stack.ports.bolt} (Browser on {stack.ports.http}); first start fetches its jars"
+    )
     stack.start(stack.neo4j())
     extra = dict(user)
     if is_demo:
@@ -123,7 +125,9 @@ def _start(stack: Stack, user: dict[str, Any], is_demo: bool, say: Say) -> None:
         stack.start(stack.moto())
         endpoint = f"http://127.0.0.1:{stack.ports.moto}"
         made = demo.seed(endpoint)
-        say(f"  demo: {sum(made.values())} instances in {len(made)} accounts x {len(demo.REGIONS)} regions")
+        say(
+            f"  demo: {sum(made.values())} instances in {len(made)} accounts x {len(demo.REGIONS)} regions"
+        )
         extra["aws"] = {"accounts": demo.accounts_config(endpoint)}
     stack.write_config(extra)
     os.environ["INVENTORY_CONFIG"] = str(stack.config_path)
@@ -185,4 +189,6 @@ def print_status(s: dict[str, Any], say: Say) -> None:
     say(f"  {'admin token':<14} {c['admin_token']}")
     say(f"  {'read token':<14} {c['read_token']}")
     say(f"  {'logs':<14} {s['logs']}")
-    say(f"  try: curl -H 'Authorization: Bearer {c['read_token']}' {s['urls']['api']}/aws/instances")
+    say(
+        f"  try: curl -H 'Authorization: Bearer {c['read_token']}' {s['urls']['api']}/aws/instances"
+    )

@@ -10,9 +10,8 @@ from dramatiq.brokers.redis import RedisBroker
 from neo4j import Driver
 
 from app.broker import build_broker, records_for
-from app.records import Records
-
 from app.config import Settings, load_settings
+from app.records import Records
 from collectors import CATALOG, PROVIDERS
 from collectors.base import Provider
 from graph import driver as graph_driver
@@ -53,9 +52,7 @@ class Runtime:
 
     @cached_property
     def providers(self) -> dict[str, Provider]:
-        return {
-            name: cls(getattr(self.settings, name)) for name, cls in PROVIDERS.items()
-        }
+        return {name: cls(getattr(self.settings, name)) for name, cls in PROVIDERS.items()}
 
     def close(self) -> None:
         if "driver" in self.__dict__:

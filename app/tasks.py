@@ -91,7 +91,10 @@ def enqueue(
     parent = CurrentMessage.get_current_message()
     if parent is not None:
         queue = q_name(parent.queue_name)
-        options = {"parent": parent.message_id, "root": parent.options.get("root") or parent.message_id}
+        options = {
+            "parent": parent.message_id,
+            "root": parent.options.get("root") or parent.message_id,
+        }
     else:
         queue = rt.settings.queue_for(task, priority)
     actor = rt.broker.get_actor(task)
@@ -195,7 +198,9 @@ def link_all(provider: type[Provider]) -> Callable[[Runtime, dict[str, Any]], di
         scope = _set({k: payload.get(k) for k in provider.link_scope})
         neo = rt.settings.neo4j
         if len(scope) < len(provider.link_scope):
-            found = graph_links.scopes(rt.driver, provider.scope_label, provider.link_scope, neo.database)
+            found = graph_links.scopes(
+                rt.driver, provider.scope_label, provider.link_scope, neo.database
+            )
             chosen = [s for s in found if all(s[k] == v for k, v in scope.items())]
             for s in chosen:
                 enqueue(rt, f"{provider.name}:link-all", {**s, "types": types})
@@ -225,20 +230,28 @@ def _registry() -> dict[str, Task]:
     for provider in PROVIDERS.values():
         p = provider.name
         out[f"{p}:collect-all"] = Task(
-            f"{p}:collect-all", provider.payload_model, collect_all(provider),
+            f"{p}:collect-all",
+            provider.payload_model,
+            collect_all(provider),
             f"Collect every {p} kind (fans out to one task per kind).",
         )
         for c in provider.collectors:
             out[c.kind.task] = Task(
-                c.kind.task, provider.payload_model, collect_kind(provider, c.kind),
+                c.kind.task,
+                provider.payload_model,
+                collect_kind(provider, c.kind),
                 f"Collect {c.kind.label} (fans out to one task per scope).",
             )
         out[f"{p}:link-all"] = Task(
-            f"{p}:link-all", _link_payload(provider), link_all(provider),
+            f"{p}:link-all",
+            _link_payload(provider),
+            link_all(provider),
             f"Rebuild {p} relationships per scope, removing those that no longer hold.",
         )
     out["aux:housekeeper"] = Task(
-        "aux:housekeeper", HousekeeperPayload, housekeeper,
+        "aux:housekeeper",
+        HousekeeperPayload,
+        housekeeper,
         "Delete nodes not seen for the retention period.",
     )
     return out

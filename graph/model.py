@@ -20,6 +20,7 @@ def _check_identifier(name: str) -> None:
     if not _IDENT.match(name):
         raise ValueError(f"{name!r} is not a valid graph identifier")
 
+
 #: Properties every node has, written by the writer rather than by collectors.
 COMMON_FIELDS: tuple[Field, ...]
 

@@ -36,9 +36,7 @@ class Reader:
         )
         return records
 
-    async def page(
-        self, kind: Kind, filters: dict[str, Any], after: str, limit: int
-    ) -> list[Node]:
+    async def page(self, kind: Kind, filters: dict[str, Any], after: str, limit: int) -> list[Node]:
         """Up to ``limit`` nodes with uid > ``after``, in uid order, matching ``filters``."""
         allowed = {f.name for f in kind.filters}
         unknown = set(filters) - allowed

@@ -56,7 +56,9 @@ class Writer:
         missing = set(kind.scope) - set(scope)
         if missing:
             raise ValueError(f"scope for {kind.label} lacks {sorted(missing)}")
-        statement = cypher.render("remove_stale_nodes", label=kind.label, scope=where("n", kind.scope))
+        statement = cypher.render(
+            "remove_stale_nodes", label=kind.label, scope=where("n", kind.scope)
+        )
         return self._drain(statement, scope=dict(scope), seen_at=seen_at)
 
     def housekeep(self, kinds: Iterable[Kind], before: datetime) -> dict[str, int]:

@@ -10,13 +10,18 @@ from pathlib import Path
 from app import demo
 
 
-def cli(*args: str, config: Path | None = None, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+def cli(
+    *args: str, config: Path | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ}
     if config is not None:
         env["INVENTORY_CONFIG"] = str(config)
     return subprocess.run(
         [sys.executable, "-m", "app.cli", *args],
-        capture_output=True, text=True, env=env, timeout=timeout,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
     )
 
 

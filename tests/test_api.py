@@ -43,7 +43,9 @@ def admin(stack: Stack) -> dict[str, str]:
 def all_pages(client: TestClient, path: str, headers: dict, **params) -> list[dict]:
     items, cursor = [], None
     while True:
-        reply = client.get(path, headers=headers, params={**params, **({"cursor": cursor} if cursor else {})})
+        reply = client.get(
+            path, headers=headers, params={**params, **({"cursor": cursor} if cursor else {})}
+        )
         assert reply.status_code == 200, reply.text
         body = reply.json()
         items += body["items"]
@@ -55,7 +57,11 @@ def all_pages(client: TestClient, path: str, headers: dict, **params) -> list[di
 def test_health_needs_no_token_and_readiness_checks_both_stores(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     reply = client.get("/readyz")
-    assert reply.status_code == 200 and reply.json() == {"ready": True, "neo4j": "ok", "redis": "ok"}
+    assert reply.status_code == 200 and reply.json() == {
+        "ready": True,
+        "neo4j": "ok",
+        "redis": "ok",
+    }
 
 
 def test_everything_else_needs_a_token(client: TestClient) -> None:
@@ -78,22 +84,28 @@ def test_enqueue_needs_the_admin_scope(client: TestClient, read: dict, admin: di
 def test_bad_task_requests_get_clear_4xx(client: TestClient, admin: dict) -> None:
     unknown = client.post("/api/v1/tasks", json={"task": "aws:nope"}, headers=admin)
     assert unknown.status_code == 404 and "unknown task" in unknown.json()["detail"]
-    bad = client.post("/api/v1/tasks", json={"task": "aws:collect-vpcs", "payload": {"x": 1}},
-                      headers=admin)
+    bad = client.post(
+        "/api/v1/tasks", json={"task": "aws:collect-vpcs", "payload": {"x": 1}}, headers=admin
+    )
     assert bad.status_code == 422 and "x: unknown key" in bad.json()["detail"]
-    prio = client.post("/api/v1/tasks", json={"task": "aws:collect-vpcs", "priority": "urgent"},
-                       headers=admin)
+    prio = client.post(
+        "/api/v1/tasks", json={"task": "aws:collect-vpcs", "priority": "urgent"}, headers=admin
+    )
     assert prio.status_code == 422
 
 
-def test_kinds_lists_every_kind_with_its_count(client: TestClient, read: dict, moto_url: str) -> None:
+def test_kinds_lists_every_kind_with_its_count(
+    client: TestClient, read: dict, moto_url: str
+) -> None:
     kinds = {k["label"]: k for k in client.get("/api/v1/kinds", headers=read).json()}
     assert kinds["AWSInstance"]["path"] == "/api/v1/aws/instances"
     assert kinds["AWSInstance"]["count"] == len(moto_instances(moto_url))
     assert kinds["AWSAccount"]["count"] == 2
 
 
-def test_instances_page_through_every_instance_once(client: TestClient, read: dict, moto_url: str) -> None:
+def test_instances_page_through_every_instance_once(
+    client: TestClient, read: dict, moto_url: str
+) -> None:
     items = all_pages(client, "/api/v1/aws/instances", read, limit=7)
     uids = [i["uid"] for i in items]
     assert len(uids) == len(set(uids)) == len(moto_instances(moto_url))
@@ -102,8 +114,14 @@ def test_instances_page_through_every_instance_once(client: TestClient, read: di
 
 def test_filters_narrow_the_list(client: TestClient, read: dict, moto_url: str) -> None:
     live = moto_instances(moto_url)
-    want = {i for i, (acct, region, _) in live.items() if acct == "210987654321" and region == "eu-west-1"}
-    items = all_pages(client, "/api/v1/aws/instances", read, account_id="210987654321", region="eu-west-1")
+    want = {
+        i
+        for i, (acct, region, _) in live.items()
+        if acct == "210987654321" and region == "eu-west-1"
+    }
+    items = all_pages(
+        client, "/api/v1/aws/instances", read, account_id="210987654321", region="eu-west-1"
+    )
     assert {i["uid"] for i in items} == want
     defaults = all_pages(client, "/api/v1/aws/vpcs", read, is_default="true")
     assert defaults and all(v["is_default"] is True for v in defaults)
@@ -118,11 +136,16 @@ def test_bad_list_parameters_get_400_or_422(client: TestClient, read: dict) -> N
 
 
 def test_an_item_comes_with_its_relationships(client: TestClient, read: dict) -> None:
-    subnet = client.get("/api/v1/aws/subnets", headers=read, params={"limit": 1, "name": "main-prod-0"}).json()["items"][0]
+    subnet = client.get(
+        "/api/v1/aws/subnets", headers=read, params={"limit": 1, "name": "main-prod-0"}
+    ).json()["items"][0]
     reply = client.get(f"/api/v1/aws/subnets/{subnet['uid']}", headers=read)
     assert reply.status_code == 200
     rels = reply.json()["relationships"]
-    assert {(r["type"], r["direction"]) for r in rels} == {("HAS_SUBNET", "in"), ("HAS_INSTANCE", "out")}
+    assert {(r["type"], r["direction"]) for r in rels} == {
+        ("HAS_SUBNET", "in"),
+        ("HAS_INSTANCE", "out"),
+    }
     vpc = next(r for r in rels if r["type"] == "HAS_SUBNET")
     assert vpc["uid"] == subnet["vpc_id"] and vpc["path"] == f"/api/v1/aws/vpcs/{subnet['vpc_id']}"
     assert client.get("/api/v1/aws/subnets/subnet-nope", headers=read).status_code == 404
@@ -148,10 +171,14 @@ def test_graphql_goes_both_ways_and_filters(client: TestClient, read: dict) -> N
                  { uid subnet { vpc { awsRegion { account { accountId } } } } } }"""
     data = client.post("/graphql", json={"query": query}, headers=read).json()["data"]
     assert len(data["awsInstances"]) == 2
-    assert data["awsInstances"][0]["subnet"]["vpc"]["awsRegion"]["account"]["accountId"] == "123456789012"
+    assert (
+        data["awsInstances"][0]["subnet"]["vpc"]["awsRegion"]["account"]["accountId"]
+        == "123456789012"
+    )
     one = data["awsInstances"][0]["uid"]
-    item = client.post("/graphql", json={"query": f'{{ awsInstance(uid: "{one}") {{ uid }} }}'},
-                       headers=read).json()
+    item = client.post(
+        "/graphql", json={"query": f'{{ awsInstance(uid: "{one}") {{ uid }} }}'}, headers=read
+    ).json()
     assert item["data"]["awsInstance"]["uid"] == one
 
 
@@ -176,7 +203,11 @@ def test_graphql_nesting_costs_one_query_per_level(
 
 def test_api_answers_503_not_500_when_neo4j_is_down(settings: Settings, read: dict) -> None:
     broken = settings.model_copy(
-        update={"neo4j": settings.neo4j.model_copy(update={"uri": "bolt://127.0.0.1:1", "connect_timeout": 1})}
+        update={
+            "neo4j": settings.neo4j.model_copy(
+                update={"uri": "bolt://127.0.0.1:1", "connect_timeout": 1}
+            )
+        }
     )
     with TestClient(create_app(broken), raise_server_exceptions=False) as c:
         assert c.get("/readyz").status_code == 503

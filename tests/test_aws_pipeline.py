@@ -45,7 +45,9 @@ def first_run(workers, estate, clean_graph: Runtime, config_path: Path) -> Runti
     return clean_graph
 
 
-def test_every_moto_instance_sits_at_the_end_of_the_full_path(first_run: Runtime, moto_url: str) -> None:
+def test_every_moto_instance_sits_at_the_end_of_the_full_path(
+    first_run: Runtime, moto_url: str
+) -> None:
     live = moto_instances(moto_url)
     assert len(live) >= 20
     found = scalar(first_run, PATH + "RETURN count(DISTINCT i)")
@@ -63,7 +65,8 @@ def test_both_accounts_are_collected_one_through_an_assumed_role(first_run: Runt
         "MATCH (a:AWSAccount) RETURN a.account_id AS id, a.name AS name ORDER BY id"
     )
     assert [(r["id"], r["name"]) for r in records] == [
-        (demo.MAIN_ACCOUNT, "demo-main"), (demo.SHOP_ACCOUNT, "demo-shop")
+        (demo.MAIN_ACCOUNT, "demo-main"),
+        (demo.SHOP_ACCOUNT, "demo-shop"),
     ]
 
 
@@ -115,8 +118,10 @@ def test_a_denied_region_keeps_its_nodes_and_a_terminated_instance_goes_later(
     assert scalar(rt, eu) == before  # ... and nothing of that region was deleted
     assert scalar(rt, "MATCH (i:AWSInstance {uid: $uid}) RETURN count(i)", uid=victim) == 1
     failed = [
-        r for r in rt.records.recent(2000)
-        if r["task"] == "aws:collect-instances" and r["payload"].get("region") == "eu-west-1"
+        r
+        for r in rt.records.recent(2000)
+        if r["task"] == "aws:collect-instances"
+        and r["payload"].get("region") == "eu-west-1"
         and r["state"] == "failed"
     ]
     assert failed and "UnauthorizedOperation" in failed[0]["error"]

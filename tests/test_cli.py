@@ -26,8 +26,12 @@ def one_error_line(result) -> str:
         ('{"region": 5}', "region: Input should be a valid string"),
     ],
 )
-def test_bad_payload_is_refused_before_enqueue(config_path: Path, payload: str, message: str) -> None:
-    line = one_error_line(cli("collect", "aws:collect-vpcs", "--payload", payload, config=config_path))
+def test_bad_payload_is_refused_before_enqueue(
+    config_path: Path, payload: str, message: str
+) -> None:
+    line = one_error_line(
+        cli("collect", "aws:collect-vpcs", "--payload", payload, config=config_path)
+    )
     assert message in line
 
 
@@ -52,7 +56,9 @@ def test_unreachable_neo4j_is_one_line(tmp_path: Path) -> None:
 
 def test_wrong_neo4j_password_is_one_line(stack, tmp_path: Path) -> None:
     config = tmp_path / "c.yaml"
-    config.write_text(f"neo4j:\n  uri: bolt://127.0.0.1:{stack.ports.bolt}\n  password: wrong-one\n")
+    config.write_text(
+        f"neo4j:\n  uri: bolt://127.0.0.1:{stack.ports.bolt}\n  password: wrong-one\n"
+    )
     line = one_error_line(cli("db", "migrate", config=config))
     assert "refused the credentials of user 'neo4j'" in line
 

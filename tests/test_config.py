@@ -25,7 +25,9 @@ def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 
 def test_valid_file_is_loaded(config) -> None:
-    config("neo4j:\n  batch_size: 250\naws:\n  accounts:\n    - name: prod\n      regions: [eu-west-1]\n")
+    config(
+        "neo4j:\n  batch_size: 250\naws:\n  accounts:\n    - name: prod\n      regions: [eu-west-1]\n"
+    )
     s = load_settings()
     assert s.neo4j.batch_size == 250
     assert s.aws.accounts[0].regions == ["eu-west-1"]
@@ -96,7 +98,9 @@ def test_cli_reports_bad_config_in_one_line_without_traceback(config) -> None:
     path = config("redis:\n  url: 42\n  colour: blue\n")
     result = subprocess.run(
         [sys.executable, "-m", "app.cli", "db", "migrate"],
-        capture_output=True, text=True, env={"INVENTORY_CONFIG": str(path), "PATH": "/usr/bin"},
+        capture_output=True,
+        text=True,
+        env={"INVENTORY_CONFIG": str(path), "PATH": "/usr/bin"},
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr

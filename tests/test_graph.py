@@ -28,7 +28,10 @@ def node(rt: Runtime, label: str, uid: str) -> dict:
 
 
 def instances(n: int, subnet: str, prefix: str = "i-") -> list[dict]:
-    return [{"uid": f"{prefix}{i}", "instance_id": f"{prefix}{i}", "subnet_id": subnet} for i in range(n)]
+    return [
+        {"uid": f"{prefix}{i}", "instance_id": f"{prefix}{i}", "subnet_id": subnet}
+        for i in range(n)
+    ]
 
 
 def test_migrate_is_idempotent_and_covers_every_label(migrated: Runtime) -> None:

@@ -14,4 +14,3 @@ def tags(items: Iterable[Mapping[str, str]] | None) -> dict[str, Any]:
     if name:
         out["name"] = name
     return out
-

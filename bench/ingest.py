@@ -1,0 +1,159 @@
+"""Ingest speed: our writer and link task against a bare UNWIND ... MERGE baseline.
+
+Starts its own Neo4j (ports 37687/37474, a temp folder), writes N synthetic instances
+in S subnets with their HAS_INSTANCE links both ways, alternating, and prints nodes/s,
+links/s and the ratio of times.  Usage: python bench/ingest.py [--instances 50000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app.config import Neo4jConfig
+from app.dev import Ports, Secrets, Stack
+from collectors import CATALOG
+from graph import links, schema
+from graph.driver import connect
+from graph.writer import Writer
+
+SCOPE = {"account_id": "123456789012", "region": "eu-west-1"}
+SUBNET, INSTANCE = CATALOG.by_label["AWSSubnet"], CATALOG.by_label["AWSInstance"]
+HAS_INSTANCE = next(lk for lk in CATALOG.links if lk.type == "HAS_INSTANCE")
+
+BASE_NODES = """UNWIND $rows AS row
+MERGE (n:{label} {{uid: row.uid}})
+SET n += row, n.account_id = $account_id, n.region = $region, n.last_seen = datetime()"""
+BASE_LINKS = """UNWIND $rows AS row
+MATCH (s:AWSSubnet {uid: row.subnet_id})
+MATCH (i:AWSInstance {uid: row.uid})
+MERGE (s)-[:HAS_INSTANCE]->(i)"""
+
+
+def rows(n: int, subnets: int) -> tuple[list[dict], list[dict]]:
+    subnet_rows = [
+        {
+            "uid": f"subnet-{s:05d}",
+            "subnet_id": f"subnet-{s:05d}",
+            "vpc_id": "vpc-1",
+            "cidr_block": f"10.{s // 256}.{s % 256}.0/24",
+        }
+        for s in range(subnets)
+    ]
+    instance_rows = [
+        {
+            "uid": f"i-{i:08x}",
+            "instance_id": f"i-{i:08x}",
+            "subnet_id": f"subnet-{i % subnets:05d}",
+            "instance_type": "t3.micro",
+            "state": "running",
+            "image_id": "ami-1",
+            "vpc_id": "vpc-1",
+            "private_ip": f"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}",
+            "architecture": "x86_64",
+            "platform": "Linux/UNIX",
+            "tags": [f"Name=app-{i}", "env=bench"],
+            "name": f"app-{i}",
+        }
+        for i in range(n)
+    ]
+    return subnet_rows, instance_rows
+
+
+def batches(items: list[dict], size: int):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def baseline(driver, subnets: list[dict], instances: list[dict], size: int) -> None:
+    for label, data in (("AWSSubnet", subnets), ("AWSInstance", instances)):
+        for batch in batches(data, size):
+            driver.execute_query(BASE_NODES.format(label=label), rows=batch, **SCOPE)
+    for batch in batches(instances, size):
+        driver.execute_query(
+            BASE_LINKS, rows=[{"uid": r["uid"], "subnet_id": r["subnet_id"]} for r in batch]
+        )
+
+
+def ours(driver, writer: Writer, subnets: list[dict], instances: list[dict]) -> None:
+    seen_at = writer.now()
+    writer.write(SUBNET, subnets, SCOPE, seen_at)
+    writer.write(INSTANCE, instances, SCOPE, seen_at)
+    links.refresh(driver, CATALOG, HAS_INSTANCE, SCOPE, seen_at, "neo4j")
+
+
+def wipe(driver) -> None:
+    with driver.session() as s:
+        s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+
+
+def check(driver, n: int) -> None:
+    records, _, _ = driver.execute_query(
+        "MATCH (:AWSSubnet)-[r:HAS_INSTANCE]->(:AWSInstance) RETURN count(r)"
+    )
+    assert records[0][0] == n, f"expected {n} links, found {records[0][0]}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--instances", type=int, default=50_000)
+    ap.add_argument("--subnets", type=int, default=250)
+    ap.add_argument("--batch", type=int, default=1000)
+    ap.add_argument("--rounds", type=int, default=3)
+    args = ap.parse_args()
+
+    home = Path(tempfile.mkdtemp(prefix="inventory-bench-"))
+    stack = Stack(
+        home, Ports(api=38000, bolt=37687, http=37474, redis=36379, moto=35000), Secrets()
+    )
+    try:
+        print("starting Neo4j …", flush=True)
+        stack.start(stack.neo4j())
+        config = Neo4jConfig(
+            uri=f"bolt://127.0.0.1:{stack.ports.bolt}",
+            password=stack.secrets.neo4j_password,
+            batch_size=args.batch,
+        )
+        driver = connect(config)
+        schema.migrate(driver, CATALOG, "neo4j")
+        writer = Writer(driver, "neo4j", args.batch)
+        subnets, instances = rows(args.instances, args.subnets)
+        nodes = len(subnets) + len(instances)
+        times: dict[str, list[float]] = {"baseline": [], "ours": []}
+        for r in range(args.rounds):
+            for name in ("baseline", "ours") if r % 2 == 0 else ("ours", "baseline"):
+                wipe(driver)
+                start = time.perf_counter()
+                if name == "baseline":
+                    baseline(driver, subnets, instances, args.batch)
+                else:
+                    ours(driver, writer, subnets, instances)
+                times[name].append(time.perf_counter() - start)
+                check(driver, len(instances))
+                print(f"  round {r + 1} {name:<8} {times[name][-1]:6.2f} s", flush=True)
+        print(
+            f"\n{args.instances} instances in {args.subnets} subnets, batch {args.batch}, "
+            f"median of {args.rounds}; {platform.node()}, {platform.python_version()}"
+        )
+        print(f"{'':10} {'seconds':>8} {'nodes/s':>9} {'links/s':>9}")
+        for name, t in times.items():
+            m = statistics.median(t)
+            print(f"{name:10} {m:8.2f} {nodes / m:9.0f} {len(instances) / m:9.0f}")
+        ratio = statistics.median(times["ours"]) / statistics.median(times["baseline"])
+        print(f"ours / baseline: {ratio:.2f}x (target <= 1.30x)")
+        driver.close()
+    finally:
+        stack.stop_all()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -132,6 +132,40 @@ def api(host: str | None, port: int | None) -> None:
     )
 
 
+@main.command()
+def scheduler() -> None:
+    """Run a scheduler; several may run, exactly one enqueues each firing."""
+    from app.scheduler import Scheduler, check
+
+    rt = _runtime(check_redis=True)
+    check(rt.settings.schedules)
+    _ = rt.broker  # declares the actors before the first firing
+    Scheduler(rt).run()
+
+
+@main.group(cls=Group)
+def schedule() -> None:
+    """The configured schedules."""
+
+
+@schedule.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable.")
+def schedule_list(as_json: bool) -> None:
+    """Each schedule with its trigger and next run (UTC)."""
+    from app.scheduler import describe
+
+    rows = describe(load_settings().schedules)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo("no schedules configured (see `schedules:` in inventory.example.yaml)")
+    for r in rows:
+        when = r["cron"] or f"every {r['interval_s']}s"
+        click.echo(f"{r['name']:<20} {r['task']:<24} {when:<16} next {r['next_run']}  "
+                   f"priority {r['priority'] or 'default'}  payload {json.dumps(r['payload'])}")
+
+
 # --- tasks -----------------------------------------------------------------------------
 
 

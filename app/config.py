@@ -99,6 +99,35 @@ class TasksConfig(Section):
     worker_threads: int = Field(4, ge=1)
 
 
+class ScheduleConfig(Section):
+    """One schedule: a task fired by cron (5 fields, UTC) or every ``interval_s`` seconds."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    task: str
+    cron: str | None = None
+    interval_s: int | None = Field(None, ge=1)
+    payload: dict[str, Any] = {}
+    priority: Priority | None = None
+
+    @model_validator(mode="after")
+    def _one_trigger(self) -> ScheduleConfig:
+        if (self.cron is None) == (self.interval_s is None):
+            raise ValueError("give exactly one of cron or interval_s")
+        if self.cron is not None:
+            from apscheduler.triggers.cron import CronTrigger
+
+            try:
+                CronTrigger.from_crontab(self.cron)
+            except ValueError as exc:
+                raise ValueError(f"bad cron {self.cron!r}: {exc}") from None
+        return self
+
+
+class SchedulerConfig(Section):
+    # The leader holds a lease this long; another scheduler takes over within it.
+    lease_s: float = Field(15, ge=1)
+
+
 class GraphConfig(Section):
     # The housekeeper deletes what has not been seen for this long.
     retention_days: float = Field(7, gt=0)
@@ -153,6 +182,8 @@ class Settings(BaseSettings):
     tasks: TasksConfig = TasksConfig()
     graph: GraphConfig = GraphConfig()
     aws: AwsConfig = AwsConfig()
+    schedules: list[ScheduleConfig] = []
+    scheduler: SchedulerConfig = SchedulerConfig()
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @classmethod
@@ -169,6 +200,15 @@ class Settings(BaseSettings):
         if path:
             sources += (YamlConfigSettingsSource(settings_cls, yaml_file=path),)
         return sources
+
+    @field_validator("schedules")
+    @classmethod
+    def _unique_schedules(cls, schedules: list[ScheduleConfig]) -> list[ScheduleConfig]:
+        names = [s.name for s in schedules]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"duplicate schedule name(s): {', '.join(dupes)}")
+        return schedules
 
     def queue_for(self, task: str, priority: str | None = None) -> str:
         """The queue a message of ``task`` goes to: the asked priority, else the configured one."""

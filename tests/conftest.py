@@ -96,8 +96,12 @@ def workers(stack: Stack, config_path: Path, migrated: Runtime) -> Stack:
     return stack
 
 
+def wipe(rt: Runtime) -> Runtime:
+    with rt.driver.session() as session:
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS").consume()
+    return rt
+
+
 @pytest.fixture
 def clean_graph(migrated: Runtime) -> Runtime:
-    with migrated.driver.session() as session:
-        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS").consume()
-    return migrated
+    return wipe(migrated)

@@ -8,6 +8,7 @@ import pytest
 
 from app import demo
 from app.runtime import Runtime
+from tests.conftest import wipe
 from tests.faultproxy import FaultProxy
 from tests.helpers import cli, moto_instances
 
@@ -39,10 +40,11 @@ def collect_all(config: Path) -> tuple[int, str]:
 
 
 @pytest.fixture(scope="module")
-def first_run(workers, estate, clean_graph: Runtime, config_path: Path) -> Runtime:
+def first_run(workers, estate, migrated: Runtime, config_path: Path) -> Runtime:
+    wipe(migrated)
     code, out = collect_all(config_path)
     assert code == 0, out
-    return clean_graph
+    return migrated
 
 
 def test_every_moto_instance_sits_at_the_end_of_the_full_path(

@@ -28,8 +28,9 @@ log = logging.getLogger(__name__)
 class TaskRecords(Middleware):
     """Keeps each message's task record in step with what the broker does with it.
 
-    Must come after Retries: by the time ``after_process_message`` runs here, a retry
-    has been enqueued (state delayed) or the message has been failed for good.
+    Must be listed before Retries: Dramatiq runs ``after_*`` hooks in reverse order, so
+    by the time ``after_process_message`` runs here a retry has been enqueued (state
+    delayed) or the message has been failed for good.
     """
 
     def __init__(self, records: Records) -> None:
@@ -92,11 +93,11 @@ def build_broker(settings: Settings, records: Records) -> RedisBroker:
         ShutdownNotifications(),
         Callbacks(),
         Pipelines(),
+        TaskRecords(records),  # before Retries: see TaskRecords
         Retries(
             max_retries=t.max_retries, min_backoff=t.min_backoff_ms, max_backoff=t.max_backoff_ms
         ),
         CurrentMessage(),
-        TaskRecords(records),
     ]
     broker = RedisBroker(url=settings.redis.url, middleware=middleware)
     for queue in QUEUES.values():

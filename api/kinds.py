@@ -23,7 +23,10 @@ def encode_cursor(uid: str) -> str:
 
 def decode_cursor(cursor: str) -> str:
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        uid = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True)
+        if not uid:
+            raise ValueError("empty cursor")
+        return uid.decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise HTTPException(400, "invalid cursor: pass back next_cursor as it was given") from None
 

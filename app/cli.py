@@ -46,7 +46,7 @@ class Group(click.Group):
 
 
 def fail(message: str) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
+    click.echo(f"error: {' '.join(message.split())}", err=True)
     sys.exit(2)
 
 

@@ -67,6 +67,8 @@ class Neo4jConfig(Section):
     database: str = "neo4j"
     batch_size: int = Field(1000, ge=1, le=100_000)
     connect_timeout: float = Field(5.0, gt=0)
+    # How long a query keeps retrying while Neo4j is unreachable or failing over.
+    retry_time_s: float = Field(15.0, ge=0)
 
 
 class RedisConfig(Section):

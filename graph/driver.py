@@ -12,14 +12,16 @@ class GraphUnavailable(Exception):
     """Neo4j cannot be reached or refuses our credentials."""
 
 
-def _auth(config: Neo4jConfig) -> tuple[str, str]:
-    return (config.user, config.password.get_secret_value())
+def _options(config: Neo4jConfig) -> dict:
+    return {
+        "auth": (config.user, config.password.get_secret_value()),
+        "connection_timeout": config.connect_timeout,
+        "max_transaction_retry_time": config.retry_time_s,
+    }
 
 
 def connect(config: Neo4jConfig, verify: bool = True) -> Driver:
-    driver = GraphDatabase.driver(
-        config.uri, auth=_auth(config), connection_timeout=config.connect_timeout
-    )
+    driver = GraphDatabase.driver(config.uri, **_options(config))
     if verify:
         try:
             driver.verify_connectivity()
@@ -36,6 +38,4 @@ def connect(config: Neo4jConfig, verify: bool = True) -> Driver:
 
 
 def connect_async(config: Neo4jConfig) -> AsyncDriver:
-    return AsyncGraphDatabase.driver(
-        config.uri, auth=_auth(config), connection_timeout=config.connect_timeout
-    )
+    return AsyncGraphDatabase.driver(config.uri, **_options(config))

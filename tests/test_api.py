@@ -207,7 +207,7 @@ def test_api_answers_503_not_500_when_neo4j_is_down(settings: Settings, read: di
     broken = settings.model_copy(
         update={
             "neo4j": settings.neo4j.model_copy(
-                update={"uri": "bolt://127.0.0.1:1", "connect_timeout": 1}
+                update={"uri": "bolt://127.0.0.1:1", "connect_timeout": 1, "retry_time_s": 0}
             )
         }
     )

@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.config import ApiConfig
 
-_bearer = HTTPBearer(auto_error=False, description="A token with the read or admin scope.")
+bearer = HTTPBearer(auto_error=False, description="A token with the read or admin scope.")
 RANK = {"read": 0, "admin": 1}
 
 
@@ -40,7 +40,7 @@ def require(needed: str) -> Callable[..., str]:
     """A dependency that admits tokens whose scope is at least ``needed``."""
 
     def check(
-        request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
+        request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
     ) -> str:
         scope = token_scope(request, credentials)
         if RANK[scope] < RANK[needed]:

@@ -145,8 +145,15 @@ def schema(catalog: Catalog, max_limit: int) -> strawberry.Schema:
 
 def router(catalog: Catalog, max_limit: int) -> GraphQLRouter:
     async def context(request: Request) -> Context:
-        credentials = await auth._bearer(request)
-        auth.token_scope(request, credentials)
+        # The GraphiQL page itself holds no data; every query needs a token (set it in
+        # GraphiQL's headers tab as {"Authorization": "Bearer <token>"}).
+        ide = (
+            request.method == "GET"
+            and "query" not in request.query_params
+            and "text/html" in request.headers.get("accept", "")
+        )
+        if not ide:
+            auth.token_scope(request, await auth.bearer(request))
         return Context(request.app.state.reader)
 
     return GraphQLRouter(schema(catalog, max_limit), context_getter=context, graphql_ide="graphiql")

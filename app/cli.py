@@ -194,15 +194,17 @@ def collect(task: str, payload: str, priority: str | None, wait: bool, timeout: 
 def wait_for(rt: Runtime, root: str, timeout: float, say: Any) -> bool:
     """Follow a task tree until every task in it is final; True if all succeeded."""
     deadline = time.monotonic() + timeout
-    last = ""
+    last, last_at = "", 0.0
     while True:
         tree = rt.records.tree(root)
         states = Counter(r["state"] for r in tree)
         line = ", ".join(f"{states[s]} {s}" for s in STATES if states[s])
-        if line != last:
+        done = bool(tree) and all(r["state"] in FINAL for r in tree)
+        # Progress at most every two seconds, and always the final state.
+        if line != last and (done or time.monotonic() - last_at >= 2):
             say(f"  {len(tree)} tasks: {line}")
-            last = line
-        if tree and all(r["state"] in FINAL for r in tree):
+            last, last_at = line, time.monotonic()
+        if done:
             break
         if time.monotonic() > deadline:
             say(f"gave up waiting after {timeout:.0f}s")

@@ -14,13 +14,18 @@ from graph.model import Kind, Link
 Node = dict[str, Any]
 
 
-def plain(node: Any) -> Node:
-    """A node's properties as JSON-ready values (temporal values as ISO 8601 strings)."""
-    return {k: _plain_value(v) for k, v in dict(node).items()}
+def plain(node: Any, kind: Kind | None = None) -> Node:
+    """A node's properties as JSON-ready values (temporal values as ISO 8601 strings);
+    with ``kind``, every declared field in declared order, absent ones as None."""
+    props = dict(node)
+    names = [f.name for f in kind.all_fields] if kind else list(props)
+    return {name: _plain_value(props.get(name)) for name in names}
 
 
 def _plain_value(value: Any) -> Any:
-    if isinstance(value, DateTime | Date | Time | Duration):
+    if isinstance(value, DateTime):
+        return value.to_native().isoformat()
+    if isinstance(value, Date | Time | Duration):
         return value.iso_format()
     return value
 
@@ -45,11 +50,11 @@ class Reader:
         where = "".join(f" AND n.{name} = $filters.{name}" for name in sorted(filters))
         statement = cypher.render("list_nodes", label=kind.label, filters=where)
         records = await self._run(statement, after=after, limit=limit, filters=filters)
-        return [plain(r["n"]) for r in records]
+        return [plain(r["n"], kind) for r in records]
 
     async def get_many(self, kind: Kind, uids: list[str]) -> dict[str, Node]:
         records = await self._run(cypher.render("get_nodes", label=kind.label), uids=uids)
-        return {r["uid"]: plain(r["n"]) for r in records}
+        return {r["uid"]: plain(r["n"], kind) for r in records}
 
     async def count(self, kind: Kind) -> int:
         records = await self._run(cypher.render("count_nodes", label=kind.label))
@@ -59,7 +64,9 @@ class Reader:
         statement = cypher.render("node_links", label=kind.label)
         return [r.data() for r in await self._run(statement, uid=uid, limit=limit)]
 
-    async def related(self, link: Link, from_label: str, uids: list[str]) -> dict[str, list[Node]]:
+    async def related(
+        self, link: Link, from_label: str, uids: list[str]
+    ) -> dict[str, list[Node]]:
         """For each uid of ``from_label``, the nodes at the other end of ``link``."""
         outgoing = from_label == link.source
         statement = cypher.render(

@@ -162,8 +162,10 @@ def schedule_list(as_json: bool) -> None:
         click.echo("no schedules configured (see `schedules:` in inventory.example.yaml)")
     for r in rows:
         when = r["cron"] or f"every {r['interval_s']}s"
-        click.echo(f"{r['name']:<20} {r['task']:<24} {when:<16} next {r['next_run']}  "
-                   f"priority {r['priority'] or 'default'}  payload {json.dumps(r['payload'])}")
+        click.echo(
+            f"{r['name']:<20} {r['task']:<24} {when:<16} next {r['next_run']}  "
+            f"priority {r['priority'] or 'default'}  payload {json.dumps(r['payload'])}"
+        )
 
 
 # --- tasks -----------------------------------------------------------------------------
@@ -240,9 +242,8 @@ def task_list(state: str | None, limit: int) -> None:
     ]
     for r in rows[:limit]:
         when = datetime.fromtimestamp(r["created_at"], UTC).strftime("%Y-%m-%d %H:%M:%S")
-        click.echo(
-            f"{r['id']}  {when}  {r['state']:<9}  {r['queue']:<17}  {r['task']}  {json.dumps(r['payload'])}"
-        )
+        payload = json.dumps(r["payload"])
+        click.echo(f"{r['id']}  {when}  {r['state']:<9}  {r['queue']:<17}  {r['task']}  {payload}")
 
 
 @task.command("show")

@@ -197,16 +197,16 @@ class Stack:
                 f"port {service.port} for {service.name} is already in use; stop what holds it "
                 f"or choose another with INVENTORY_DEV_<NAME>_PORT"
             )
-        log = open(self.home / f"{service.name}.log", "ab")
-        proc = subprocess.Popen(
-            service.argv,
-            env={**os.environ, **service.env},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-            cwd=ROOT,
-        )
+        with open(self.home / f"{service.name}.log", "ab") as log:
+            proc = subprocess.Popen(
+                service.argv,
+                env={**os.environ, **service.env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                cwd=ROOT,
+            )
         self.procs[service.name] = proc
         service.pid = proc.pid
         try:

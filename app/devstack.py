@@ -115,9 +115,8 @@ def _start(stack: Stack, user: dict[str, Any], is_demo: bool, say: Say) -> None:
 
     say(f"starting Redis on {stack.ports.redis}")
     stack.start(stack.redis())
-    say(
-        f"starting Neo4j on {stack.ports.bolt} (Browser on {stack.ports.http}); first start fetches its jars"
-    )
+    p = stack.ports
+    say(f"starting Neo4j on {p.bolt}, its Browser on {p.http} (the first start fetches jars)")
     stack.start(stack.neo4j())
     extra = dict(user)
     if is_demo:
@@ -125,9 +124,8 @@ def _start(stack: Stack, user: dict[str, Any], is_demo: bool, say: Say) -> None:
         stack.start(stack.moto())
         endpoint = f"http://127.0.0.1:{stack.ports.moto}"
         made = demo.seed(endpoint)
-        say(
-            f"  demo: {sum(made.values())} instances in {len(made)} accounts x {len(demo.REGIONS)} regions"
-        )
+        regions = len(demo.REGIONS)
+        say(f"  demo: {sum(made.values())} instances in {len(made)} accounts x {regions} regions")
         extra["aws"] = {"accounts": demo.accounts_config(endpoint)}
     stack.write_config(extra)
     os.environ["INVENTORY_CONFIG"] = str(stack.config_path)

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 import threading
-import signal
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -77,7 +77,9 @@ class Scheduler:
         try:
             mine = bool(self.renew(keys=[self.lease_key], args=[self.identity, self.lease_ms]))
             if not mine:
-                mine = bool(self.redis.set(self.lease_key, self.identity, nx=True, px=self.lease_ms))
+                mine = bool(
+                    self.redis.set(self.lease_key, self.identity, nx=True, px=self.lease_ms)
+                )
                 if mine:
                     log.info("scheduler %s is now the leader", self.identity)
         except Exception as exc:  # Redis away: not the leader until it is back
@@ -115,12 +117,15 @@ class Scheduler:
         """Run until SIGTERM or SIGINT."""
         scheduler = BlockingScheduler(timezone=UTC, job_defaults={"misfire_grace_time": 60})
         for s in self.rt.settings.schedules:
-            scheduler.add_job(self.fire, trigger(s), args=[s], id=s.name, coalesce=True,
-                              max_instances=1)
+            scheduler.add_job(
+                self.fire, trigger(s), args=[s], id=s.name, coalesce=True, max_instances=1
+            )
         signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
         self.hold_lease()
         threading.Thread(target=self.keep_lease, daemon=True).start()
-        log.info("scheduler %s running %d schedule(s)", self.identity, len(self.rt.settings.schedules))
+        log.info(
+            "scheduler %s running %d schedule(s)", self.identity, len(self.rt.settings.schedules)
+        )
         try:
             scheduler.start()
         finally:

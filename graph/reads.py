@@ -64,9 +64,7 @@ class Reader:
         statement = cypher.render("node_links", label=kind.label)
         return [r.data() for r in await self._run(statement, uid=uid, limit=limit)]
 
-    async def related(
-        self, link: Link, from_label: str, uids: list[str]
-    ) -> dict[str, list[Node]]:
+    async def related(self, link: Link, from_label: str, uids: list[str]) -> dict[str, list[Node]]:
         """For each uid of ``from_label``, the nodes at the other end of ``link``."""
         outgoing = from_label == link.source
         statement = cypher.render(

@@ -26,7 +26,7 @@ def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 def test_valid_file_is_loaded(config) -> None:
     config(
-        "neo4j:\n  batch_size: 250\naws:\n  accounts:\n    - name: prod\n      regions: [eu-west-1]\n"
+        "neo4j:\n  batch_size: 250\naws:\n  accounts:\n    - name: prod\n      regions: [eu-west-1]"
     )
     s = load_settings()
     assert s.neo4j.batch_size == 250

@@ -38,6 +38,14 @@ class ConfigError(Exception):
     """A configuration problem, worded for the person who has to fix it."""
 
 
+def unique_names(items: list[Any], what: str) -> list[Any]:
+    names = [item.name for item in items]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ValueError(f"duplicate {what} name(s): {', '.join(dupes)}")
+    return items
+
+
 class Section(BaseModel):
     """A config section: unknown keys are errors, and ``<secret>_file`` fills ``<secret>``."""
 
@@ -161,14 +169,7 @@ class AwsAccountConfig(Section):
 class AwsConfig(Section):
     accounts: list[AwsAccountConfig] = []
 
-    @field_validator("accounts")
-    @classmethod
-    def _unique_names(cls, accounts: list[AwsAccountConfig]) -> list[AwsAccountConfig]:
-        names = [a.name for a in accounts]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"duplicate account name(s): {', '.join(dupes)}")
-        return accounts
+    _unique = field_validator("accounts")(lambda items: unique_names(items, "account"))
 
 
 class Settings(BaseSettings):
@@ -203,14 +204,7 @@ class Settings(BaseSettings):
             sources += (YamlConfigSettingsSource(settings_cls, yaml_file=path),)
         return sources
 
-    @field_validator("schedules")
-    @classmethod
-    def _unique_schedules(cls, schedules: list[ScheduleConfig]) -> list[ScheduleConfig]:
-        names = [s.name for s in schedules]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"duplicate schedule name(s): {', '.join(dupes)}")
-        return schedules
+    _unique = field_validator("schedules")(lambda items: unique_names(items, "schedule"))
 
     def queue_for(self, task: str, priority: str | None = None) -> str:
         """The queue a message of ``task`` goes to: the asked priority, else the configured one."""

@@ -106,3 +106,18 @@ def test_cli_reports_bad_config_in_one_line_without_traceback(config) -> None:
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: invalid config")
+
+
+def test_duplicate_schedule_names_and_bad_cron_are_refused(config) -> None:
+    config(
+        "schedules:\n  - {name: a, task: aws:collect-all, interval_s: 60}\n"
+        "  - {name: a, task: aws:collect-all, interval_s: 60}\n"
+    )
+    with pytest.raises(ConfigError, match="duplicate schedule name"):
+        load_settings()
+    config("schedules:\n  - {name: a, task: aws:collect-all, cron: '61 * * * *'}\n")
+    with pytest.raises(ConfigError, match="bad cron"):
+        load_settings()
+    config("schedules:\n  - {name: a, task: aws:collect-all}\n")
+    with pytest.raises(ConfigError, match="exactly one of cron or interval_s"):
+        load_settings()

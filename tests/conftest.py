@@ -20,7 +20,15 @@ from app.dev import Ports, Secrets, Stack
 from app.runtime import Runtime, install
 from tests.faultproxy import FaultProxy
 
-TEST_PORTS = Ports(api=28000, bolt=27687, http=27474, redis=26379, moto=25000)
+# Ports of the suite's own servers; INVENTORY_TEST_PORT_OFFSET shifts them all, so that two
+# suites (or a suite and `make run`) never meet.
+_OFFSET = int(os.environ.get("INVENTORY_TEST_PORT_OFFSET", "0"))
+TEST_PORTS = Ports(
+    **{
+        name: port + _OFFSET
+        for name, port in dict(api=28000, bolt=27687, http=27474, redis=26379, moto=25000).items()
+    }
+)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,93 @@
+"""`inventory dev up|status|down`: the whole stack on a demo estate, and a clean stop."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app.dev import alive
+from tests.conftest import TEST_PORTS
+
+# Ports of their own, clear of the suite's servers.
+PORTS = {name: getattr(TEST_PORTS, name) + 50 for name in ("api", "bolt", "http", "redis", "moto")}
+
+
+@pytest.fixture
+def dev_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "INVENTORY_CONFIG"}
+    env["INVENTORY_HOME"] = str(tmp_path / "home")
+    env["INVENTORY_ADMIN_TOKEN"] = "admin-token-for-test"
+    for name, port in PORTS.items():
+        env[f"INVENTORY_DEV_{name.upper()}_PORT"] = str(port)
+    return env
+
+
+def inventory(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def test_dev_up_serves_the_demo_and_ctrl_c_stops_everything(dev_env: dict[str, str]) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "dev", "up"],
+        env=dev_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        status: dict = {}
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline and proc.poll() is None:
+            status = json.loads(inventory(dev_env, "dev", "status", "--json").stdout)
+            if status.get("running"):
+                break
+            time.sleep(2)
+        assert status.get("running"), proc.stdout.read() if proc.poll() is not None else status
+        # The URLs scripts rely on, and the tokens from the environment.
+        for key in ("api", "graphql", "dashboard", "neo4j_bolt", "neo4j_browser", "redis"):
+            assert key in status["urls"]
+        assert status["credentials"]["admin_token"] == "admin-token-for-test"
+        read = {"Authorization": f"Bearer {status['credentials']['read_token']}"}
+        items = httpx.get(f"{status['urls']['api']}/aws/instances", headers=read, timeout=30).json()
+        assert len(items["items"]) == 36
+        browser = httpx.get(status["urls"]["neo4j_browser"], timeout=30)
+        assert browser.status_code == 200 and "Neo4j Browser" in browser.text
+        pids = [p["pid"] for p in status["processes"].values()]
+        assert len(pids) >= 7 and all(alive(pid) for pid in pids)
+
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=120) == 0
+        assert not any(alive(pid) for pid in pids)
+        assert json.loads(inventory(dev_env, "dev", "status", "--json").stdout) == {
+            "running": False
+        }
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            inventory(dev_env, "dev", "down")
+
+
+def test_dev_up_refuses_a_port_in_use(dev_env: dict[str, str]) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", PORTS["redis"]))
+        s.listen()
+        result = inventory(dev_env, "dev", "up", "--detach")
+    assert result.returncode == 2
+    assert f"port {PORTS['redis']} for redis is already in use" in result.stderr

@@ -227,3 +227,18 @@ def test_the_api_command_serves_over_http(stack: Stack, collected: Runtime, read
         assert httpx.get(f"{base}/openapi.json").json()["paths"]["/api/v1/aws/vpcs"]
     finally:
         stack.stop("api")
+
+
+def test_api_answers_503_not_500_when_redis_is_down(
+    settings: Settings, read: dict, admin: dict
+) -> None:
+    broken = settings.model_copy(
+        update={"redis": settings.redis.model_copy(update={"url": "redis://127.0.0.1:1/0"})}
+    )
+    with TestClient(create_app(broken), raise_server_exceptions=False) as c:
+        ready = c.get("/readyz")
+        assert ready.status_code == 503 and ready.json()["redis"].startswith("unreachable")
+        listing = c.get("/api/v1/tasks", headers=read)
+        assert listing.status_code == 503 and "Redis is unavailable" in listing.json()["detail"]
+        post = c.post("/api/v1/tasks", json={"task": "aws:collect-all"}, headers=admin)
+        assert post.status_code == 503

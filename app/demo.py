@@ -67,32 +67,85 @@ def _tags(kind: str, **tags: str) -> list[dict[str, Any]]:
     return [{"ResourceType": kind, "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}]
 
 
-def seed_region(ec2: Any, owner: str, per_subnet: int) -> int:
-    """Seed one account and region; return the number of instances made."""
+def seed_region(s: boto3.Session, endpoint: str, region: str, owner: str, per_subnet: int) -> int:
+    """Seed one account and region; return the number of instances made.
+
+    Per region: two VPCs; a web security group; an application load balancer whose
+    target group routes to the prod instances; a classic ELB in front of staging; a
+    bucket; and an image of the account's own, made from one of its instances.
+    """
+    ec2 = s.client("ec2", region_name=region, endpoint_url=endpoint)
     images = ec2.describe_images(Owners=["amazon"])["Images"]
     image = next(i["ImageId"] for i in images if not i.get("Platform"))  # a Linux image
+    zones = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]]
     made = 0
+    placed: dict[str, list[str]] = {}
+    subnets: dict[str, list[str]] = {}
     for net in NETWORKS:
         vpc = ec2.create_vpc(
             CidrBlock=net.cidr, TagSpecifications=_tags("vpc", Name=f"{owner}-{net.name}")
         )["Vpc"]["VpcId"]
+        group = ec2.create_security_group(
+            GroupName=f"{owner}-{net.name}-web", Description="web tier", VpcId=vpc
+        )["GroupId"]
         for n, cidr in enumerate(net.subnets):
             subnet = ec2.create_subnet(
                 VpcId=vpc,
                 CidrBlock=cidr,
+                AvailabilityZone=zones[n % len(zones)],
                 TagSpecifications=_tags("subnet", Name=f"{owner}-{net.name}-{n}"),
             )["Subnet"]["SubnetId"]
-            ec2.run_instances(
+            subnets.setdefault(net.name, []).append(subnet)
+            reply = ec2.run_instances(
                 ImageId=image,
                 MinCount=per_subnet,
                 MaxCount=per_subnet,
                 InstanceType="t3.micro",
                 SubnetId=subnet,
+                SecurityGroupIds=[group],
                 TagSpecifications=_tags(
                     "instance", Name=f"{owner}-{net.name}-app", owner=owner, env=net.name
                 ),
             )
+            placed.setdefault(net.name, []).extend(i["InstanceId"] for i in reply["Instances"])
             made += per_subnet
+        placed[f"{net.name}-vpc"] = [vpc]
+
+    elbv2 = s.client("elbv2", region_name=region, endpoint_url=endpoint)
+    alb = elbv2.create_load_balancer(
+        Name=f"{owner}-web", Subnets=subnets["prod"], Type="application"
+    )
+    group = elbv2.create_target_group(
+        Name=f"{owner}-web",
+        Protocol="HTTP",
+        Port=80,
+        VpcId=placed["prod-vpc"][0],
+        TargetType="instance",
+    )["TargetGroups"][0]["TargetGroupArn"]
+    elbv2.register_targets(TargetGroupArn=group, Targets=[{"Id": i} for i in placed["prod"]])
+    elbv2.create_listener(
+        LoadBalancerArn=alb["LoadBalancers"][0]["LoadBalancerArn"],
+        Protocol="HTTP",
+        Port=80,
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": group}],
+    )
+    elb = s.client("elb", region_name=region, endpoint_url=endpoint)
+    elb.create_load_balancer(
+        LoadBalancerName=f"{owner}-legacy",
+        Subnets=subnets["staging"],
+        Listeners=[{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 80}],
+    )
+    elb.register_instances_with_load_balancer(
+        LoadBalancerName=f"{owner}-legacy", Instances=[{"InstanceId": i} for i in placed["staging"]]
+    )
+    ec2.create_image(InstanceId=placed["prod"][0], Name=f"{owner}-golden-{region}")
+    s3 = s.client("s3", region_name=region, endpoint_url=endpoint)
+    bucket = {
+        "Bucket": f"{owner}-{s.client('sts', endpoint_url=endpoint).get_caller_identity()['Account']}-{region}"
+    }
+    if region != "us-east-1":
+        bucket["CreateBucketConfiguration"] = {"LocationConstraint": region}
+    s3.create_bucket(**bucket)
     return made
 
 
@@ -101,8 +154,6 @@ def seed(endpoint: str, per_subnet: int = 3) -> dict[str, int]:
     made = {}
     for account, role in ((MAIN_ACCOUNT, None), (SHOP_ACCOUNT, ROLE)):
         s = session(endpoint, role)
-        made[account] = sum(
-            seed_region(s.client("ec2", region_name=r, endpoint_url=endpoint), owner, per_subnet)
-            for r, owner in ((r, "main" if role is None else "shop") for r in REGIONS)
-        )
+        owner = "main" if role is None else "shop"
+        made[account] = sum(seed_region(s, endpoint, r, owner, per_subnet) for r in REGIONS)
     return made

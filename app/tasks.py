@@ -69,7 +69,7 @@ def _link_payload(provider: type[Provider]) -> type[BaseModel]:
 
 
 def _provider_links(provider: type[Provider]) -> list[Link]:
-    return [lk for lk in CATALOG.links if CATALOG.scoped_kind(lk).provider == provider.name]
+    return [lk for lk in CATALOG.derived if CATALOG.scoped_kind(lk).provider == provider.name]
 
 
 # --- running ---------------------------------------------------------------------------
@@ -175,11 +175,13 @@ def _collect_scope(
     written = 0
     with _provider_errors(provider), provider.open(kind, payload) as scope:
         values = scope.values
+        node_scope = {k: values[k] for k in kind.scope}
+        owner = scope.owner if kind.member_of else None
         for page in collector.collect(scope):
-            written += rt.writer.write(kind, page, values, seen_at)
+            written += rt.writer.write(kind, page, node_scope, seen_at, owner)
     # Only a collection that went through entirely may declare what it missed as gone.
-    removed = rt.writer.remove_stale(kind, values, seen_at)
-    types = sorted({lk.type for lk in CATALOG.links_of(kind.label)})
+    removed = rt.writer.remove_stale(kind, node_scope, seen_at, owner)
+    types = sorted({lk.type for lk in CATALOG.derived if kind.label in (lk.source, lk.target)})
     if types:
         link_scope = {k: values[k] for k in provider.link_scope if k in values}
         enqueue(rt, f"{provider.name}:link-all", {**link_scope, "types": types})

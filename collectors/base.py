@@ -34,6 +34,11 @@ class Scope(ABC):
     def values(self) -> dict[str, Any]:
         """The scope properties written on every node collected here."""
 
+    @property
+    def owner(self) -> dict[str, Any] | None:
+        """The scope's own node (uid and props), for kinds shared between scopes."""
+        return None
+
 
 class Provider(ABC):
     name: ClassVar[str]

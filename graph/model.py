@@ -78,7 +78,11 @@ class Kind:
     label: str  # "AWSInstance"
     scope: tuple[str, ...]  # scope properties: ("account_id", "region")
     fields: tuple[Field, ...]
-    links: tuple[Link, ...] = ()  # the links this kind owns
+    links: tuple[Link, ...] = ()  # the links this kind owns, derived by link tasks
+    # For a kind shared between scopes (an image many accounts use): the link from each
+    # scope's own node that says "this scope sees it", written with the nodes.  Cleanup
+    # then removes a scope's memberships, and deletes a node only when no scope has it.
+    member_of: Link | None = None
     description: str = ""
     extra_indexes: tuple[str, ...] = field(default=())
     singular: str = ""  # for single-item fields; defaults to the name without its "s"
@@ -129,11 +133,21 @@ class Catalog:
     def __init__(self, kinds: list[Kind]) -> None:
         self.kinds = kinds
         self.by_label = {k.label: k for k in kinds}
-        self.links = [link for k in kinds for link in k.links]
+        self.derived = [link for k in kinds for link in k.links]
+        self.links = self.derived + [k.member_of for k in kinds if k.member_of]
         for link in self.links:
             for label in (link.source, link.target):
                 if label not in self.by_label:
                     raise ValueError(f"link {link.type} names unknown label {label}")
+        for kind in kinds:
+            # Relationship fields sit beside properties in GraphQL: no name may be taken twice.
+            names = [f.name for f in kind.all_fields] + [
+                lk.forward if lk.source == kind.label else lk.backward
+                for lk in self.links_of(kind.label)
+            ]
+            taken = sorted({n for n in names if names.count(n) > 1})
+            if taken:
+                raise ValueError(f"{kind.label} has more than one field named {taken}")
 
     def provider_kinds(self, provider: str) -> list[Kind]:
         return [k for k in self.kinds if k.provider == provider]

@@ -25,10 +25,27 @@ class Writer:
         self.batch_size = batch_size
 
     def write(
-        self, kind: Kind, rows: Iterable[Row], scope: Mapping[str, Any], seen_at: datetime
+        self,
+        kind: Kind,
+        rows: Iterable[Row],
+        scope: Mapping[str, Any],
+        seen_at: datetime,
+        owner: Mapping[str, Any] | None = None,
     ) -> int:
-        """MERGE ``rows`` (each with a ``uid``) as nodes of ``kind``; return how many."""
-        statement = cypher.render("merge_nodes", label=kind.label)
+        """MERGE ``rows`` (each with a ``uid``) as nodes of ``kind``; return how many.
+
+        A shared kind (``member_of``) also needs ``owner``: the uid and properties of the
+        scope's own node, which gets the membership link to every row.
+        """
+        if kind.member_of:
+            if owner is None:
+                raise ValueError(f"{kind.label} is shared: writing it needs the scope's owner")
+            link = kind.member_of
+            statement = cypher.render(
+                "merge_members", owner_label=link.source, type=link.type, label=kind.label
+            )
+        else:
+            statement = cypher.render("merge_nodes", label=kind.label)
         # Every declared property is written, None included, so a property the provider
         # no longer reports is removed rather than left stale.
         names = [f.name for f in kind.fields if f.name not in kind.scope]
@@ -36,7 +53,12 @@ class Writer:
         it = ({"uid": r["uid"], **{n: r.get(n) for n in names}} for r in rows)
         while batch := list(islice(it, self.batch_size)):
             self.driver.execute_query(
-                statement, rows=batch, scope=dict(scope), seen_at=seen_at, database_=self.database
+                statement,
+                rows=batch,
+                scope=dict(scope),
+                owner=dict(owner or {}),
+                seen_at=seen_at,
+                database_=self.database,
             )
             written += len(batch)
         return written
@@ -48,11 +70,26 @@ class Writer:
         )
         return records[0]["now"].to_native()
 
-    def remove_stale(self, kind: Kind, scope: Mapping[str, Any], seen_at: datetime) -> int:
+    def remove_stale(
+        self,
+        kind: Kind,
+        scope: Mapping[str, Any],
+        seen_at: datetime,
+        owner: Mapping[str, Any] | None = None,
+    ) -> int:
         """Delete the nodes of ``kind`` in ``scope`` not written since ``seen_at``.
 
-        Call only after a collection of that kind and scope succeeded entirely.
+        Call only after a collection of that kind and scope succeeded entirely.  For a
+        shared kind, the scope's stale memberships go, and then the nodes no scope has.
         """
+        if kind.member_of:
+            if owner is None:
+                raise ValueError(f"{kind.label} is shared: cleanup needs the scope's owner")
+            names = {"owner_label": kind.member_of.source, "type": kind.member_of.type}
+            stale = cypher.render("remove_stale_members", label=kind.label, **names)
+            self._drain(stale, owner=dict(owner), seen_at=seen_at)
+            orphans = cypher.render("remove_orphans", label=kind.label, type=names["type"])
+            return self._drain(orphans)
         missing = set(kind.scope) - set(scope)
         if missing:
             raise ValueError(f"scope for {kind.label} lacks {sorted(missing)}")

@@ -10,7 +10,19 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from app.config import AwsConfig
-from collectors.aws import accounts, instances, regions, subnets, vpcs
+from collectors.aws import (
+    accounts,
+    buckets,
+    images,
+    instances,
+    interfaces,
+    load_balancers,
+    regions,
+    security_groups,
+    subnets,
+    vpcs,
+    zones,
+)
 from collectors.aws.scope import AwsScope
 from collectors.aws.session import AccountSession
 from collectors.base import Collector, PermanentError, Provider
@@ -44,9 +56,15 @@ class AWS(Provider):
     collectors: ClassVar[tuple[Collector, ...]] = (
         accounts.COLLECTOR,
         regions.COLLECTOR,
+        zones.COLLECTOR,
         vpcs.COLLECTOR,
         subnets.COLLECTOR,
         instances.COLLECTOR,
+        images.COLLECTOR,
+        interfaces.COLLECTOR,
+        security_groups.COLLECTOR,
+        load_balancers.COLLECTOR,
+        buckets.COLLECTOR,
     )
     link_scope: ClassVar[tuple[str, ...]] = ("account_id", "region")
     scope_label: ClassVar[str] = "AWSRegion"
@@ -60,16 +78,22 @@ class AWS(Provider):
         return ("account", "region") if "region" in kind.scope else ("account",)
 
     def scopes(self, kind: Kind, within: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        for account in self.config.accounts:
-            if within.get("account") not in (None, account.name):
-                continue
-            if "region" not in kind.scope:
-                yield {"account": account.name}
-                continue
-            for region in AccountSession(account).regions():
-                if within.get("region") not in (None, region):
-                    continue
-                yield {"account": account.name, "region": region}
+        # Two steps: first one task per account (no API call, so one bad account cannot
+        # stop the others), then that task finds its account's regions.
+        regional = "region" in kind.scope
+        name = within.get("account")
+        if name is None:
+            for account in self.config.accounts:
+                yield {
+                    "account": account.name,
+                    **({"region": within["region"]} if regional and within.get("region") else {}),
+                }
+            return
+        account = self.accounts.get(name)
+        if account is None:
+            raise PermanentError(f"unknown AWS account {name!r}")
+        for region in AccountSession(account).regions():
+            yield {"account": name, "region": region}
 
     @contextmanager
     def open(self, kind: Kind, payload: dict[str, Any]) -> Iterator[AwsScope]:

@@ -26,6 +26,14 @@ class AwsScope(Scope):
         return self.session.client(service, self.region)
 
     @property
+    def owner(self) -> dict[str, Any] | None:
+        # A regional scope's own node is its AWSRegion.
+        if not self.region:
+            return None
+        props = {"account_id": self.account_id, "region": self.region, "name": self.region}
+        return {"uid": f"{self.account_id}:{self.region}", "props": props}
+
+    @property
     def values(self) -> dict[str, Any]:
         out: dict[str, Any] = {"account_id": self.account_id}
         if self.region:

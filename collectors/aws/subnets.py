@@ -35,6 +35,16 @@ KIND = Kind(
             forward="subnets",
             backward="vpc",
         ),
+        Link(
+            "IN_ZONE",
+            "AWSSubnet",
+            "AWSAvailabilityZone",
+            on=(("account_id", "account_id"), ("availability_zone", "name")),
+            forward="zone",
+            backward="subnets",
+            forward_many=False,
+            backward_many=True,
+        ),
     ),
     description="A subnet of a VPC in one availability zone.",
 )

@@ -1,0 +1,239 @@
+"""Every AWS kind and relationship, collected from moto by real workers, checked against
+what moto itself reports (counts and exact properties)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app import demo
+from app.runtime import Runtime
+from tests.conftest import wipe
+from tests.test_aws_pipeline import collect_all
+
+SCOPES = [
+    (account, role, region)
+    for account, role in ((demo.MAIN_ACCOUNT, None), (demo.SHOP_ACCOUNT, demo.ROLE))
+    for region in demo.REGIONS
+]
+
+
+@pytest.fixture(scope="module")
+def graph(workers, estate, migrated: Runtime, config_path: Path) -> Runtime:
+    wipe(migrated)
+    code, out = collect_all(config_path)
+    assert code == 0, out
+    return migrated
+
+
+def rows(rt: Runtime, query: str, **params) -> list[dict]:
+    records, _, _ = rt.driver.execute_query(query, params)
+    return [r.data() for r in records]
+
+
+def clients(moto_url: str, service: str) -> Iterator[tuple[str, str, object]]:
+    for account, role, region in SCOPES:
+        session = demo.session(moto_url, role)
+        yield account, region, session.client(service, region_name=region, endpoint_url=moto_url)
+
+
+def live_instances(ec2) -> list[dict]:
+    return [
+        i
+        for r in ec2.describe_instances()["Reservations"]
+        for i in r["Instances"]
+        if i["State"]["Name"] != "terminated"
+    ]
+
+
+def test_availability_zones_per_account_and_region(graph: Runtime, moto_url: str) -> None:
+    want = {
+        (account, f"{account}:{z['ZoneName']}", z["ZoneId"])
+        for account, _, ec2 in clients(moto_url, "ec2")
+        for z in ec2.describe_availability_zones()["AvailabilityZones"]
+    }
+    got = rows(
+        graph, "MATCH (z:AWSAvailabilityZone) RETURN z.account_id AS a, z.uid AS u, z.zone_id AS z"
+    )
+    assert {(r["a"], r["u"], r["z"]) for r in got} == want
+
+
+def test_security_groups_match_moto(graph: Runtime, moto_url: str) -> None:
+    want = {
+        g["GroupId"]: (g["GroupName"], g["VpcId"])
+        for _, _, ec2 in clients(moto_url, "ec2")
+        for g in ec2.describe_security_groups()["SecurityGroups"]
+    }
+    got = rows(
+        graph, "MATCH (g:AWSSecurityGroup) RETURN g.uid AS id, g.group_name AS n, g.vpc_id AS v"
+    )
+    assert {r["id"]: (r["n"], r["v"]) for r in got} == want
+
+
+def test_network_interfaces_match_moto(graph: Runtime, moto_url: str) -> None:
+    want = {
+        e["NetworkInterfaceId"]: (e["SubnetId"], e.get("Attachment", {}).get("InstanceId"))
+        for _, _, ec2 in clients(moto_url, "ec2")
+        for e in ec2.describe_network_interfaces()["NetworkInterfaces"]
+    }
+    got = rows(
+        graph,
+        "MATCH (e:AWSNetworkInterface) RETURN e.uid AS id, e.subnet_id AS s, e.instance_id AS i",
+    )
+    assert {r["id"]: (r["s"], r["i"]) for r in got} == want
+
+
+def test_images_are_the_owned_and_the_used_ones_once_each(graph: Runtime, moto_url: str) -> None:
+    want: dict[str, set[str]] = {}  # image id -> regions (account:region) that see it
+    for account, region, ec2 in clients(moto_url, "ec2"):
+        owned = {i["ImageId"] for i in ec2.describe_images(Owners=["self"])["Images"]}
+        used = {i["ImageId"] for i in live_instances(ec2)}
+        for image in owned | used:
+            want.setdefault(image, set()).add(f"{account}:{region}")
+    got = rows(
+        graph,
+        "MATCH (i:AWSImage) OPTIONAL MATCH (r:AWSRegion)-[:HAS_IMAGE]->(i) "
+        "RETURN i.uid AS id, collect(r.uid) AS regions",
+    )
+    assert {r["id"]: set(r["regions"]) for r in got} == want
+    # The public image both accounts run is one node seen from several scopes.
+    assert any(len(regions) > 1 for regions in want.values())
+    golden = rows(graph, "MATCH (i:AWSImage) WHERE i.name = 'shop-golden-eu-west-1' RETURN i")
+    assert golden[0]["i"]["owner_id"] == demo.SHOP_ACCOUNT
+
+
+def test_load_balancers_of_both_generations(graph: Runtime, moto_url: str) -> None:
+    got = rows(
+        graph,
+        "MATCH (lb:AWSLoadBalancer) RETURN lb.name AS name, lb.type AS type, lb.account_id AS a, "
+        "lb.region AS r",
+    )
+    assert {(r["name"], r["type"], r["a"], r["r"]) for r in got} == {
+        (f"{owner}-{suffix}", kind, account, region)
+        for account, owner in ((demo.MAIN_ACCOUNT, "main"), (demo.SHOP_ACCOUNT, "shop"))
+        for region in demo.REGIONS
+        for suffix, kind in (("web", "application"), ("legacy", "classic"))
+    }
+
+
+def test_routes_to_matches_registered_targets(graph: Runtime, moto_url: str) -> None:
+    want = set()
+    for _, _, elbv2 in clients(moto_url, "elbv2"):
+        for lb in elbv2.describe_load_balancers()["LoadBalancers"]:
+            for group in elbv2.describe_target_groups(LoadBalancerArn=lb["LoadBalancerArn"])[
+                "TargetGroups"
+            ]:
+                health = elbv2.describe_target_health(TargetGroupArn=group["TargetGroupArn"])
+                want |= {
+                    (lb["LoadBalancerArn"], t["Target"]["Id"])
+                    for t in health["TargetHealthDescriptions"]
+                }
+    for _, _, elb in clients(moto_url, "elb"):
+        for lb in elb.describe_load_balancers()["LoadBalancerDescriptions"]:
+            want |= {(lb["LoadBalancerName"], i["InstanceId"]) for i in lb["Instances"]}
+    got = rows(
+        graph,
+        "MATCH (lb:AWSLoadBalancer)-[:ROUTES_TO]->(i:AWSInstance) "
+        "RETURN CASE lb.type WHEN 'classic' THEN lb.name ELSE lb.uid END AS lb, i.uid AS i",
+    )
+    assert {(r["lb"], r["i"]) for r in got} == want
+    assert len(want) >= 8
+
+
+def test_buckets_sit_in_their_regions(graph: Runtime, moto_url: str) -> None:
+    got = rows(
+        graph,
+        "MATCH (r:AWSRegion)-[:HAS_BUCKET]->(b:AWSBucket) "
+        "RETURN b.name AS b, r.uid AS r, b.region AS br",
+    )
+    assert {(r["b"], r["r"]) for r in got} == {
+        (f"{owner}-{account}-{region}", f"{account}:{region}")
+        for account, owner in ((demo.MAIN_ACCOUNT, "main"), (demo.SHOP_ACCOUNT, "shop"))
+        for region in demo.REGIONS
+    }
+    assert all(r["br"] == r["r"].split(":")[1] for r in got)
+
+
+# One row per relationship type: the pairs the graph holds must be exactly those that the
+# properties moto reports imply.
+RELATIONSHIPS = {  # type: (source label, the property that names the target)
+    "HAS_REGION": ("AWSAccount", "uid"),
+    "HAS_ZONE": ("AWSRegion", "uid"),
+    "HAS_VPC": ("AWSRegion", "uid"),
+    "HAS_SUBNET": ("AWSVPC", "uid"),
+    "IN_ZONE": ("AWSSubnet", "uid"),
+    "HAS_INSTANCE": ("AWSSubnet", "uid"),
+    "USES_IMAGE": ("AWSInstance", "uid"),
+    "HAS_INTERFACE": ("AWSInstance", "uid"),
+    "IN_SUBNET": ("AWSNetworkInterface", "uid"),
+    "HAS_SECURITY_GROUP": ("AWSVPC", "uid"),
+    "IN_SECURITY_GROUP": ("AWSInstance", "uid"),
+    "HAS_LOAD_BALANCER": ("AWSVPC", "name"),
+}
+
+
+def expected(moto_url: str, rel: str) -> set[tuple[str, str]]:
+    out: set[tuple[str, str]] = set()
+    for account, region, ec2 in clients(moto_url, "ec2"):
+        scope = f"{account}:{region}"
+        vpcs = ec2.describe_vpcs()["Vpcs"]
+        subnets = ec2.describe_subnets()["Subnets"]
+        instances = live_instances(ec2)
+        if rel == "HAS_REGION":
+            out.add((account, scope))
+        elif rel == "HAS_ZONE":
+            out |= {
+                (scope, f"{account}:{z['ZoneName']}")
+                for z in ec2.describe_availability_zones()["AvailabilityZones"]
+            }
+        elif rel == "HAS_VPC":
+            out |= {(scope, v["VpcId"]) for v in vpcs}
+        elif rel == "HAS_SUBNET":
+            out |= {(s["VpcId"], s["SubnetId"]) for s in subnets}
+        elif rel == "IN_ZONE":
+            out |= {(s["SubnetId"], f"{account}:{s['AvailabilityZone']}") for s in subnets}
+        elif rel == "HAS_INSTANCE":
+            out |= {(i["SubnetId"], i["InstanceId"]) for i in instances}
+        elif rel == "USES_IMAGE":
+            out |= {(i["InstanceId"], i["ImageId"]) for i in instances}
+        elif rel in ("HAS_INTERFACE", "IN_SUBNET"):
+            for e in ec2.describe_network_interfaces()["NetworkInterfaces"]:
+                attached = e.get("Attachment", {}).get("InstanceId")
+                if rel == "IN_SUBNET":
+                    out.add((e["NetworkInterfaceId"], e["SubnetId"]))
+                elif attached in {i["InstanceId"] for i in instances}:
+                    out.add((attached, e["NetworkInterfaceId"]))
+        elif rel == "HAS_SECURITY_GROUP":
+            out |= {
+                (g["VpcId"], g["GroupId"]) for g in ec2.describe_security_groups()["SecurityGroups"]
+            }
+        elif rel == "IN_SECURITY_GROUP":
+            out |= {(i["InstanceId"], g["GroupId"]) for i in instances for g in i["SecurityGroups"]}
+        elif rel == "HAS_LOAD_BALANCER":
+            out |= {
+                (lb["VpcId"], lb["LoadBalancerName"]) for lb in _all_lbs(moto_url, account, region)
+            }
+    return out
+
+
+def _all_lbs(moto_url: str, account: str, region: str) -> list[dict]:
+    role = None if account == demo.MAIN_ACCOUNT else demo.ROLE
+    session = demo.session(moto_url, role)
+    v2 = session.client("elbv2", region_name=region, endpoint_url=moto_url)
+    classic = session.client("elb", region_name=region, endpoint_url=moto_url)
+    return v2.describe_load_balancers()["LoadBalancers"] + [
+        {"VpcId": lb["VPCId"], "LoadBalancerName": lb["LoadBalancerName"]}
+        for lb in classic.describe_load_balancers()["LoadBalancerDescriptions"]
+    ]
+
+
+@pytest.mark.parametrize("rel", sorted(RELATIONSHIPS))
+def test_relationship_matches_moto(graph: Runtime, moto_url: str, rel: str) -> None:
+    want = expected(moto_url, rel)
+    source, prop = RELATIONSHIPS[rel]
+    query = f"MATCH (a:{source})-[:{rel}]->(b) RETURN a.uid AS a, b.{prop} AS b"
+    got = {(r["a"], r["b"]) for r in rows(graph, query)}
+    assert want, f"the demo estate should give some {rel}"
+    assert got == want

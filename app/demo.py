@@ -140,9 +140,8 @@ def seed_region(s: boto3.Session, endpoint: str, region: str, owner: str, per_su
     )
     ec2.create_image(InstanceId=placed["prod"][0], Name=f"{owner}-golden-{region}")
     s3 = s.client("s3", region_name=region, endpoint_url=endpoint)
-    bucket = {
-        "Bucket": f"{owner}-{s.client('sts', endpoint_url=endpoint).get_caller_identity()['Account']}-{region}"
-    }
+    account = s.client("sts", endpoint_url=endpoint).get_caller_identity()["Account"]
+    bucket: dict[str, Any] = {"Bucket": f"{owner}-{account}-{region}"}
     if region != "us-east-1":
         bucket["CreateBucketConfiguration"] = {"LocationConstraint": region}
     s3.create_bucket(**bucket)

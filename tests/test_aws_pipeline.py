@@ -108,8 +108,15 @@ def test_a_denied_region_keeps_its_nodes_and_a_terminated_instance_goes_later(
     ec2 = demo.session(moto_url).client("ec2", region_name="eu-west-1", endpoint_url=moto_url)
     victim = ec2.describe_instances()["Reservations"][0]["Instances"][0]["InstanceId"]
     ec2.terminate_instances(InstanceIds=[victim])
-    eu = "MATCH (n {region: 'eu-west-1'}) RETURN count(n)"
-    before = scalar(rt, eu)
+    # Every node of the region, and the images its regions see (moto reuses image ids
+    # across regions, so an image's region property says only where it was last seen).
+    eu = (
+        "MATCH (n {region: 'eu-west-1'}) WHERE NOT n:AWSImage "
+        "WITH collect(labels(n)[0] + ':' + n.uid) AS nodes "
+        "MATCH (:AWSRegion {region: 'eu-west-1'})-[:HAS_IMAGE]->(i) "
+        "WITH nodes, collect('AWSImage:' + i.uid) AS images RETURN nodes + images"
+    )
+    before = sorted(scalar(rt, eu))
 
     proxy.denied.add(("eu-west-1", "ec2"))
     try:
@@ -117,7 +124,7 @@ def test_a_denied_region_keeps_its_nodes_and_a_terminated_instance_goes_later(
     finally:
         proxy.denied.clear()
     assert code == 1, out  # the failures are reported ...
-    assert scalar(rt, eu) == before  # ... and nothing of that region was deleted
+    assert sorted(scalar(rt, eu)) == before  # ... and nothing of that region was deleted
     assert scalar(rt, "MATCH (i:AWSInstance {uid: $uid}) RETURN count(i)", uid=victim) == 1
     failed = [
         r
@@ -132,4 +139,56 @@ def test_a_denied_region_keeps_its_nodes_and_a_terminated_instance_goes_later(
     code, out = collect_all(config_path)
     assert code == 0, out
     assert scalar(rt, "MATCH (i:AWSInstance {uid: $uid}) RETURN count(i)", uid=victim) == 0
+    assert scalar(rt, PATH + "RETURN count(DISTINCT i)") == len(moto_instances(moto_url))
+
+
+def test_a_deleted_vpc_takes_its_subnets_instances_and_links_with_it(
+    first_run: Runtime, moto_url: str, config_path: Path
+) -> None:
+    rt = first_run
+    session = demo.session(moto_url)
+    ec2 = session.client("ec2", region_name="us-east-1", endpoint_url=moto_url)
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["main-staging"]}])["Vpcs"][0]
+    vpc_id = vpc["VpcId"]
+    code, out = collect_all(config_path)
+    assert code == 0, out
+    subnets = [
+        s["SubnetId"]
+        for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]
+    ]
+    assert scalar(
+        rt, "MATCH (:AWSVPC {uid: $v})-[:HAS_SUBNET]->(s) RETURN count(s)", v=vpc_id
+    ) == len(subnets)
+
+    # Take the VPC down the way AWS makes you: load balancer, instances, groups, subnets.
+    session.client("elb", region_name="us-east-1", endpoint_url=moto_url).delete_load_balancer(
+        LoadBalancerName="main-legacy"
+    )
+    doomed = [
+        i["InstanceId"]
+        for r in ec2.describe_instances(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])[
+            "Reservations"
+        ]
+        for i in r["Instances"]
+    ]
+    ec2.terminate_instances(InstanceIds=doomed)
+    for g in ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])[
+        "SecurityGroups"
+    ]:
+        if g["GroupName"] != "default":
+            ec2.delete_security_group(GroupId=g["GroupId"])
+    for e in ec2.describe_network_interfaces(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])[
+        "NetworkInterfaces"
+    ]:
+        ec2.delete_network_interface(NetworkInterfaceId=e["NetworkInterfaceId"])
+    for subnet in subnets:
+        ec2.delete_subnet(SubnetId=subnet)
+    ec2.delete_vpc(VpcId=vpc_id)
+
+    code, out = collect_all(config_path)
+    assert code == 0, out
+    assert scalar(rt, "MATCH (v:AWSVPC {uid: $v}) RETURN count(v)", v=vpc_id) == 0
+    assert scalar(rt, "MATCH (s:AWSSubnet) WHERE s.uid IN $s RETURN count(s)", s=subnets) == 0
+    assert scalar(rt, "MATCH (i:AWSInstance) WHERE i.uid IN $i RETURN count(i)", i=doomed) == 0
+    assert scalar(rt, "MATCH (n {vpc_id: $v}) RETURN count(n)", v=vpc_id) == 0
     assert scalar(rt, PATH + "RETURN count(DISTINCT i)") == len(moto_instances(moto_url))

@@ -143,3 +143,33 @@ def test_link_refresh_leaves_other_scopes_alone(clean_graph: Runtime) -> None:
     links.refresh(rt.driver, CATALOG, link, EU, later, "neo4j")
     assert count(rt, "MATCH ()-[r:HAS_INSTANCE]->({region: 'us-east-1'}) RETURN count(r)") == 3
     assert count(rt, "MATCH ()-[r:HAS_INSTANCE]->() RETURN count(r)") == 6
+
+
+def test_a_shared_image_lives_while_any_scope_still_sees_it(clean_graph: Runtime) -> None:
+    rt = clean_graph
+    image = CATALOG.by_label["AWSImage"]
+    a = {"uid": "111111111111:eu-west-1", "props": {"account_id": "111111111111"}}
+    b = {"uid": "222222222222:eu-west-1", "props": {"account_id": "222222222222"}}
+    region = {"region": "eu-west-1"}
+    t1 = rt.writer.now()
+    for owner in (a, b):
+        rt.writer.write(
+            image, [{"uid": "ami-shared"}, {"uid": f"ami-{owner['uid'][:3]}"}], region, t1, owner
+        )
+    assert count(rt, "MATCH (i:AWSImage) RETURN count(i)") == 3
+    assert count(rt, "MATCH ()-[r:HAS_IMAGE]->(:AWSImage {uid: 'ami-shared'}) RETURN count(r)") == 2
+
+    t2 = t1 + timedelta(seconds=1)
+    rt.writer.write(image, [], region, t2, a)  # scope a no longer sees any image
+    assert rt.writer.remove_stale(image, region, t2, a) == 1  # only its own image goes
+    assert node(rt, "AWSImage", "ami-shared")  # b still sees it
+    assert count(rt, "MATCH ()-[r:HAS_IMAGE]->(:AWSImage {uid: 'ami-shared'}) RETURN count(r)") == 1
+
+    rt.writer.remove_stale(image, region, t2, b)
+    assert count(rt, "MATCH (i:AWSImage) RETURN count(i)") == 0
+
+
+def test_a_shared_kind_cannot_be_written_without_its_owner(clean_graph: Runtime) -> None:
+    image = CATALOG.by_label["AWSImage"]
+    with pytest.raises(ValueError, match="shared"):
+        clean_graph.writer.write(image, [{"uid": "ami-1"}], {"region": "x"}, datetime.now(UTC))

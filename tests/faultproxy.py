@@ -1,22 +1,31 @@
 """An HTTP proxy in front of moto that can refuse one region's calls, as AWS does when a
-policy or an opt-out denies them.  Test-only; runs in a thread on loopback."""
+policy or an opt-out denies them, or answer them slowly, as a far endpoint does.  Test-only;
+runs in a thread on loopback."""
 
 from __future__ import annotations
 
 import http.client
 import re
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
+_SCOPE = re.compile(r"Credential=([^/]+)/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
 
-DENIED = (
-    b'<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error>'
-    b"<Code>UnauthorizedOperation</Code>"
-    b"<Message>You are not authorized to perform this operation.</Message>"
-    b"</Error></Errors><RequestID>fault-proxy</RequestID></Response>"
-)
+
+def _error(code: str, message: str) -> bytes:
+    # EC2's error shape; botocore reads the code from it for every query-protocol service.
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error>'
+        f"<Code>{code}</Code><Message>{message}</Message>"
+        "</Error></Errors><RequestID>fault-proxy</RequestID></Response>"
+    ).encode()
+
+
+DENIED = _error("UnauthorizedOperation", "You are not authorized to perform this operation.")
+BAD_KEY = _error("InvalidClientTokenId", "The security token included in the request is invalid.")
+THROTTLED = _error("RequestLimitExceeded", "Request limit exceeded.")
 
 
 class FaultProxy(ThreadingHTTPServer):
@@ -25,6 +34,11 @@ class FaultProxy(ThreadingHTTPServer):
     def __init__(self, upstream: str) -> None:
         self.upstream = urlsplit(upstream)
         self.denied: set[tuple[str, str]] = set()  # (region, service)
+        self.bad_keys: set[str] = set()  # access key ids refused as invalid
+        self.throttle = 0  # the next this many calls are throttled
+        self.calls = 0  # calls that reached moto
+        self._lock = threading.Lock()
+        self.delays: dict[tuple[str, str], float] = {}  # (region, service) -> seconds
         super().__init__(("127.0.0.1", 0), _Handler)
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
         self.thread.start()
@@ -47,25 +61,39 @@ class _Handler(BaseHTTPRequestHandler):
     def _relay(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         found = _SCOPE.search(self.headers.get("Authorization", ""))
-        if found and (found.group(1), found.group(2)) in self.server.denied:
-            self.send_response(403)
-            self.send_header("Content-Type", "text/xml")
-            self.send_header("Content-Length", str(len(DENIED)))
-            self.end_headers()
-            self.wfile.write(DENIED)
-            return
-        up = self.server.upstream
+        key, region, service = found.groups() if found else ("", "", "")
+        server = self.server
+        with server._lock:
+            throttled = server.throttle > 0
+            server.throttle -= throttled
+        time.sleep(server.delays.get((region, service), 0))
+        if key in server.bad_keys:
+            return self._refuse(403, BAD_KEY)
+        if (region, service) in server.denied:
+            return self._refuse(403, DENIED)
+        if throttled:
+            return self._refuse(400, THROTTLED)
+        with server._lock:
+            server.calls += 1
+        up = server.upstream
         conn = http.client.HTTPConnection(up.hostname, up.port, timeout=120)
         conn.request(self.command, self.path, body, dict(self.headers))
         reply = conn.getresponse()
         data = reply.read()
         self.send_response(reply.status)
-        for key, value in reply.getheaders():
-            if key.lower() not in ("transfer-encoding", "connection", "content-length"):
-                self.send_header(key, value)
+        for name, value in reply.getheaders():
+            if name.lower() not in ("transfer-encoding", "connection", "content-length"):
+                self.send_header(name, value)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
         conn.close()
+
+    def _refuse(self, status: int, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "text/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _relay

@@ -7,15 +7,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import redis.asyncio
 import redis.exceptions
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
 
-from api import auth, graphql, kinds, tasks
+from api import auth, dashboard, graphql, kinds, schedules, tasks
+from app import redisconn
 from app.config import Settings, load_settings
+from app.metrics import QueueDepth
+from app.queues import TaskConflict, TaskNotFound
 from app.runtime import Runtime
 from collectors import CATALOG
 from graph.driver import connect_async
@@ -26,6 +28,8 @@ log = logging.getLogger(__name__)
 REQUESTS = Counter(
     "inventory_api_requests_total", "API requests by route and status", ["route", "status"]
 )
+# A request waits this long for Redis at most (a failover), then gets a 503 to retry on.
+REDIS_RETRY_S = 3
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -35,8 +39,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         driver = connect_async(settings.neo4j)
         app.state.reader = Reader(driver, settings.neo4j.database)
-        app.state.redis = redis.asyncio.Redis.from_url(settings.redis.url, socket_timeout=5)
-        app.state.runtime = Runtime(settings)
+        app.state.redis = redisconn.connect_async(settings.redis, REDIS_RETRY_S, socket_timeout=5)
+        app.state.runtime = Runtime(settings, redis_retry_s=REDIS_RETRY_S)
         try:
             yield
         finally:
@@ -54,7 +58,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.include_router(kinds.router(CATALOG, settings.api.max_page_size))
     app.include_router(tasks.router())
+    app.include_router(schedules.router())
     app.include_router(graphql.router(CATALOG, settings.api.max_page_size), prefix="/graphql")
+    app.mount(dashboard.PREFIX, dashboard.Dashboard())
     _health(app)
     _errors(app)
     return app
@@ -84,9 +90,12 @@ def _health(app: FastAPI) -> None:
         return JSONResponse({"ready": ready, **checks}, status_code=200 if ready else 503)
 
     @app.get("/metrics", tags=["health"], dependencies=[Depends(auth.read)])
-    async def metrics() -> Response:
-        """Prometheus metrics."""
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    def metrics(request: Request) -> Response:
+        """Prometheus metrics: the API's own, and the depth of every queue."""
+        depth = CollectorRegistry()
+        depth.register(QueueDepth(request.app.state.runtime.queues))
+        body = generate_latest() + generate_latest(depth)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     @app.middleware("http")
     async def count(request: Request, call_next: Any) -> Response:
@@ -116,7 +125,16 @@ def _errors(app: FastAPI) -> None:
 
     app.add_exception_handler(Neo4jError, graph_error)
 
-    async def bad_value(request: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=400)
+    app.add_exception_handler(ValueError, _detail(400))
+    # A task operation refused: the id is unknown, or the task's state does not allow it.
+    app.add_exception_handler(TaskNotFound, _detail(404))
+    app.add_exception_handler(TaskConflict, _detail(409))
 
-    app.add_exception_handler(ValueError, bad_value)
+
+def _detail(status: int) -> Any:
+    """A handler answering ``status`` with the exception's message as the detail."""
+
+    async def handler(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=status)
+
+    return handler

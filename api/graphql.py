@@ -1,5 +1,6 @@
 """The GraphQL schema, built from the catalog: a type per kind with relationship fields
-both ways, a list field (filter, ``after`` cursor, ``limit``) and an item field per kind.
+both ways, a list field (filter, ``after`` cursor, ``limit``) and an item field per kind;
+and the task queries and mutations of api.graphql_tasks.
 
 Relationship fields go through one DataLoader per relationship and direction, so a nested
 query costs one database round trip per level, not one per parent row.
@@ -12,9 +13,11 @@ import strawberry
 from fastapi import Request
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext, GraphQLRouter
-from strawberry.tools import create_type
+from strawberry.tools import create_type, merge_types
 
 from api import auth
+from api.graphql_tasks import Mutation, TaskQuery
+from app.runtime import Runtime
 from graph.model import Catalog, Field, Kind, Link
 from graph.reads import Reader
 
@@ -29,9 +32,11 @@ _SCALARS: dict[type, Any] = {
 
 
 class Context(BaseContext):
-    def __init__(self, reader: Reader) -> None:
+    def __init__(self, reader: Reader, runtime: Runtime, scope: str | None) -> None:
         super().__init__()
         self.reader = reader
+        self.runtime = runtime
+        self.scope = scope  # the token's: read or admin (None only for the GraphiQL page)
         self._loaders: dict[tuple[str, str], DataLoader[str, list[dict[str, Any]]]] = {}
 
     def loader(self, link: Link, from_label: str) -> DataLoader[str, list[dict[str, Any]]]:
@@ -139,8 +144,8 @@ def schema(catalog: Catalog, max_limit: int) -> strawberry.Schema:
         item_field = _item_field(kind, cls)
         item_field.name = kind.graphql_item
         fields += [list_field, item_field]
-    query = create_type("Query", fields)
-    return strawberry.Schema(query=query)
+    query = merge_types("Query", (create_type("KindQuery", fields), TaskQuery))
+    return strawberry.Schema(query=query, mutation=Mutation)
 
 
 def router(catalog: Catalog, max_limit: int) -> GraphQLRouter:
@@ -152,8 +157,7 @@ def router(catalog: Catalog, max_limit: int) -> GraphQLRouter:
             and "query" not in request.query_params
             and "text/html" in request.headers.get("accept", "")
         )
-        if not ide:
-            auth.token_scope(request, await auth.bearer(request))
-        return Context(request.app.state.reader)
+        scope = None if ide else auth.token_scope(request, await auth.bearer(request))
+        return Context(request.app.state.reader, request.app.state.runtime, scope)
 
     return GraphQLRouter(schema(catalog, max_limit), context_getter=context, graphql_ide="graphiql")

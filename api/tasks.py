@@ -1,7 +1,8 @@
-"""REST routes for tasks: enqueue, list and inspect."""
+"""REST routes for tasks: enqueue, list, inspect, count, cancel, delete and retry."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -36,15 +37,15 @@ def router() -> APIRouter:
         limit: int = Query(100, ge=1, le=1000),
     ) -> dict[str, Any]:
         """Recent task records, newest first, filtered by state, queue or task name."""
-        scan = rt.records.recent(limit if not (state or queue or task) else 10_000)
-        items = [
-            r
-            for r in scan
-            if (state is None or r["state"] == state)
-            and (queue is None or r["queue"] == queue)
-            and (task is None or r["task"] == task)
-        ]
-        return {"items": items[:limit]}
+        return {"items": rt.records.find(limit, state=state, queue=queue, task=task)}
+
+    # Before /{task_id}, which would take "stats" for an id.
+    @api.get("/stats", dependencies=[Depends(auth.read)])
+    def task_stats(rt: Runtime = Depends(runtime)) -> dict[str, Any]:
+        """Tasks per state, in total and per queue. Pending, delayed, active and failed
+        (dead-lettered) come from the broker's Redis structures; succeeded, cancelled and
+        deleted from the records kept for the retention."""
+        return rt.queues.stats()
 
     @api.get("/{task_id}", dependencies=[Depends(auth.read)])
     def get_task(task_id: str, rt: Runtime = Depends(runtime)) -> dict[str, Any]:
@@ -65,5 +66,22 @@ def router() -> APIRouter:
             raise HTTPException(422, str(exc)) from None
         record = rt.records.get(task_id)
         return {"id": task_id, "task": body.task, "queue": record["queue"] if record else None}
+
+    # 404 for an unknown id and 409 for a state that does not allow it: see api.app.
+    @api.post("/{task_id}/cancel", dependencies=[Depends(auth.admin)])
+    def cancel_task(task_id: str, rt: Runtime = Depends(runtime)) -> dict[str, Any]:
+        """Stop a task: a waiting one is taken off its queue (state `cancelled`); one a
+        worker holds is skipped or interrupted (state `cancelling`, then `cancelled`)."""
+        return asdict(rt.queues.cancel(task_id))
+
+    @api.delete("/{task_id}", dependencies=[Depends(auth.admin)])
+    def delete_task(task_id: str, rt: Runtime = Depends(runtime)) -> dict[str, Any]:
+        """Remove a pending, delayed or dead (failed) message; the record stays, `deleted`."""
+        return asdict(rt.queues.delete(task_id))
+
+    @api.post("/{task_id}/retry", dependencies=[Depends(auth.admin)])
+    def retry_task(task_id: str, rt: Runtime = Depends(runtime)) -> dict[str, Any]:
+        """Put a failed task's dead message back on its queue, its retries reset."""
+        return asdict(rt.queues.retry(task_id))
 
     return api

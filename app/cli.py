@@ -15,8 +15,10 @@ import dramatiq.errors
 import redis.exceptions
 from neo4j.exceptions import AuthError, ServiceUnavailable
 
+from app import redisconn
 from app.config import QUEUES, ConfigError, load_settings
 from app.dev import StackError
+from app.queues import Outcome, TaskConflict, TaskNotFound
 from app.records import FINAL, STATES
 from app.runtime import Runtime, current
 from app.tasks import REGISTRY, BadPayload, UnknownTask, enqueue
@@ -29,6 +31,8 @@ CLEAR_ERRORS = (
     StackError,
     UnknownTask,
     BadPayload,
+    TaskNotFound,
+    TaskConflict,
     click.UsageError,
 )
 
@@ -40,7 +44,7 @@ class Group(click.Group):
         except CLEAR_ERRORS as exc:
             fail(str(exc))
         except (redis.exceptions.ConnectionError, dramatiq.errors.BrokerConnectionError) as exc:
-            fail(f"Redis is not reachable ({_redis_url()}): {exc}")
+            fail(f"Redis is not reachable ({_redis_where()}): {exc}")
         except (ServiceUnavailable, AuthError) as exc:
             fail(f"Neo4j is not reachable: {exc}")
 
@@ -50,9 +54,9 @@ def fail(message: str) -> NoReturn:
     sys.exit(2)
 
 
-def _redis_url() -> str:
+def _redis_where() -> str:
     try:
-        return load_settings().redis.url
+        return redisconn.describe(load_settings().redis)
     except ConfigError:
         return "?"
 
@@ -61,9 +65,10 @@ def _runtime(check_redis: bool = False) -> Runtime:
     rt = current()
     if check_redis:
         try:
-            rt.redis.ping()
+            # A short retry: a person waits for this answer, or a supervisor restarts us.
+            redisconn.connect(rt.settings.redis, retry_s=2).ping()
         except redis.exceptions.ConnectionError as exc:
-            fail(f"Redis at {rt.settings.redis.url} is not reachable: {exc}")
+            fail(f"Redis at {redisconn.describe(rt.settings.redis)} is not reachable: {exc}")
     return rt
 
 
@@ -97,21 +102,34 @@ def migrate() -> None:
 
 # --- processes -------------------------------------------------------------------------
 
+METRICS_HELP = "Serve Prometheus metrics on 127.0.0.1:PORT (0: not at all; default from config)."
+
 
 @main.command()
 @click.option("--queues", "-Q", multiple=True, type=click.Choice(sorted(QUEUES.values())))
 @click.option("--processes", "-p", type=click.IntRange(1, 64), default=None)
 @click.option("--threads", "-t", type=click.IntRange(1, 256), default=None)
-def worker(queues: tuple[str, ...], processes: int | None, threads: int | None) -> None:
+@click.option("--metrics-port", type=click.IntRange(0, 65535), default=None, help=METRICS_HELP)
+def worker(
+    queues: tuple[str, ...], processes: int | None, threads: int | None, metrics_port: int | None
+) -> None:
     """Run a Dramatiq worker pool (all queues unless --queues is given)."""
+    from app import metrics
+
     rt = _runtime(check_redis=True)
     t = rt.settings.tasks
     argv = [
         sys.executable, "-m", "dramatiq", "app.worker",
         "--processes", str(processes or t.worker_processes),
         "--threads", str(threads or t.worker_threads),
-        "--queues", *(queues or QUEUES.values()),
     ]  # fmt: skip
+    port = t.metrics_port if metrics_port is None else metrics_port
+    if port:
+        # Read by the worker processes and by metrics.serve_pool, which dramatiq forks.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics.pool_dir())
+        os.environ["INVENTORY_TASKS__METRICS_PORT"] = str(port)
+        argv += ["--fork-function", "app.metrics:serve_pool"]
+    argv += ["--queues", *(queues or QUEUES.values())]
     os.execv(sys.executable, argv)
 
 
@@ -133,13 +151,19 @@ def api(host: str | None, port: int | None) -> None:
 
 
 @main.command()
-def scheduler() -> None:
+@click.option("--metrics-port", type=click.IntRange(0, 65535), default=None, help=METRICS_HELP)
+def scheduler(metrics_port: int | None) -> None:
     """Run a scheduler; several may run, exactly one enqueues each firing."""
-    from app.scheduler import Scheduler, check
+    from app import logs
+    from app.scheduler import Scheduler, check, serve_metrics
 
     rt = _runtime(check_redis=True)
+    logs.setup(rt.settings)
     check(rt.settings.schedules)
     _ = rt.broker  # declares the actors before the first firing
+    port = rt.settings.scheduler.metrics_port if metrics_port is None else metrics_port
+    if port:
+        serve_metrics(port)
     Scheduler(rt).run()
 
 
@@ -226,7 +250,7 @@ def wait_for(rt: Runtime, root: str, timeout: float, say: Any) -> bool:
 
 @main.group(cls=Group)
 def task() -> None:
-    """Inspect task records."""
+    """Inspect, cancel, delete and retry tasks."""
 
 
 @task.command("list")
@@ -235,12 +259,7 @@ def task() -> None:
 def task_list(state: str | None, limit: int) -> None:
     """Recent tasks, newest first."""
     rt = _runtime(check_redis=True)
-    rows = [
-        r
-        for r in rt.records.recent(limit if state is None else 10_000)
-        if not state or r["state"] == state
-    ]
-    for r in rows[:limit]:
+    for r in rt.records.find(limit, state=state):
         when = datetime.fromtimestamp(r["created_at"], UTC).strftime("%Y-%m-%d %H:%M:%S")
         payload = json.dumps(r["payload"])
         click.echo(f"{r['id']}  {when}  {r['state']:<9}  {r['queue']:<17}  {r['task']}  {payload}")
@@ -254,6 +273,45 @@ def task_show(task_id: str) -> None:
     if record is None:
         fail(f"no task {task_id} (records are kept for the configured retention)")
     click.echo(json.dumps(record, indent=2, default=str))
+
+
+def _say(outcome: Outcome) -> None:
+    click.echo(f"{outcome.id}: {outcome.state}: {outcome.detail}")
+
+
+@task.command("cancel")
+@click.argument("task_id")
+def task_cancel(task_id: str) -> None:
+    """Stop a task: a waiting one never runs, a running one is interrupted."""
+    _say(_runtime(check_redis=True).queues.cancel(task_id))
+
+
+@task.command("delete")
+@click.argument("task_id")
+def task_delete(task_id: str) -> None:
+    """Remove a pending, delayed or dead (failed) message; its record stays as deleted."""
+    _say(_runtime(check_redis=True).queues.delete(task_id))
+
+
+@task.command("retry")
+@click.argument("task_id")
+def task_retry(task_id: str) -> None:
+    """Put a failed task's dead message back on its queue, with its retries reset."""
+    _say(_runtime(check_redis=True).queues.retry(task_id))
+
+
+@task.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable.")
+def task_stats(as_json: bool) -> None:
+    """Tasks per state and queue: waiting, held and dead ones as the broker has them."""
+    stats = _runtime(check_redis=True).queues.stats()
+    if as_json:
+        click.echo(json.dumps(stats, indent=2))
+        return
+    rows = {**stats["queues"], "all": stats["states"]}
+    click.echo(f"{'queue':<18}" + "".join(f"{s:>10}" for s in STATES))
+    for name, counts in rows.items():
+        click.echo(f"{name:<18}" + "".join(f"{counts[s]:>10}" for s in STATES))
 
 
 # --- dev stack -------------------------------------------------------------------------

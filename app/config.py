@@ -80,8 +80,39 @@ class Neo4jConfig(Section):
 
 
 class RedisConfig(Section):
-    url: str = "redis://127.0.0.1:6379/0"
+    """Redis at ``url``, or the master Redis Sentinel names (``sentinels``, ``master_name``)."""
+
+    url: str | None = None  # redis://127.0.0.1:6379/0 when neither url nor sentinels is given
+    sentinels: list[str] = []  # host:port of each sentinel
+    master_name: str | None = None
+    db: int = Field(0, ge=0)  # with sentinels; a url names its own
+    password: SecretStr | None = None  # the Redis server's; a url may hold its own
+    sentinel_password: SecretStr | None = None
     namespace: str = "inventory"
+    # How long a command keeps retrying while Redis is unreachable or failing over.
+    retry_s: float = Field(30, ge=0)
+    # Replicas that must hold an enqueued message before the enqueue returns (Redis WAIT).
+    wait_replicas: int = Field(0, ge=0)
+    wait_timeout_ms: int = Field(100, ge=1)
+
+    @field_validator("sentinels")
+    @classmethod
+    def _addresses(cls, sentinels: list[str]) -> list[str]:
+        for address in sentinels:
+            host, _, port = address.rpartition(":")
+            if not host or not port.isdigit():
+                raise ValueError(f"sentinel {address!r} is not host:port")
+        return sentinels
+
+    @model_validator(mode="after")
+    def _one_way_in(self) -> RedisConfig:
+        if self.url and self.sentinels:
+            raise ValueError("give either url or sentinels (with master_name), not both")
+        if bool(self.sentinels) != bool(self.master_name):
+            raise ValueError("sentinels and master_name must be given together")
+        if not self.sentinels and not self.url:
+            self.url = "redis://127.0.0.1:6379/0"
+        return self
 
 
 class TokenConfig(Section):
@@ -107,6 +138,8 @@ class TasksConfig(Section):
     priorities: dict[str, Priority] = {}
     worker_processes: int = Field(1, ge=1)
     worker_threads: int = Field(4, ge=1)
+    # Prometheus metrics of a worker pool on 127.0.0.1 (0: none); `--metrics-port` overrides.
+    metrics_port: int = Field(9191, ge=0, le=65535)
 
 
 class ScheduleConfig(Section):
@@ -136,6 +169,8 @@ class ScheduleConfig(Section):
 class SchedulerConfig(Section):
     # The leader holds a lease this long; another scheduler takes over within it.
     lease_s: float = Field(15, ge=1)
+    # Prometheus metrics of a scheduler on 127.0.0.1 (0: none); `--metrics-port` overrides.
+    metrics_port: int = Field(9192, ge=0, le=65535)
 
 
 class GraphConfig(Section):

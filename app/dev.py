@@ -37,6 +37,7 @@ class Ports:
     http: int = 7474
     redis: int = 6379
     moto: int = 5000
+    metrics: int = 9191  # the first of the workers' and schedulers' metrics ports
 
 
 @dataclass
@@ -85,6 +86,7 @@ class Stack:
         self.ports = ports
         self.secrets = secrets_
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.metrics_ports: dict[str, int] = {}
         home.mkdir(parents=True, exist_ok=True)
 
     # -- the servers ----------------------------------------------------------------------
@@ -159,8 +161,15 @@ class Stack:
         return service
 
     def worker(self, name: str = "worker", *queues: str) -> Service:
-        args = ["worker"] + (["--queues", *queues] if queues else [])
-        return self.inventory(name, *args)
+        args = ["worker", "--metrics-port", str(self.metrics_port(name))]
+        return self.inventory(name, *args, *(["--queues", *queues] if queues else []))
+
+    def scheduler(self, name: str = "scheduler") -> Service:
+        return self.inventory(name, "scheduler", "--metrics-port", str(self.metrics_port(name)))
+
+    def metrics_port(self, name: str) -> int:
+        """Where process ``name`` serves its metrics: one port each from ``ports.metrics`` on."""
+        return self.metrics_ports.setdefault(name, self.ports.metrics + len(self.metrics_ports))
 
     # -- config ---------------------------------------------------------------------------
 

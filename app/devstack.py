@@ -22,6 +22,12 @@ from app.dev import ROOT, Ports, Secrets, Stack, StackError, State, alive, stop_
 
 Say = Callable[[str], Any]
 
+# Unless the user's config has schedules of its own.
+DEMO_SCHEDULES = [
+    {"name": "collect-all", "task": "aws:collect-all", "interval_s": 900, "priority": "low"},
+    {"name": "housekeeping", "task": "aux:housekeeper", "cron": "30 3 * * *"},
+]
+
 
 def home() -> Path:
     return Path(os.environ.get("INVENTORY_HOME", ROOT / ".inventory")).resolve()
@@ -57,7 +63,8 @@ def _user_sections() -> dict[str, Any]:
         data = yaml.safe_load(Path(path).read_text()) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise StackError(f"cannot read INVENTORY_CONFIG {path}: {exc}") from None
-    return {k: v for k, v in data.items() if k in ("aws", "tasks", "graph", "log_level")}
+    sections = ("aws", "tasks", "graph", "schedules", "scheduler", "log_level")
+    return {k: v for k, v in data.items() if k in sections}
 
 
 def up(detach: bool, say: Say) -> None:
@@ -118,7 +125,7 @@ def _start(stack: Stack, user: dict[str, Any], is_demo: bool, say: Say) -> None:
     p = stack.ports
     say(f"starting Neo4j on {p.bolt}, its Browser on {p.http} (the first start fetches jars)")
     stack.start(stack.neo4j())
-    extra = dict(user)
+    extra = {"schedules": DEMO_SCHEDULES, **user}
     if is_demo:
         say(f"starting moto on {stack.ports.moto} and seeding the demo estate")
         stack.start(stack.moto())
@@ -135,6 +142,9 @@ def _start(stack: Stack, user: dict[str, Any], is_demo: bool, say: Say) -> None:
     driver.close()
     for queue in QUEUES.values():
         stack.start(stack.worker(f"worker-{queue.split('.')[-1]}", queue))
+    say("starting two schedulers (one leads, the other takes over if it dies)")
+    for n in (1, 2):
+        stack.start(stack.scheduler(f"scheduler-{n}"))
     say("starting the API")
     stack.start(stack.api())
     say("running the first collection (aws:collect-all)")

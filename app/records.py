@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
 import redis
 
-STATES = ("pending", "delayed", "active", "succeeded", "failed", "cancelled")
-FINAL = frozenset({"succeeded", "failed", "cancelled"})
+# "deleted": a pending or dead message removed from the broker; the record stays as the
+# trace of it until the retention ends.
+STATES = ("pending", "delayed", "active", "succeeded", "failed", "cancelled", "deleted")
+FINAL = frozenset({"succeeded", "failed", "cancelled", "deleted"})
 
 
 def now() -> float:
@@ -43,6 +46,7 @@ class Records:
         state: str,
         parent: str | None,
         root: str | None,
+        redis_message_id: str = "",
     ) -> None:
         t = now()
         record = {
@@ -56,6 +60,7 @@ class Records:
             "updated_at": t,
             "parent": parent or "",
             "root": root or task_id,
+            "redis_message_id": redis_message_id,
         }
         pipe = self.r.pipeline()
         pipe.hset(self._key(task_id), mapping=record)
@@ -99,15 +104,42 @@ class Records:
         ids = self.r.zrevrangebyscore(self._index, top, "-inf", start=0, num=limit)
         return self.many(ids)
 
+    def find(
+        self,
+        limit: int,
+        state: str | None = None,
+        queue: str | None = None,
+        task: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """The newest records matching every filter given (among the newest 10,000)."""
+        scan = self.recent(limit if not (state or queue or task) else 10_000)
+        return [
+            r
+            for r in scan
+            if (state is None or r["state"] == state)
+            and (queue is None or r["queue"] == queue)
+            and (task is None or r["task"] == task)
+        ][:limit]
+
+    def counts(self, chunk: int = 1000) -> Counter[tuple[str, str]]:
+        """How many records there are per (queue, state), over the whole retention."""
+        self.r.zremrangebyscore(self._index, "-inf", now() - self.retention)
+        found: Counter[tuple[str, str]] = Counter()
+        for start in range(0, self.r.zcard(self._index), chunk):
+            pipe = self.r.pipeline()
+            for task_id in self.r.zrange(self._index, start, start + chunk - 1):
+                pipe.hmget(self._key(task_id), "queue", "state")
+            found.update((q, s) for q, s in pipe.execute() if s)
+        return found
+
 
 def _decode(raw: dict[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = dict(raw)
     for key in ("payload", "result"):
         if out.get(key):
             out[key] = json.loads(out[key])
-    for key in ("created_at", "updated_at", "started_at", "finished_at"):
-        if out.get(key):
-            out[key] = float(out[key])
+    for key in ("created_at", "updated_at", "started_at", "finished_at", "cancel_requested_at"):
+        out[key] = float(out[key]) if out.get(key) else None
     out["attempts"] = int(out.get("attempts") or 0)
     for key in ("parent", "error"):
         out[key] = out.get(key) or None

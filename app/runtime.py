@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Any
 
 import dramatiq
 import redis
 from dramatiq.brokers.redis import RedisBroker
 from neo4j import Driver
 
+from app import redisconn
 from app.broker import build_broker, records_for
 from app.config import Settings, load_settings
+from app.queues import Queues
 from app.records import Records
 from collectors import CATALOG, PROVIDERS
 from collectors.base import Provider
@@ -19,9 +22,11 @@ from graph.writer import Writer
 
 
 class Runtime:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, redis_retry_s: float | None = None) -> None:
         self.settings = settings
         self.catalog = CATALOG
+        # How long Redis commands retry while Redis is away; the config's unless given.
+        self.redis_retry_s = redis_retry_s
 
     @cached_property
     def driver(self) -> Driver:
@@ -32,9 +37,12 @@ class Runtime:
         s = self.settings.neo4j
         return Writer(self.driver, s.database, s.batch_size)
 
+    def connect_redis(self, **options: Any) -> redis.Redis:
+        return redisconn.connect(self.settings.redis, self.redis_retry_s, **options)
+
     @cached_property
     def redis(self) -> redis.Redis:
-        return redis.Redis.from_url(self.settings.redis.url, decode_responses=True)
+        return self.connect_redis(decode_responses=True)
 
     @cached_property
     def records(self) -> Records:
@@ -45,10 +53,15 @@ class Runtime:
         """The broker with every task declared as an actor; also made Dramatiq's global one."""
         from app.tasks import declare_actors  # tasks import this module
 
-        broker = build_broker(self.settings, self.records)
+        broker = build_broker(self.settings, self.records, self.connect_redis())
         declare_actors(broker, self.settings)
         dramatiq.set_broker(broker)
         return broker
+
+    @cached_property
+    def queues(self) -> Queues:
+        """Operations on messages in the broker: cancel, delete, retry, stats."""
+        return Queues(self.broker, self.records)
 
     @cached_property
     def providers(self) -> dict[str, Provider]:

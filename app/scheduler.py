@@ -1,14 +1,17 @@
 """The scheduler: APScheduler fires the configured schedules; Redis decides who enqueues.
 
-Several schedulers may run.  Each firing has a key in Redis (schedule name and nominal
-fire time) that only one process can claim, so a firing is enqueued exactly once.  The
-leader (holder of a lease in Redis) claims at once; the others wait one lease period and
-claim only what is still unclaimed, so when the leader dies its firings still happen,
-late by at most the lease, and never twice.
+Several schedulers may run.  The one holding a lease in Redis is the leader and enqueues;
+the others try for the lease every quarter of its length and take it over when it runs
+out.  Each firing (schedule and nominal fire time) has a claim key in Redis that only one
+process can set, so a firing is enqueued at most once however leadership moves; the key
+then holds the task id.  A leader enqueues every unclaimed firing of the last two lease
+periods, first when it takes over: so the firings its dead predecessor missed happen
+too, late by about a lease period, and each firing happens exactly once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -17,12 +20,15 @@ import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import prometheus_client
+import redis.exceptions
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from prometheus_client import Gauge
+from prometheus_client import Counter, Gauge
 
+from app import metrics
 from app.config import ScheduleConfig
 from app.runtime import Runtime
 from app.tasks import REGISTRY, BadPayload, UnknownTask, enqueue, validate
@@ -31,14 +37,31 @@ log = logging.getLogger(__name__)
 
 # Interval schedules count from a fixed origin so that every process agrees on fire times.
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+# Fire times are whole seconds; this steps past one to the next.
+TICK = timedelta(milliseconds=1)
+CLAIM_TTL_S = 7 * 86400
 
-LEADER = Gauge("inventory_scheduler_leader", "1 while this scheduler holds the lease")
+# Registered only where a scheduler runs (serve_metrics): the API imports this module too,
+# and must not report a leadership it does not have.
+LEADER = Gauge(
+    "inventory_scheduler_leader", "1 while this scheduler holds the lease", registry=None
+)
+FIRINGS = Counter(
+    "inventory_scheduler_firings_total",
+    "Firings this scheduler enqueued",
+    ["schedule"],
+    registry=None,
+)
 
-_RENEW = """
-if redis.call('get', KEYS[1]) == ARGV[1] then
-  return redis.call('pexpire', KEYS[1], ARGV[2])
+# Renew the lease for ARGV[2] ms, or give it up when ARGV[2] is 0: only if it is ours.
+_LEASE = """
+if redis.call('get', KEYS[1]) ~= ARGV[1] then
+  return 0
 end
-return 0
+if ARGV[2] == '0' then
+  return redis.call('del', KEYS[1])
+end
+return redis.call('pexpire', KEYS[1], ARGV[2])
 """
 
 
@@ -49,25 +72,38 @@ def trigger(schedule: ScheduleConfig) -> BaseTrigger:
 
 
 def next_run(schedule: ScheduleConfig, now: datetime | None = None) -> datetime | None:
-    now = now or datetime.now(UTC)
-    return trigger(schedule).get_next_fire_time(None, now)
+    return trigger(schedule).get_next_fire_time(None, now or datetime.now(UTC))
 
 
-def nominal_time(schedule: ScheduleConfig, now: datetime, grace: float) -> datetime | None:
-    """The fire time a firing at ``now`` stands for (firings arrive a little late)."""
-    return trigger(schedule).get_next_fire_time(None, now - timedelta(seconds=grace))
+def fire_times(schedule: ScheduleConfig, after: datetime, until: datetime) -> list[datetime]:
+    """The nominal fire times in (``after``, ``until``]."""
+    trig = trigger(schedule)
+    out: list[datetime] = []
+    at = trig.get_next_fire_time(None, after + TICK)
+    while at is not None and at <= until:
+        out.append(at)
+        at = trig.get_next_fire_time(None, at + TICK)
+    return out
+
+
+def lease_key(namespace: str) -> str:
+    return f"{namespace}:scheduler:leader"
 
 
 class Scheduler:
     def __init__(self, rt: Runtime, identity: str | None = None) -> None:
         self.rt = rt
         self.redis = rt.redis
+        self.schedules = rt.settings.schedules
         self.identity = identity or f"{socket.gethostname()}:{os.getpid()}"
-        self.lease_ms = int(rt.settings.scheduler.lease_s * 1000)
+        lease_s = rt.settings.scheduler.lease_s
+        self.lease_ms = int(lease_s * 1000)
+        self.window = timedelta(seconds=2 * lease_s)
         ns = rt.settings.redis.namespace
-        self.lease_key = f"{ns}:scheduler:leader"
+        self.lease_key = lease_key(ns)
         self.firing_prefix = f"{ns}:scheduler:fired"
-        self.renew = self.redis.register_script(_RENEW)
+        self.lease = self.redis.register_script(_LEASE)
+        self.leading = False
         self.stopping = threading.Event()
 
     # -- leadership -----------------------------------------------------------------------
@@ -75,70 +111,94 @@ class Scheduler:
     def hold_lease(self) -> bool:
         """Take or renew the lease; True while this process is the leader."""
         try:
-            mine = bool(self.renew(keys=[self.lease_key], args=[self.identity, self.lease_ms]))
-            if not mine:
-                mine = bool(
-                    self.redis.set(self.lease_key, self.identity, nx=True, px=self.lease_ms)
-                )
-                if mine:
-                    log.info("scheduler %s is now the leader", self.identity)
+            mine = bool(self.lease(keys=[self.lease_key], args=[self.identity, self.lease_ms]))
+            mine = mine or bool(
+                self.redis.set(self.lease_key, self.identity, nx=True, px=self.lease_ms)
+            )
+            if mine and not self.leading:
+                log.info("%s is now the leader", self.identity, extra={"scheduler": self.identity})
+                self.leading = True
+                for schedule in self.schedules:
+                    self.fire(schedule)
         except Exception as exc:  # Redis away: not the leader until it is back
             log.warning("scheduler lease check failed: %s", exc)
             mine = False
+        self.leading = mine
         LEADER.set(1 if mine else 0)
         return mine
 
     def keep_lease(self) -> None:
-        while not self.stopping.wait(self.lease_ms / 3000):
+        while not self.stopping.wait(self.lease_ms / 4000):
             self.hold_lease()
 
     def is_leader(self) -> bool:
         return self.redis.get(self.lease_key) == self.identity
 
+    def resign(self) -> None:
+        with contextlib.suppress(redis.exceptions.RedisError):  # else the lease runs out
+            self.lease(keys=[self.lease_key], args=[self.identity, 0])
+        LEADER.set(0)
+
     # -- firing ---------------------------------------------------------------------------
 
-    def fire(self, schedule: ScheduleConfig) -> str | None:
-        """Enqueue this firing of ``schedule`` unless another scheduler already did."""
-        grace = self.lease_ms / 1000 + 30
-        nominal = nominal_time(schedule, datetime.now(UTC), grace)
-        if nominal is None:
+    def fire(self, schedule: ScheduleConfig) -> list[str]:
+        """As the leader, enqueue the firings of the last two lease periods not yet claimed;
+        the ids of the tasks enqueued."""
+        if not self.is_leader():
+            return []
+        now = datetime.now(UTC)
+        claimed = (self.claim(schedule, at) for at in fire_times(schedule, now - self.window, now))
+        return [task_id for task_id in claimed if task_id]
+
+    def claim(self, schedule: ScheduleConfig, at: datetime) -> str | None:
+        key = f"{self.firing_prefix}:{schedule.name}:{at.isoformat()}"
+        if not self.redis.set(key, self.identity, nx=True, ex=CLAIM_TTL_S):
             return None
-        if not self.is_leader() and self.stopping.wait(self.lease_ms / 1000):
-            return None  # a follower gives the leader one lease period to claim
-        key = f"{self.firing_prefix}:{schedule.name}:{nominal.isoformat()}"
-        if not self.redis.set(key, self.identity, nx=True, ex=7 * 86400):
-            return None
-        task_id = enqueue(self.rt, schedule.task, schedule.payload, schedule.priority)
+        try:
+            task_id = enqueue(self.rt, schedule.task, schedule.payload, schedule.priority)
+        except Exception:
+            self.redis.delete(key)  # unclaimed again, for the next try
+            raise
         self.redis.set(key, task_id, xx=True, keepttl=True)
-        log.info("schedule %s fired for %s as task %s", schedule.name, nominal.isoformat(), task_id)
+        FIRINGS.labels(schedule.name).inc()
+        log.info(
+            "schedule %s fired for %s as task %s",
+            schedule.name,
+            at.isoformat(),
+            task_id,
+            extra={
+                "schedule": schedule.name,
+                "fire_time": at.isoformat(),
+                "task_id": task_id,
+                "scheduler": self.identity,
+            },
+        )
         return task_id
 
     def run(self) -> None:
         """Run until SIGTERM or SIGINT."""
-        scheduler = BlockingScheduler(timezone=UTC, job_defaults={"misfire_grace_time": 60})
-        for s in self.rt.settings.schedules:
-            scheduler.add_job(
-                self.fire, trigger(s), args=[s], id=s.name, coalesce=True, max_instances=1
-            )
+        scheduler = BlockingScheduler(
+            timezone=UTC,
+            job_defaults={"misfire_grace_time": 60, "coalesce": True, "max_instances": 1},
+        )
+        for s in self.schedules:
+            scheduler.add_job(self.fire, trigger(s), args=[s], id=s.name)
         signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
+        log.info("scheduler %s running %d schedule(s)", self.identity, len(self.schedules))
         self.hold_lease()
         threading.Thread(target=self.keep_lease, daemon=True).start()
-        log.info(
-            "scheduler %s running %d schedule(s)", self.identity, len(self.rt.settings.schedules)
-        )
         try:
             scheduler.start()
         finally:
             self.stopping.set()
             self.resign()
 
-    def resign(self) -> None:
-        try:
-            if self.is_leader():
-                self.redis.delete(self.lease_key)
-        except Exception:  # Redis away: the lease simply runs out
-            pass
-        LEADER.set(0)
+
+def serve_metrics(port: int) -> None:
+    """Serve the scheduler's metrics and the process's own on 127.0.0.1:``port``."""
+    for metric in (LEADER, FIRINGS):
+        prometheus_client.REGISTRY.register(metric)
+    metrics.serve(port)
 
 
 def check(schedules: list[ScheduleConfig]) -> None:

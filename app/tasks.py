@@ -17,8 +17,10 @@ from typing import Any
 import dramatiq
 from dramatiq.common import q_name
 from dramatiq.middleware import CurrentMessage
+from dramatiq_abort import Abort
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
+from app import metrics
 from app.config import Settings
 from app.runtime import Runtime, current
 from collectors import CATALOG, PROVIDERS
@@ -185,6 +187,8 @@ def _collect_scope(
     if types:
         link_scope = {k: values[k] for k in provider.link_scope if k in values}
         enqueue(rt, f"{provider.name}:link-all", {**link_scope, "types": types})
+    metrics.NODES_WRITTEN.labels(provider.name, kind.label).inc(written)
+    metrics.NODES_REMOVED.labels(provider.name, kind.label).inc(removed)
     log.info("collected %s in %s: %d written, %d removed", kind.label, values, written, removed)
     return {"scope": values, "nodes_written": written, "nodes_removed": removed}
 
@@ -215,6 +219,8 @@ def link_all(provider: type[Provider]) -> Callable[[Runtime, dict[str, Any]], di
             )
             linked += result.linked
             removed += result.removed
+            metrics.LINKS_WRITTEN.labels(provider.name, link_type).inc(result.linked)
+            metrics.LINKS_REMOVED.labels(provider.name, link_type).inc(result.removed)
         return {"scope": scope, "types": types, "links_written": linked, "links_removed": removed}
 
     return run
@@ -224,6 +230,8 @@ def housekeeper(rt: Runtime, payload: dict[str, Any]) -> dict[str, Any]:
     days = payload.get("retention_days") or rt.settings.graph.retention_days
     before = rt.writer.now() - timedelta(days=days)
     removed = rt.writer.housekeep(CATALOG.kinds, before)
+    for label, count in removed.items():
+        metrics.NODES_REMOVED.labels(CATALOG.by_label[label].provider, label).inc(count)
     return {"nodes_removed": sum(removed.values()), "by_label": removed}
 
 
@@ -281,5 +289,7 @@ def declare_actors(broker: dramatiq.Broker, settings: Settings) -> None:
             actor_name=spec.name,
             queue_name=settings.queue_for(spec.name),
             broker=broker,
-            throws=(PermanentError,),
+            # Expected endings, logged without a traceback; a cancel is not retried either
+            # (see app.broker.RetriesUnlessCancelled).
+            throws=(PermanentError, Abort),
         )

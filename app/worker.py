@@ -1,8 +1,12 @@
-"""The module Dramatiq workers load: ``dramatiq app.worker --queues ...``."""
+"""The module Dramatiq workers load: ``dramatiq app.worker --queues ...``.
+
+Its lines are JSON with the task id, name and queue (app.logs); the supervising process
+dramatiq starts keeps dramatiq's own text format.
+"""
 
 import logging
 
-from app import runtime
+from app import logs, runtime
 
 
 class _ResultsKept(logging.Filter):
@@ -12,4 +16,5 @@ class _ResultsKept(logging.Filter):
 
 
 logging.getLogger("dramatiq.worker.WorkerThread").addFilter(_ResultsKept())
+logs.setup(runtime.current().settings)
 broker = runtime.current().broker

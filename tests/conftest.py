@@ -26,7 +26,9 @@ _OFFSET = int(os.environ.get("INVENTORY_TEST_PORT_OFFSET", "0"))
 TEST_PORTS = Ports(
     **{
         name: port + _OFFSET
-        for name, port in dict(api=28000, bolt=27687, http=27474, redis=26379, moto=25000).items()
+        for name, port in dict(
+            api=28000, bolt=27687, http=27474, redis=26379, moto=25000, metrics=29191
+        ).items()
     }
 )
 

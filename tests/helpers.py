@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from app import demo
 
@@ -37,4 +42,22 @@ def moto_instances(moto_url: str) -> dict[str, tuple[str, str, str]]:
                     for i in r["Instances"]:
                         if i["State"]["Name"] != "terminated":
                             out[i["InstanceId"]] = (account, region, i["SubnetId"])
+    return out
+
+
+def config_with(base: Path, path: Path, **sections: Any) -> Path:
+    """A copy of the config file ``base`` at ``path``, with ``sections`` put in."""
+    data = yaml.safe_load(base.read_text())
+    path.write_text(yaml.safe_dump({**data, **sections}, sort_keys=False))
+    path.chmod(0o600)
+    return path
+
+
+def json_lines(log: Path) -> list[dict[str, Any]]:
+    """The lines of a log file that are JSON objects, parsed."""
+    out = []
+    for line in log.read_text(errors="replace").splitlines():
+        with contextlib.suppress(ValueError):
+            if isinstance(parsed := json.loads(line), dict):
+                out.append(parsed)
     return out

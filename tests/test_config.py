@@ -121,3 +121,31 @@ def test_duplicate_schedule_names_and_bad_cron_are_refused(config) -> None:
     config("schedules:\n  - {name: a, task: aws:collect-all}\n")
     with pytest.raises(ConfigError, match="exactly one of cron or interval_s"):
         load_settings()
+
+
+def test_redis_is_a_url_or_sentinels_with_a_master_name(config) -> None:
+    config("log_level: INFO\n")
+    assert load_settings().redis.url == "redis://127.0.0.1:6379/0"  # neither: the default
+    config("redis:\n  sentinels: ['10.0.0.1:26379', 'sentinel-b:26379']\n  master_name: inv\n")
+    r = load_settings().redis
+    assert (r.url, r.sentinels, r.master_name) == (
+        None,
+        ["10.0.0.1:26379", "sentinel-b:26379"],
+        "inv",
+    )
+
+
+@pytest.mark.parametrize(
+    ("redis", "reason"),
+    [
+        ("url: redis://x:6379/0, sentinels: ['a:1'], master_name: inv", "either url or sentinels"),
+        ("sentinels: ['a:1']", "sentinels and master_name must be given together"),
+        ("sentinels: ['a'], master_name: inv", "'a' is not host:port"),
+    ],
+)
+def test_redis_given_two_ways_or_half_a_sentinel_setup_is_refused(
+    config, redis: str, reason: str
+) -> None:
+    config(f"redis: {{{redis}}}\n")
+    with pytest.raises(ConfigError, match=reason):
+        load_settings()

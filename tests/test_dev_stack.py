@@ -17,7 +17,10 @@ from app.dev import alive
 from tests.conftest import TEST_PORTS
 
 # Ports of their own, clear of the suite's servers.
-PORTS = {name: getattr(TEST_PORTS, name) + 50 for name in ("api", "bolt", "http", "redis", "moto")}
+PORTS = {
+    name: getattr(TEST_PORTS, name) + 50
+    for name in ("api", "bolt", "http", "redis", "moto", "metrics")
+}
 
 
 @pytest.fixture

@@ -65,7 +65,10 @@ def collect(scope: AwsScope) -> Iterator[list[Row]]:
 
 
 def _v2_row(elbv2: Any, lb: dict) -> Row:
-    groups = elbv2.describe_target_groups(LoadBalancerArn=lb["LoadBalancerArn"])["TargetGroups"]
+    pages = elbv2.get_paginator("describe_target_groups").paginate(
+        LoadBalancerArn=lb["LoadBalancerArn"]
+    )
+    groups = [g for page in pages for g in page["TargetGroups"]]
     targets: set[str] = set()
     for group in groups:
         if group.get("TargetType", "instance") != "instance":

@@ -1,0 +1,157 @@
+"""GraphQL for tasks: ``tasks``, ``task`` and ``taskStats`` queries; ``enqueueTask``,
+``cancelTask``, ``deleteTask`` and ``retryTask`` mutations, which need the admin scope.
+
+The work is app.tasks' and app.queues', the same as the CLI's and REST's; their refusals
+(unknown id, a state that does not allow it, a bad payload) come back as GraphQL errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import asdict
+from enum import Enum
+from typing import Any
+
+import strawberry
+from strawberry.permission import BasePermission
+from strawberry.scalars import JSON
+
+from app.queues import Outcome
+from app.records import STATES
+from app.tasks import enqueue
+
+
+@strawberry.type(
+    description="A task record: one message and what became of it; times in epoch seconds."
+)
+class Task:
+    id: str
+    task: str
+    payload: JSON
+    queue: str
+    state: str
+    attempts: int
+    parent: str | None
+    root: str | None
+    result: JSON | None
+    error: str | None
+    created_at: float | None
+    updated_at: float | None
+    started_at: float | None
+    finished_at: float | None
+    cancel_requested_at: float | None
+
+
+def _task(record: dict[str, Any]) -> Task:
+    return Task(**{name: record.get(name) for name in Task.__annotations__})
+
+
+StateCounts = strawberry.type(
+    type("StateCounts", (), {"__annotations__": dict.fromkeys(STATES, int)}),
+    description="How many tasks are in each state.",
+)
+
+
+@strawberry.type
+class QueueStats:
+    queue: str
+    counts: StateCounts  # type: ignore[valid-type]
+
+
+@strawberry.type(description="Pending, delayed, active and failed from the broker's Redis.")
+class TaskStats:
+    total: StateCounts  # type: ignore[valid-type]
+    queues: list[QueueStats]
+
+
+@strawberry.type(description="What a cancel, delete or retry did.")
+class TaskOutcome:
+    id: str
+    state: str
+    detail: str
+
+
+@strawberry.enum
+class Priority(Enum):
+    HIGH = "high"
+    DEFAULT = "default"
+    LOW = "low"
+
+
+class IsAdmin(BasePermission):
+    message = "this needs a token with the admin scope"
+
+    def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
+        return bool(info.context.scope == "admin")
+
+
+@strawberry.type
+class TaskQuery:
+    @strawberry.field(description="Recent tasks, newest first, filtered by state, queue, task.")
+    async def tasks(
+        self,
+        info: strawberry.Info,
+        state: str | None = None,
+        queue: str | None = None,
+        task: str | None = None,
+        limit: int = 100,
+    ) -> list[Task]:
+        if state is not None and state not in STATES:
+            raise ValueError(f"state must be one of {', '.join(STATES)}")
+        if not 1 <= limit <= 1000:
+            raise ValueError("limit must be between 1 and 1000")
+        records = info.context.runtime.records
+        found = await asyncio.to_thread(records.find, limit, state, queue, task)
+        return [_task(r) for r in found]
+
+    @strawberry.field(description="One task by id.")
+    async def task(self, info: strawberry.Info, id: str) -> Task | None:
+        record = await asyncio.to_thread(info.context.runtime.records.get, id)
+        return _task(record) if record else None
+
+    @strawberry.field(description="Tasks per state, in total and per queue.")
+    async def task_stats(self, info: strawberry.Info) -> TaskStats:
+        stats = await asyncio.to_thread(info.context.runtime.queues.stats)
+        return TaskStats(
+            total=StateCounts(**stats["states"]),
+            queues=[
+                QueueStats(queue=q, counts=StateCounts(**c)) for q, c in stats["queues"].items()
+            ],
+        )
+
+
+async def _outcome(operation: Callable[[str], Outcome], task_id: str) -> TaskOutcome:
+    return TaskOutcome(**asdict(await asyncio.to_thread(operation, task_id)))
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(permission_classes=[IsAdmin], description="Enqueue a task.")
+    async def enqueue_task(
+        self,
+        info: strawberry.Info,
+        task: str,
+        payload: JSON | None = None,
+        priority: Priority | None = None,
+    ) -> Task:
+        rt = info.context.runtime
+        level = priority.value if priority else None
+        task_id = await asyncio.to_thread(enqueue, rt, task, payload or {}, level)
+        return _task(await asyncio.to_thread(rt.records.get, task_id))
+
+    @strawberry.mutation(permission_classes=[IsAdmin], description="Cancel a task.")
+    async def cancel_task(self, info: strawberry.Info, id: str) -> TaskOutcome:
+        return await _outcome(info.context.runtime.queues.cancel, id)
+
+    @strawberry.mutation(
+        permission_classes=[IsAdmin], description="Delete a pending, delayed or failed task."
+    )
+    async def delete_task(self, info: strawberry.Info, id: str) -> TaskOutcome:
+        return await _outcome(info.context.runtime.queues.delete, id)
+
+    @strawberry.mutation(
+        permission_classes=[IsAdmin], description="Retry a failed task from the dead letters."
+    )
+    async def retry_task(self, info: strawberry.Info, id: str) -> TaskOutcome:
+        return await _outcome(info.context.runtime.queues.retry, id)

@@ -1,0 +1,82 @@
+"""Logs as JSON lines, with the running task's id, name and queue, and no secrets in them."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from dramatiq.common import q_name
+from dramatiq.middleware import CurrentMessage
+from pydantic import BaseModel, SecretStr
+
+from app.config import Settings
+
+# Attributes every LogRecord has; anything else on a record came as ``extra`` fields.
+_STANDARD = {*vars(logging.LogRecord("", 0, "", 0, "", None, None)), "message", "asctime"}
+# Their debug lines hold request and response bodies: STS credentials among them.
+_CHATTY = ("botocore", "boto3", "s3transfer", "urllib3")
+
+
+class TaskContext(logging.Filter):
+    """Adds ``task_id``, ``task`` and ``queue`` to lines logged while a message runs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = CurrentMessage.get_current_message()
+        if message is not None:
+            record.task_id = message.message_id
+            record.task = message.actor_name
+            record.queue = q_name(message.queue_name)
+        return True
+
+
+class JsonLines(logging.Formatter):
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        # As they would appear inside a JSON string.
+        self.secrets = [json.dumps(s)[1:-1] for s in secrets if s]
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "process": record.process,
+            "thread": record.threadName,
+            **{k: v for k, v in vars(record).items() if k not in _STANDARD},
+        }
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        text = json.dumps(line, default=str)
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        return text
+
+
+def secrets_in(value: Any) -> list[str]:
+    """Every secret value in the settings (or any part of them)."""
+    if isinstance(value, SecretStr):
+        return [value.get_secret_value()]
+    if isinstance(value, BaseModel):
+        value = dict(value)
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        return [s for item in value for s in secrets_in(item)]
+    return []
+
+
+def setup(settings: Settings) -> None:
+    """JSON lines on the root logger's handlers (in a worker, dramatiq's pipe), else stderr."""
+    root = logging.getLogger()
+    if not root.handlers:
+        root.addHandler(logging.StreamHandler())
+    formatter = JsonLines(secrets_in(settings))
+    for handler in root.handlers:
+        handler.setFormatter(formatter)
+        handler.addFilter(TaskContext())
+    root.setLevel(settings.log_level)
+    for name in _CHATTY:
+        logging.getLogger(name).setLevel(max(logging.INFO, root.level))

@@ -1,0 +1,214 @@
+"""Where a message is in Dramatiq's Redis broker, and what an operator may do with it.
+
+The broker's keys, under its namespace ``ns`` (see dramatiq/brokers/redis/dispatch.lua):
+
+- ``ns:Q``, a list of message keys waiting in queue Q, with their data in the hash
+  ``ns:Q.msgs``; ``ns:Q.DQ`` and ``ns:Q.DQ.msgs`` likewise for delayed messages (retries
+  waiting out their backoff);
+- ``ns:__acks__.<worker>.Q`` (and ``….Q.DQ``), the keys a worker has fetched and not yet
+  acknowledged: running, or prefetched and waiting in that worker's memory; their data
+  stays in ``ns:Q.msgs`` until the ack.  Every broker, producer or worker, has an entry in
+  the sorted set ``ns:__heartbeats__``;
+- ``ns:Q.XQ``, a sorted set (by time of death) of dead-lettered keys, with their data in
+  ``ns:Q.XQ.msgs``.
+
+A message's key changes with every enqueue (each retry is a new one); its task record
+holds the current one (``redis_message_id``).
+
+- **cancel**: a message still waiting in Redis is taken off its list; one that a worker
+  holds is signalled through ``dramatiq-abort``: skipped if it has not started, interrupted
+  if it runs; either way its record ends ``cancelled`` and it is neither retried nor
+  dead-lettered.
+- **delete**: a message waiting in Redis, pending, delayed or dead, is removed; its
+  record stays, marked ``deleted``.  A worker's message cannot be deleted: cancel it.
+- **retry**: a dead message moves back onto its queue, same task id, with its retry count
+  reset; the record goes back to ``pending``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+from uuid import uuid4
+
+from dramatiq import Message
+from dramatiq.brokers.redis import RedisBroker
+
+from app.broker import abortable
+from app.records import STATES, Records, now
+
+# Takes one message key off a queue list or a dead-letter set, with its data; with a
+# destination, puts the given (new key, data) on that queue.  All or nothing.
+#   KEYS: source (list or zset), its hash[, destination list, its hash]
+#   ARGV: key[, new key, new data]
+_MOVE = """
+local taken
+if redis.call("type", KEYS[1])["ok"] == "zset" then
+    taken = redis.call("zrem", KEYS[1], ARGV[1])
+else
+    taken = redis.call("lrem", KEYS[1], 1, ARGV[1])
+end
+if taken == 0 then
+    return 0
+end
+redis.call("hdel", KEYS[2], ARGV[1])
+if KEYS[3] then
+    redis.call("hset", KEYS[4], ARGV[2], ARGV[3])
+    redis.call("rpush", KEYS[3], ARGV[2])
+end
+return 1
+"""
+
+# Where a message waits in Redis, by the state its record shows.
+_WAITING = {"pending": "", "delayed": ".DQ", "failed": ".XQ"}
+
+
+class TaskNotFound(LookupError):
+    pass
+
+
+class TaskConflict(Exception):
+    """The task's state does not allow the operation; the message says what would."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    id: str
+    state: str
+    detail: str
+
+
+class Queues:
+    def __init__(self, broker: RedisBroker, records: Records) -> None:
+        self.broker = broker
+        self.records = records
+        self.ns = broker.namespace
+        self._move = broker.client.register_script(_MOVE)
+
+    def _key(self, queue: str, suffix: str = "") -> str:
+        return f"{self.ns}:{queue}{suffix}"
+
+    def _record(self, task_id: str) -> dict[str, Any]:
+        record = self.records.get(task_id)
+        if record is None:
+            raise TaskNotFound(f"no task {task_id} (records are kept for the configured retention)")
+        return record
+
+    def _source(self, record: dict[str, Any]) -> str | None:
+        """The list or dead-letter set the record's message waits in, by the record's state."""
+        suffix = _WAITING.get(record["state"])
+        if suffix is None or not record.get("redis_message_id"):
+            return None
+        return self._key(record["queue"], suffix)
+
+    def _take(self, record: dict[str, Any], onto: tuple[str, str, bytes] | None = None) -> bool:
+        """Take the record's message out of Redis; with ``onto`` (queue, key, data), put
+        that on the queue in the same step."""
+        source = self._source(record)
+        if source is None:
+            return False
+        keys, args = [source, f"{source}.msgs"], [record["redis_message_id"]]
+        if onto is not None:
+            queue, key, data = onto
+            keys += [queue, f"{queue}.msgs"]
+            args += [key, data]
+        return bool(self._move(keys=keys, args=args))
+
+    def cancel(self, task_id: str) -> Outcome:
+        record = self._record(task_id)
+        state, queue = record["state"], record["queue"]
+        if state not in ("pending", "delayed", "active"):
+            raise TaskConflict(
+                f"task {task_id} is {state}; only a pending, delayed or active one can be cancelled"
+            )
+        if self._take(record):
+            self.records.update(task_id, state="cancelled", finished_at=now())
+            return Outcome(task_id, "cancelled", f"removed from {queue} before it ran")
+        # A worker holds it (or took it a moment ago): it is skipped before it starts, or
+        # interrupted at its next Python instruction if it runs.
+        self.records.update(task_id, cancel_requested_at=now())
+        abortable(self.broker).abort(task_id)
+        return Outcome(task_id, "cancelling", "a worker holds it; it stops at its next chance")
+
+    def delete(self, task_id: str) -> Outcome:
+        record = self._record(task_id)
+        state, queue = record["state"], record["queue"]
+        if state == "active":
+            raise TaskConflict(f"task {task_id} is active; cancel it instead")
+        if state not in _WAITING:
+            raise TaskConflict(
+                f"task {task_id} is {state}; only a pending, delayed or failed one can be deleted"
+            )
+        if not self._take(record):
+            raise TaskConflict(
+                f"task {task_id} is no longer waiting in Redis (a worker holds it, or its dead "
+                "message expired): cancel it, or look again with `inventory task show`"
+            )
+        self.records.update(task_id, state="deleted", finished_at=now())
+        return Outcome(task_id, "deleted", f"removed its {state} message from {queue}")
+
+    def retry(self, task_id: str) -> Outcome:
+        record = self._record(task_id)
+        state, queue = record["state"], record["queue"]
+        if state != "failed":
+            raise TaskConflict(f"task {task_id} is {state}; only a failed one can be retried")
+        source = self._source(record)
+        data = source and self.broker.client.hget(f"{source}.msgs", record["redis_message_id"])
+        gone = TaskConflict(f"task {task_id} is no longer in the dead letters of {queue}")
+        if not data:
+            raise gone
+        key, fresh = _requeued(data, queue)
+        # The record first: once on the queue, a worker may start the message at once.
+        self.records.update(task_id, state="pending", redis_message_id=key, finished_at=None)
+        if not self._take(record, (self._key(queue), key, fresh)):
+            self.records.update(
+                task_id, **{k: record[k] for k in ("state", "redis_message_id", "finished_at")}
+            )
+            raise gone
+        return Outcome(task_id, "pending", f"moved from the dead letters back onto {queue}")
+
+    def stats(self) -> dict[str, Any]:
+        """Counts per state, in total and per queue: waiting, held and dead messages as the
+        broker has them, finished ones from the records (within their retention)."""
+        queues = sorted(self.broker.get_declared_queues())
+        client = self.broker.client
+        workers = [w.decode() for w in client.zrange(self._key("__heartbeats__"), 0, -1)]
+        pipe = client.pipeline(transaction=False)
+        for q in queues:
+            pipe.llen(self._key(q))
+            pipe.llen(self._key(q, ".DQ"))
+            pipe.zcard(self._key(q, ".XQ"))
+            for w in workers:
+                pipe.scard(self._key(f"__acks__.{w}.{q}"))
+                pipe.scard(self._key(f"__acks__.{w}.{q}.DQ"))
+        replies = iter(pipe.execute())
+        finished = self.records.counts()
+        per_queue: dict[str, dict[str, int]] = {}
+        for q in queues:
+            counts = dict.fromkeys(STATES, 0)
+            counts["pending"] = next(replies)
+            counts["delayed"] = next(replies)
+            counts["failed"] = next(replies)
+            for _ in workers:
+                counts["active"] += next(replies)
+                counts["delayed"] += next(replies)  # a worker keeps delayed ones in memory
+            for state in ("succeeded", "cancelled", "deleted"):
+                counts[state] = finished[(q, state)]
+            per_queue[q] = counts
+        total = {s: sum(c[s] for c in per_queue.values()) for s in STATES}
+        return {"states": total, "queues": per_queue}
+
+
+def _requeued(data: bytes, queue: str) -> tuple[str, bytes]:
+    """A dead message made new: a fresh broker key, its retry count and backoff reset."""
+    message = Message.decode(data)
+    options = {
+        k: v
+        for k, v in message.options.items()
+        if k not in ("retries", "traceback", "eta", "requeue_timestamp")
+    }
+    key = str(uuid4())
+    options["redis_message_id"] = key
+    fresh = dataclasses.replace(message, queue_name=queue, options=options)
+    return key, fresh.encode()

@@ -1,0 +1,102 @@
+"""The one place Redis clients are made: from a URL, or for the master Sentinel names.
+
+Every client retries a command while Redis is unreachable or failing over (a Sentinel
+client asks the sentinels for the master again on each attempt), for ``redis.retry_s``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from types import ModuleType
+from typing import Any
+from urllib.parse import urlsplit
+
+import redis
+import redis.asyncio
+import redis.asyncio.retry
+import redis.asyncio.sentinel
+import redis.retry
+import redis.sentinel
+from dramatiq import Middleware
+from redis.backoff import ConstantBackoff
+
+from app.config import RedisConfig
+
+log = logging.getLogger(__name__)
+
+RETRY_STEP_S = 0.5
+
+
+def connect(cfg: RedisConfig, retry_s: float | None = None, **options: Any) -> redis.Redis:
+    return _client(redis, cfg, retry_s, options)
+
+
+def connect_async(
+    cfg: RedisConfig, retry_s: float | None = None, **options: Any
+) -> redis.asyncio.Redis:
+    return _client(redis.asyncio, cfg, retry_s, options)
+
+
+def _client(lib: ModuleType, cfg: RedisConfig, retry_s: float | None, options: Any) -> Any:
+    retries = math.ceil((cfg.retry_s if retry_s is None else retry_s) / RETRY_STEP_S)
+    kwargs: dict[str, Any] = {
+        "retry": lib.retry.Retry(ConstantBackoff(RETRY_STEP_S), retries),
+        "socket_connect_timeout": 2,
+        "socket_timeout": 10,
+        **options,
+    }
+    if cfg.password is not None:
+        kwargs["password"] = cfg.password.get_secret_value()
+    if not cfg.sentinels:
+        return lib.Redis.from_url(cfg.url, **kwargs)
+    sentinel_kwargs = {k: v for k, v in kwargs.items() if k.startswith("socket_")}
+    if cfg.sentinel_password is not None:
+        sentinel_kwargs["password"] = cfg.sentinel_password.get_secret_value()
+    addresses = [(host, int(port)) for host, _, port in (a.rpartition(":") for a in cfg.sentinels)]
+    sentinel = lib.sentinel.Sentinel(addresses, sentinel_kwargs=sentinel_kwargs)
+    return sentinel.master_for(cfg.master_name, db=cfg.db, **kwargs)
+
+
+def describe(cfg: RedisConfig) -> str:
+    """Where Redis is, for messages: never the password."""
+    if cfg.sentinels:
+        return f"master {cfg.master_name} via sentinels {', '.join(cfg.sentinels)}"
+    url = urlsplit(cfg.url or "")
+    return url._replace(netloc=url.netloc.rpartition("@")[2]).geturl()
+
+
+class ReplicaWait(Middleware):
+    """Returns from an enqueue only once ``replicas`` replicas hold the message.
+
+    Redis replicates asynchronously, so a master that dies right after an enqueue can take
+    the message with it.  WAIT covers the writes of its own connection, and the pool may
+    have sent the enqueue on another; so a marker is written on one connection and WAITed
+    for there: the replication stream is ordered, so the replicas then hold the enqueue too.
+    With fewer replicas than asked (one is down, or just failed over) the enqueue goes on
+    after ``timeout_ms``, with a warning: refusing work would end the availability Sentinel
+    is there for.
+    """
+
+    def __init__(self, client: redis.Redis, key: str, replicas: int, timeout_ms: int) -> None:
+        self.client = client
+        self.key = key
+        self.replicas = replicas
+        self.timeout_ms = timeout_ms
+        self.short = False
+
+    def after_enqueue(self, broker: Any, message: Any, delay: int | None) -> None:
+        pipe = self.client.pipeline(transaction=False)
+        pipe.incr(self.key)
+        pipe.wait(self.replicas, self.timeout_ms)
+        acked = pipe.execute()[1]
+        if acked < self.replicas and not self.short:
+            log.warning(
+                "only %d of %d replica(s) confirmed enqueued messages within %d ms",
+                acked,
+                self.replicas,
+                self.timeout_ms,
+            )
+        elif acked >= self.replicas and self.short:
+            log.info("replicas confirm enqueued messages again")
+        self.short = acked < self.replicas

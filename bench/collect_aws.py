@@ -1,0 +1,162 @@
+"""AWS collection end to end: a moto estate of 2 accounts x 3 regions (2,000+ instances)
+collected by one worker process with 1 and then 4 threads.
+
+Prints wall time, AWS API calls (counted by a proxy in front of moto), nodes and links
+written, and the worker's peak RSS.  Starts its own Redis, Neo4j and moto on ports of its
+own.  Usage: python bench/collect_aws.py [--per-region 340]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app import demo
+from app.config import Settings
+from app.dev import Ports, Secrets, Stack
+from app.records import FINAL
+from app.runtime import Runtime
+from app.tasks import enqueue
+from graph import schema
+from tests.faultproxy import FaultProxy
+
+REGIONS = ["us-east-1", "eu-west-1", "eu-central-1"]
+SUBNETS = ("10.0.0.0/18", "10.0.64.0/18", "10.0.128.0/18", "10.0.192.0/18")
+
+
+def seed(moto: str, per_region: int) -> int:
+    made = 0
+    for role in (None, demo.ROLE):
+        session = demo.session(moto, role)
+        for region in REGIONS:
+            ec2 = session.client("ec2", region_name=region, endpoint_url=moto)
+            images = ec2.describe_images(Owners=["amazon"])["Images"]
+            image = next(i["ImageId"] for i in images if not i.get("Platform"))
+            vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+            subnets = [
+                ec2.create_subnet(VpcId=vpc, CidrBlock=c)["Subnet"]["SubnetId"] for c in SUBNETS
+            ]
+            left = per_region
+            while left:
+                n = min(100, left)
+                ec2.run_instances(
+                    ImageId=image,
+                    MinCount=n,
+                    MaxCount=n,
+                    InstanceType="t3.micro",
+                    SubnetId=subnets[left % len(subnets)],
+                )
+                left -= n
+                made += n
+    return made
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The largest peak RSS among a process and its children (Dramatiq forks workers)."""
+    pids = [pid]
+    with contextlib.suppress(OSError):
+        pids += [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    peaks = []
+    for p in pids:
+        for line in Path(f"/proc/{p}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                peaks.append(int(line.split()[1]) / 1024)
+    return max(peaks)
+
+
+def run(stack: Stack, rt: Runtime, proxy: FaultProxy, threads: int) -> dict:
+    with rt.driver.session() as s:
+        s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+    name = f"worker-{threads}"
+    worker = stack.inventory(name, "worker", "--processes", "1", "--threads", str(threads))
+    pid = stack.start(worker)
+    time.sleep(3)  # the forked worker process imports the app
+    proxy.calls = 0
+    start = time.perf_counter()
+    root = enqueue(rt, "aws:collect-all", {})
+    while True:
+        tree = rt.records.tree(root)
+        if tree and all(r["state"] in FINAL for r in tree):
+            break
+        time.sleep(0.2)
+    wall = time.perf_counter() - start
+    rss = peak_rss_mb(pid)
+    stack.stop(name)
+    totals: Counter[str] = Counter()
+    for r in tree:
+        for key, value in (r.get("result") or {}).items():
+            if key.startswith(("nodes_", "links_")):
+                totals[key] += value
+    states = Counter(r["state"] for r in tree)
+    return {
+        "threads": threads,
+        "wall": wall,
+        "calls": proxy.calls,
+        "tasks": len(tree),
+        "failed": states["failed"],
+        "rss": rss,
+        **totals,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--per-region", type=int, default=340)
+    ap.add_argument("--threads", type=int, nargs="+", default=[1, 4])
+    args = ap.parse_args()
+    home = Path(tempfile.mkdtemp(prefix="inventory-bench-aws-"))
+    stack = Stack(
+        home, Ports(api=38100, bolt=37787, http=37574, redis=36479, moto=35100), Secrets()
+    )
+    proxy = None
+    try:
+        stack.start(stack.redis())
+        stack.start(stack.moto())
+        stack.start(stack.neo4j())
+        moto = f"http://127.0.0.1:{stack.ports.moto}"
+        t = time.perf_counter()
+        made = seed(moto, args.per_region)
+        print(f"seeded {made} instances in {time.perf_counter() - t:.0f}s", flush=True)
+        proxy = FaultProxy(moto)
+        accounts = demo.accounts_config(proxy.url)
+        for a in accounts:
+            a["regions"] = REGIONS
+        stack.write_config({"aws": {"accounts": accounts}, "tasks": {"max_retries": 0}})
+        os.environ["INVENTORY_CONFIG"] = str(stack.config_path)
+        rt = Runtime(Settings())
+        schema.migrate(rt.driver, rt.catalog, "neo4j")
+        results = [run(stack, rt, proxy, n) for n in args.threads]
+        print(
+            f"\n{made} instances, 2 accounts x {len(REGIONS)} regions; "
+            f"{platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+        )
+        print(
+            f"{'threads':>7} {'wall s':>7} {'API calls':>9} {'tasks':>5} {'nodes':>6} "
+            f"{'links':>6} {'peak RSS MB':>11} {'failed':>6}"
+        )
+        for r in results:
+            print(
+                f"{r['threads']:>7} {r['wall']:>7.1f} {r['calls']:>9} {r['tasks']:>5} "
+                f"{r.get('nodes_written', 0):>6} {r.get('links_written', 0):>6} "
+                f"{r['rss']:>11.0f} {r['failed']:>6}"
+            )
+        rt.close()
+    finally:
+        if proxy:
+            proxy.stop()
+        stack.stop_all()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

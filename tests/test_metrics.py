@@ -1,0 +1,96 @@
+"""Telemetry from a real worker pool: its metrics move as tasks run, and its log lines are
+JSON carrying the task id, with no credential in them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
+
+from api.app import create_app
+from app.config import Settings
+from app.dev import Stack, wait_until
+from app.logs import secrets_in
+from tests.helpers import cli, config_with, json_lines
+
+SCOPE = {"account": "demo-main", "region": "eu-west-1"}
+
+
+def samples(text: str) -> dict[tuple[str, frozenset], float]:
+    """Every sample of a metrics page: (name, labels) -> value."""
+    return {
+        (s.name, frozenset(s.labels.items())): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+def value(page: dict, name: str, **labels: str) -> float:
+    return page.get((name, frozenset(labels.items())), 0.0)
+
+
+def test_worker_metrics_count_tasks_and_resources_and_logs_carry_the_task_id(
+    stack: Stack, config_path: Path, estate: dict, migrated: object, tmp_path: Path
+) -> None:
+    # A database of its own: no other test's worker takes these messages.
+    base = Settings()
+    redis = base.redis.model_dump(include={"url"})
+    redis["url"] = redis["url"].rsplit("/", 1)[0] + "/5"
+    config = config_with(config_path, tmp_path / "c.yaml", redis=redis, log_level="DEBUG")
+    service = stack.inventory(
+        "metrics-worker", "worker", "--processes", "2",
+        "--metrics-port", str(stack.metrics_port("metrics-worker")),
+    )  # fmt: skip
+    service.env["INVENTORY_CONFIG"] = str(config)
+    stack.start(service)
+    url = f"http://127.0.0.1:{stack.metrics_port('metrics-worker')}/metrics"
+    try:
+        wait_until(lambda: httpx.get(url).status_code == 200, 30, "the pool's metrics")
+        before = samples(httpx.get(url).text)
+        done = cli(
+            "collect", "aws:collect-vpcs", "--payload", json.dumps(SCOPE), "--wait",
+            config=config, timeout=300,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+        task_id = done.stdout.split()[3]
+        after = samples(httpx.get(url).text)
+    finally:
+        stack.stop("metrics-worker")
+
+    def grew(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    vpcs = {"task": "aws:collect-vpcs", "queue": "inventory.default"}
+    links = {"task": "aws:link-all", "queue": "inventory.default"}
+    assert grew("inventory_tasks_total", **vpcs, outcome="succeeded") == 1
+    assert grew("inventory_tasks_total", **links, outcome="succeeded") >= 1
+    assert grew("inventory_task_duration_seconds_count", **vpcs) == 1
+    assert grew("inventory_nodes_written_total", provider="aws", label="AWSVPC") > 0
+    assert not [name for name, _ in after if name.startswith("inventory_scheduler")]
+    # Counted per relationship type (how many depends on what the graph already holds).
+    assert (
+        "inventory_links_written_total",
+        frozenset({"provider": "aws", "type": "HAS_VPC"}.items()),
+    ) in after
+
+    log = stack.home / "metrics-worker.log"
+    mine = [line for line in json_lines(log) if line.get("task_id") == task_id]
+    assert any(line["message"].startswith("collected AWSVPC") for line in mine)
+    assert {(line["task"], line["queue"]) for line in mine} == {
+        ("aws:collect-vpcs", "inventory.default")
+    }
+    text = log.read_text()
+    assert not [s for s in secrets_in(Settings()) if s in text]  # at DEBUG too
+
+
+def test_api_metrics_hold_queue_depth(settings: Settings, stack: Stack) -> None:
+    with TestClient(create_app(settings)) as c:
+        reply = c.get("/metrics", headers={"Authorization": f"Bearer {stack.secrets.read_token}"})
+    assert reply.status_code == 200
+    page = samples(reply.text)
+    depth = {dict(labels)["state"] for name, labels in page if name == "inventory_queue_messages"}
+    assert {"pending", "delayed", "active", "failed", "succeeded"} <= depth
+    assert not [name for name, _ in page if name.startswith("inventory_scheduler")]

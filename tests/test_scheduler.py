@@ -1,0 +1,181 @@
+"""The scheduler: fire times, `schedule list`, and two real schedulers on real Redis, the
+leader killed: every firing is enqueued exactly once, after the kill by the other one."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from app.config import ScheduleConfig, Settings
+from app.dev import Stack, wait_until
+from app.runtime import Runtime
+from app.scheduler import fire_times, lease_key, next_run
+from tests.helpers import cli, config_with, json_lines
+
+LEASE_S = 3
+INTERVAL_S = 2
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def test_fire_times_are_the_nominal_times_in_the_window() -> None:
+    every_2s = ScheduleConfig(name="a", task="aux:housekeeper", interval_s=2)
+    window = fire_times(every_2s, at("2030-01-01T10:00:00.5"), at("2030-01-01T10:00:06"))
+    assert window == [
+        at("2030-01-01T10:00:02"),
+        at("2030-01-01T10:00:04"),
+        at("2030-01-01T10:00:06"),
+    ]
+    quarterly = ScheduleConfig(name="b", task="aux:housekeeper", cron="*/15 * * * *")
+    window = fire_times(quarterly, at("2030-01-01T10:00:00"), at("2030-01-01T10:31:00"))
+    assert window == [at("2030-01-01T10:15:00"), at("2030-01-01T10:30:00")]  # start excluded
+
+
+def test_next_run_is_the_same_for_every_process() -> None:
+    # Intervals count from a fixed origin, not from when a process started.
+    every_10m = ScheduleConfig(name="a", task="aux:housekeeper", interval_s=600)
+    assert next_run(every_10m, at("2030-01-01T10:03:00")) == at("2030-01-01T10:10:00")
+    nightly = ScheduleConfig(name="b", task="aux:housekeeper", cron="30 3 * * *")
+    assert next_run(nightly, at("2030-01-01T04:00:00")) == at("2030-01-02T03:30:00")
+
+
+def test_schedule_list_shows_each_schedule_and_its_next_run(
+    config_path: Path, tmp_path: Path
+) -> None:
+    schedules = [
+        {"name": "often", "task": "aws:collect-vpcs", "interval_s": 600, "priority": "high"},
+        {"name": "nightly", "task": "aux:housekeeper", "cron": "30 3 * * *"},
+    ]
+    config = config_with(config_path, tmp_path / "c.yaml", schedules=schedules)
+    text = cli("schedule", "list", config=config)
+    assert text.returncode == 0, text.stderr
+    often, nightly = text.stdout.splitlines()
+    assert often.split()[:4] == ["often", "aws:collect-vpcs", "every", "600s"]
+    assert "priority high" in often and "30 3 * * *" in nightly
+    rows = json.loads(cli("schedule", "list", "--json", config=config).stdout)
+    soon = datetime.fromisoformat(rows[0]["next_run"]) - datetime.now(UTC)
+    assert timedelta(0) < soon <= timedelta(seconds=600)
+    assert rows[1]["next_run"].endswith("03:30:00+00:00")
+
+
+def test_api_lists_each_schedule_its_next_run_and_the_leader(
+    settings: Settings, stack: Stack
+) -> None:
+    nightly = ScheduleConfig(name="nightly", task="aux:housekeeper", cron="30 3 * * *")
+    app = create_app(settings.model_copy(update={"schedules": [nightly]}))
+    with TestClient(app) as c:
+        assert c.get("/api/v1/schedules").status_code == 401
+        reply = c.get(
+            "/api/v1/schedules", headers={"Authorization": f"Bearer {stack.secrets.read_token}"}
+        )
+    assert reply.status_code == 200
+    body = reply.json()
+    assert body["leader"] is None  # no scheduler runs
+    assert [(s["name"], s["task"], s["cron"]) for s in body["items"]] == [
+        ("nightly", "aux:housekeeper", "30 3 * * *")
+    ]
+    assert body["items"][0]["next_run"].endswith("T03:30:00+00:00")
+
+
+def identity(pid: int) -> str:
+    return f"{socket.gethostname()}:{pid}"
+
+
+def fired(rt: Runtime, schedule: str) -> dict[datetime, str]:
+    """The claim keys of ``schedule``: fire time -> task id."""
+    prefix = f"{rt.settings.redis.namespace}:scheduler:fired:{schedule}:"
+    for _ in range(20):
+        keys = sorted(rt.redis.scan_iter(match=prefix + "*"))
+        claims = dict(zip(keys, rt.redis.mget(keys), strict=True))
+        # A claim holds the claimer's host:pid until its enqueue returns the task id.
+        if not any(":" in value for value in claims.values()):
+            break
+        time.sleep(0.1)
+    return {datetime.fromisoformat(k.removeprefix(prefix)): v for k, v in claims.items()}
+
+
+def by_process(stack: Stack, *names: str) -> dict[str, str]:
+    """Task id -> the scheduler that logged enqueueing it."""
+    out: dict[str, str] = {}
+    for name in names:
+        for line in json_lines(stack.home / f"{name}.log"):
+            if "fire_time" in line:
+                assert line["task_id"] not in out, f"{line['task_id']} enqueued twice"
+                out[line["task_id"]] = name
+    return out
+
+
+def assert_each_firing_once(rt: Runtime, schedule: str, payload: dict) -> dict[datetime, str]:
+    claims = fired(rt, schedule)
+    times = sorted(claims)
+    assert times == [times[0] + timedelta(seconds=INTERVAL_S * i) for i in range(len(times))]
+    records = [r for r in rt.records.recent(1000) if r["payload"] == payload]
+    assert sorted(r["id"] for r in records) == sorted(claims.values())  # one enqueue each
+    assert all(r["task"] == "aux:housekeeper" and r["queue"] == "inventory.low" for r in records)
+    return claims
+
+
+def test_two_schedulers_enqueue_each_firing_once_and_the_survivor_takes_over(
+    stack: Stack, config_path: Path, runtime: Runtime, tmp_path: Path
+) -> None:
+    name = f"tick-{uuid.uuid4().hex[:8]}"
+    # A housekeeper that keeps ten years removes nothing: cheap, and harmless to any test.
+    payload = {"retention_days": 3650 + uuid.uuid4().int % 1000}
+    schedule = {"name": name, "task": "aux:housekeeper", "interval_s": INTERVAL_S}
+    config = config_with(
+        config_path,
+        tmp_path / "schedulers.yaml",
+        schedules=[{**schedule, "payload": payload, "priority": "low"}],
+        scheduler={"lease_s": LEASE_S},
+    )
+    lease = lease_key(runtime.settings.redis.namespace)
+    runtime.redis.delete(lease)
+    pids = {}
+    for proc in ("scheduler-a", "scheduler-b"):
+        service = stack.scheduler(proc)
+        service.env["INVENTORY_CONFIG"] = str(config)
+        pids[proc] = stack.start(service)
+        if proc == "scheduler-a":  # a leads: it started first
+            wait_until(lambda: runtime.redis.get(lease) == identity(pids["scheduler-a"]), 15, "a")
+    try:
+        time.sleep(4 * INTERVAL_S)
+        before = assert_each_firing_once(runtime, name, payload)
+        assert len(before) >= 3
+        assert set(by_process(stack, "scheduler-a", "scheduler-b").values()) == {"scheduler-a"}
+
+        os.killpg(pids["scheduler-a"], signal.SIGKILL)
+        killed = time.monotonic()
+        wait_until(
+            lambda: runtime.redis.get(lease) == identity(pids["scheduler-b"]), 2 * LEASE_S, "b"
+        )
+        takeover = time.monotonic() - killed
+        print(f"takeover {takeover:.2f}s after SIGKILL (lease {LEASE_S}s)")
+        assert takeover <= LEASE_S + 1
+
+        time.sleep(4 * INTERVAL_S)
+        after = assert_each_firing_once(runtime, name, payload)
+        assert max(after) >= datetime.now(UTC) - timedelta(seconds=INTERVAL_S + 1)
+        new = {t: task for t, task in after.items() if t not in before}
+        enqueued_by = by_process(stack, "scheduler-a", "scheduler-b")
+        # Those the dead leader never got to, too: none is missing, none came twice.
+        assert {enqueued_by.get(task) for task in new.values()} == {"scheduler-b"}
+
+        metrics = httpx.get(f"http://127.0.0.1:{stack.metrics_port('scheduler-b')}/metrics").text
+        assert "inventory_scheduler_leader 1.0" in metrics
+        assert f'inventory_scheduler_firings_total{{schedule="{name}"}}' in metrics
+    finally:
+        stack.stop("scheduler-a")
+        stack.stop("scheduler-b")
+    assert runtime.redis.get(lease) is None  # a scheduler stopped gracefully hands over

@@ -1,0 +1,160 @@
+"""Redis without a single point of failure: Debian's redis-sentinel watching a master and a
+replica on loopback; the master SIGKILLed while messages are enqueued and processed.
+Enqueueing and processing resume after the failover, and every message whose enqueue
+returned ends succeeded."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import dramatiq
+import pytest
+import redis
+
+from app.config import load_settings
+from app.dev import Service, Stack, StackError, wait_until
+from app.runtime import Runtime
+from app.tasks import enqueue
+from tests.conftest import TEST_PORTS
+from tests.helpers import config_with
+
+MASTER, REPLICA = TEST_PORTS.redis + 1, TEST_PORTS.redis + 2
+SENTINELS = [TEST_PORTS.redis + 11, TEST_PORTS.redis + 12, TEST_PORTS.redis + 13]
+NAME = "inv"
+# A housekeeper that keeps ten years removes nothing: a cheap real task.
+PAYLOAD = {"retention_days": 3650}
+
+
+def ping(port: int) -> bool:
+    return bool(redis.Redis(port=port, socket_timeout=1).ping())
+
+
+def redis_server(home: Path, name: str, port: int, *extra: str) -> Service:
+    data = home / name
+    data.mkdir()
+    argv = [
+        "redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data),
+        "--save", "", "--appendonly", "no", *extra,
+    ]  # fmt: skip
+    return Service(name, argv, lambda: ping(port), timeout=30, port=port)
+
+
+def sentinel(home: Path, port: int) -> Service:
+    conf = home / f"sentinel-{port}.conf"
+    conf.write_text(
+        f"port {port}\nbind 127.0.0.1\ndir {home}\n"
+        f"sentinel monitor {NAME} 127.0.0.1 {MASTER} 2\n"
+        f"sentinel down-after-milliseconds {NAME} 1000\n"
+        f"sentinel failover-timeout {NAME} 5000\n"
+    )
+    binary = shutil.which("redis-sentinel") or "/usr/bin/redis-sentinel"
+    return Service(f"sentinel-{port}", [binary, str(conf)], lambda: ping(port), port=port)
+
+
+def topology_known() -> bool:
+    """Each sentinel knows the master, its replica and the two other sentinels."""
+    for port in SENTINELS:
+        s = redis.Redis(port=port, socket_timeout=1, decode_responses=True)
+        replicas = s.sentinel_slaves(NAME)
+        if len(s.sentinel_sentinels(NAME)) < 2 or not replicas:
+            return False
+        if "s_down" in replicas[0]["flags"] or replicas[0]["master-link-status"] != "ok":
+            return False
+    return True
+
+
+def master_port() -> int:
+    _, port = redis.Redis(port=SENTINELS[0]).sentinel_get_master_addr_by_name(NAME)
+    return int(port)
+
+
+@pytest.fixture
+def sentinel_runtime(
+    stack: Stack, config_path: Path, runtime: Runtime, migrated: Runtime, tmp_path: Path
+) -> Iterator[tuple[Runtime, Path]]:
+    """Master, replica, three sentinels and a worker pool reaching Redis through them."""
+    services = [
+        redis_server(tmp_path, "redis-master", MASTER),
+        redis_server(tmp_path, "redis-replica", REPLICA, "--replicaof", "127.0.0.1", str(MASTER)),
+        *(sentinel(tmp_path, port) for port in SENTINELS),
+    ]
+    addresses = [f"127.0.0.1:{port}" for port in SENTINELS]
+    redis_config = {"sentinels": addresses, "master_name": NAME, "wait_replicas": 1}
+    config = config_with(config_path, tmp_path / "sentinel.yaml", redis=redis_config)
+    worker = stack.inventory("sentinel-worker", "worker", "--metrics-port", "0")
+    worker.env["INVENTORY_CONFIG"] = str(config)
+    os.environ["INVENTORY_CONFIG"] = str(config)
+    try:
+        for service in services:
+            stack.start(service)
+        wait_until(topology_known, 60, "the sentinels to know master, replica and each other")
+        stack.start(worker)
+        rt = Runtime(load_settings())
+        yield rt, config
+    finally:
+        os.environ["INVENTORY_CONFIG"] = str(config_path)
+        dramatiq.set_broker(runtime.broker)  # rt made its broker Dramatiq's global one
+        for service in (worker, *services):
+            stack.stop(service.name)
+
+
+class Producer(threading.Thread):
+    """Enqueues all the time; keeps the ids of the enqueues that returned, and when."""
+
+    def __init__(self, rt: Runtime) -> None:
+        super().__init__(daemon=True)
+        self.rt = rt
+        self.acked: list[tuple[float, str]] = []
+        self.refused = 0
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.wait(0.05):
+            try:
+                self.acked.append((time.monotonic(), enqueue(self.rt, "aux:housekeeper", PAYLOAD)))
+            except redis.RedisError:
+                self.refused += 1  # not acknowledged: the caller would try again
+
+
+def unfinished(rt: Runtime, ids: list[str]) -> Counter[str | None]:
+    """How many of ``ids`` are in which state other than succeeded (None: no record)."""
+    states = {r["id"]: r["state"] for r in rt.records.many(ids)}
+    return Counter(states.get(i) for i in ids if states.get(i) != "succeeded")
+
+
+def test_enqueueing_and_processing_resume_after_failover_and_no_acked_message_is_lost(
+    stack: Stack, sentinel_runtime: tuple[Runtime, Path]
+) -> None:
+    rt, _ = sentinel_runtime
+    first = [enqueue(rt, "aux:housekeeper", PAYLOAD) for _ in range(20)]
+    wait_until(lambda: not unfinished(rt, first), 120, "the first messages to be processed")
+
+    producer = Producer(rt)
+    producer.start()
+    time.sleep(2)
+    os.killpg(stack.procs["redis-master"].pid, signal.SIGKILL)
+    killed = time.monotonic()
+    wait_until(lambda: master_port() == REPLICA, 30, "the sentinels to promote the replica")
+    failover = time.monotonic() - killed
+    time.sleep(5)
+    producer.stop.set()
+    producer.join(60)
+
+    ids = [task_id for _, task_id in producer.acked]
+    after = [task_id for at, task_id in producer.acked if at > killed + failover]
+    print(
+        f"failover {failover:.1f}s; {len(ids)} enqueues acknowledged ({len(after)} after the "
+        f"failover), {producer.refused} refused"
+    )
+    assert len(after) >= 10  # enqueueing resumed
+    with contextlib.suppress(StackError):
+        wait_until(lambda: not unfinished(rt, ids), 180, "every acknowledged message")
+    assert unfinished(rt, ids) == Counter()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, ClassVar
@@ -9,7 +10,7 @@ from typing import Any, ClassVar
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from app.config import AwsConfig
+from app.config import AwsAccountConfig, AwsConfig
 from collectors.aws import (
     accounts,
     buckets,
@@ -73,6 +74,16 @@ class AWS(Provider):
     def __init__(self, config: AwsConfig) -> None:
         self.config = config
         self.accounts = {a.name: a for a in config.accounts}
+        self._sessions: dict[str, AccountSession] = {}
+        self._lock = threading.Lock()
+
+    def session(self, account: AwsAccountConfig) -> AccountSession:
+        """The account's shared session, renewed before assumed credentials expire."""
+        with self._lock:
+            current = self._sessions.get(account.name)
+            if current is None or current.stale:
+                current = self._sessions[account.name] = AccountSession(account)
+            return current
 
     def scope_keys(self, kind: Kind) -> tuple[str, ...]:
         return ("account", "region") if "region" in kind.scope else ("account",)
@@ -92,7 +103,7 @@ class AWS(Provider):
         account = self.accounts.get(name)
         if account is None:
             raise PermanentError(f"unknown AWS account {name!r}")
-        for region in AccountSession(account).regions():
+        for region in self.session(account).regions():
             yield {"account": name, "region": region}
 
     @contextmanager
@@ -113,7 +124,7 @@ class AWS(Provider):
             raise PermanentError(f"{kind.task} {need}")
         if p.region and isinstance(account.regions, list) and p.region not in account.regions:
             raise PermanentError(f"region {p.region} is not configured for account {p.account}")
-        yield AwsScope(AccountSession(account), p.region)
+        yield AwsScope(self.session(account), p.region)
 
     def is_permanent(self, exc: BaseException) -> bool:
         if isinstance(exc, NoCredentialsError):

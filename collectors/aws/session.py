@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from functools import cached_property
 from typing import Any
 
@@ -15,11 +17,19 @@ def _secret(value: Any) -> str | None:
     return value.get_secret_value() if value is not None else None
 
 
+# Assumed-role credentials last an hour; a session is rebuilt well before that.
+MAX_AGE_S = 45 * 60
+
+
 class AccountSession:
-    """Clients for one account; credentials are never logged or put into messages."""
+    """Clients for one account, made once and shared by a worker's threads (a boto3
+    session costs tens of MB of service models); credentials are never logged."""
 
     def __init__(self, account: AwsAccountConfig) -> None:
         self.account = account
+        self.born = time.monotonic()
+        self._lock = threading.Lock()  # making clients is not thread-safe; using them is
+        self._clients: dict[tuple[str, str], Any] = {}
         self.config = Config(
             retries={"mode": "adaptive", "max_attempts": account.max_attempts},
             connect_timeout=10,
@@ -55,13 +65,21 @@ class AccountSession:
         regions = self.account.regions
         return regions[0] if isinstance(regions, list) and regions else "us-east-1"
 
+    @property
+    def stale(self) -> bool:
+        return time.monotonic() - self.born > MAX_AGE_S
+
     def client(self, service: str, region: str | None = None) -> Any:
-        return self.session.client(
-            service,
-            region_name=region or self.home_region,
-            endpoint_url=self.account.endpoint_url,
-            config=self.config,
-        )
+        key = (service, region or self.home_region)
+        with self._lock:
+            if key not in self._clients:
+                self._clients[key] = self.session.client(
+                    service,
+                    region_name=key[1],
+                    endpoint_url=self.account.endpoint_url,
+                    config=self.config,
+                )
+            return self._clients[key]
 
     @cached_property
     def account_id(self) -> str:

@@ -140,7 +140,11 @@ def build_broker(settings: Settings, records: Records, client: redis.Redis) -> R
         ),
         CurrentMessage(),
     ]
-    broker = RedisBroker(client=client, middleware=middleware)
+    # A worker that dies (SIGKILL, lost host) stops heartbeating; after this long its
+    # unacknowledged messages go back to their queues for another worker.
+    broker = RedisBroker(
+        client=client, middleware=middleware, heartbeat_timeout=t.heartbeat_timeout_s * 1000
+    )
     # Cancels go through the broker's own Redis. Before TaskRecords, so that a message
     # cancelled before it starts is skipped without ever showing as active. A cancel is
     # remembered as long as the record, however long the message waits for a worker.

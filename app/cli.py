@@ -123,6 +123,8 @@ def worker(
         "--processes", str(processes or t.worker_processes),
         "--threads", str(threads or t.worker_threads),
     ]  # fmt: skip
+    # Dramatiq takes the idle poll interval only from this (lower-case) variable.
+    os.environ["dramatiq_worker_timeout"] = str(t.idle_poll_ms)  # noqa: SIM112
     port = t.metrics_port if metrics_port is None else metrics_port
     if port:
         # Read by the worker processes and by metrics.serve_pool, which dramatiq forks.

@@ -138,6 +138,11 @@ class TasksConfig(Section):
     priorities: dict[str, Priority] = {}
     worker_processes: int = Field(1, ge=1)
     worker_threads: int = Field(4, ge=1)
+    # An idle worker polls its queues at most this far apart: the floor of
+    # enqueue-to-start latency on a quiet queue (Redis has no blocking fetch here).
+    idle_poll_ms: int = Field(100, ge=10, le=10_000)
+    # A worker silent this long is taken for dead and its in-flight messages redelivered.
+    heartbeat_timeout_s: int = Field(60, ge=5)
     # Prometheus metrics of a worker pool on 127.0.0.1 (0: none); `--metrics-port` overrides.
     metrics_port: int = Field(9191, ge=0, le=65535)
 

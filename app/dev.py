@@ -237,10 +237,17 @@ class Stack:
 
 
 def stop_pid(pid: int, timeout: float = 30) -> None:
-    """SIGTERM, then SIGKILL after ``timeout``; the process group goes with it."""
+    """SIGTERM to the process, then SIGKILL to its whole group after ``timeout``.
+
+    Only the leader gets the SIGTERM: a Dramatiq worker forwards it to its children, and a
+    child that got a second one would die mid-task instead of finishing.
+    """
     for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5)):
         try:
-            os.killpg(pid, sig)
+            if sig == signal.SIGTERM:
+                os.kill(pid, sig)
+            else:
+                os.killpg(pid, sig)
         except ProcessLookupError:
             return
         except PermissionError:

@@ -147,7 +147,11 @@ def test_an_item_comes_with_its_relationships(client: TestClient, read: dict) ->
     assert {(r["type"], r["direction"]) for r in rels} == {
         ("HAS_SUBNET", "in"),
         ("HAS_INSTANCE", "out"),
+        ("IN_ZONE", "out"),
+        ("IN_SUBNET", "in"),
     }
+    instances = [r for r in rels if r["type"] == "HAS_INSTANCE"]
+    assert len(instances) == 3 and all(r["label"] == "AWSInstance" for r in instances)
     vpc = next(r for r in rels if r["type"] == "HAS_SUBNET")
     assert vpc["uid"] == subnet["vpc_id"] and vpc["path"] == f"/api/v1/aws/vpcs/{subnet['vpc_id']}"
     assert client.get("/api/v1/aws/subnets/subnet-nope", headers=read).status_code == 404

@@ -1,0 +1,202 @@
+"""The queue under pressure, with real Redis and worker processes: priority, a worker
+killed or stopped mid-task, and Redis restarted with messages pending.
+
+These run on a Redis server of their own, so the suite's workers never see their messages.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import dramatiq
+import pytest
+import yaml
+
+from app import demo
+from app.config import Settings
+from app.dev import Ports, Secrets, Service, Stack
+from app.records import FINAL
+from app.runtime import Runtime
+from app.tasks import enqueue
+from tests.actors import declare, send
+from tests.conftest import TEST_PORTS
+from tests.faultproxy import FaultProxy
+from tests.helpers import moto_instances
+
+OWN = Ports(**{k: getattr(TEST_PORTS, k) + 70 for k in ("api", "bolt", "http", "redis", "moto")})
+
+
+class Pipeline:
+    """A Redis of our own, a config pointing at it, and worker processes on demand."""
+
+    def __init__(self, stack: Stack, config: Path, rt: Runtime) -> None:
+        self.stack, self.config, self.rt = stack, config, rt
+
+    def worker(self, name: str, *queues: str, threads: int = 4, module: str = "app.worker") -> int:
+        argv = [sys.executable, "-m", "dramatiq", module, "--processes", "1",
+                "--threads", str(threads), "--queues", *queues]  # fmt: skip
+        env = {"INVENTORY_CONFIG": str(self.config), "dramatiq_worker_timeout": "50"}
+        service = Service(name, argv, lambda: True, env)
+        pid = self.stack.start(service)
+        time.sleep(2.5)  # the forked worker process imports the app and starts consuming
+        return pid
+
+    def records(self, ids: list[str]) -> list[dict]:
+        return self.rt.records.many(ids)
+
+    def wait(
+        self, ids: list[str], timeout: float, done: Callable[[dict], bool] | None = None
+    ) -> list[dict]:
+        done = done or (lambda r: r["state"] in FINAL)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            rows = self.records(ids)
+            if len(rows) == len(ids) and all(done(r) for r in rows):
+                return rows
+            time.sleep(0.2)
+        states = sorted(r["state"] for r in self.records(ids))
+        raise AssertionError(f"not done after {timeout}s: {states[:10]}…")
+
+
+@pytest.fixture(scope="module")
+def pipeline(
+    stack: Stack, config_path: Path, proxy: FaultProxy, migrated: Runtime, estate
+) -> Iterator[Pipeline]:
+    own = Stack(stack.home / "queue-tests", OWN, Secrets())
+    own.start(own.redis())
+    config = yaml.safe_load(config_path.read_text())
+    config["redis"]["url"] = f"redis://127.0.0.1:{OWN.redis}/0"
+    config["tasks"] = {**config.get("tasks", {}), "heartbeat_timeout_s": 5}
+    path = own.home / "inventory.yaml"
+    path.write_text(yaml.safe_dump(config))
+    previous = os.environ["INVENTORY_CONFIG"]
+    os.environ["INVENTORY_CONFIG"] = str(path)
+    rt = Runtime(Settings())
+    declare(rt.broker)
+    os.environ["INVENTORY_CONFIG"] = previous
+    yield Pipeline(own, path, rt)
+    own.stop_all()
+    dramatiq.set_broker(migrated.broker)  # Dramatiq's global broker back to the suite's
+    rt.close()
+
+
+def p99(values: list[float]) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[98]
+
+
+def latencies(rows: list[dict]) -> list[float]:
+    return [r["started_at"] - r["created_at"] for r in rows]
+
+
+def test_high_overtakes_a_backlog_of_low(pipeline: Pipeline) -> None:
+    broker = pipeline.rt.broker
+    pipeline.worker("low", "inventory.low", module="tests.actors_worker")
+    pipeline.worker("high", "inventory.high", module="tests.actors_worker")
+    try:
+        quiet = [send(broker, "test:sleep", {"ms": 50}, "inventory.high") for _ in range(20)]
+        base = p99(latencies(pipeline.wait(quiet, 60)))
+
+        backlog = [send(broker, "test:sleep", {"ms": 50}, "inventory.low") for _ in range(1000)]
+        pipeline.wait(backlog[:1], 30, lambda r: r["state"] != "pending")
+        urgent = [send(broker, "test:sleep", {"ms": 50}, "inventory.high") for _ in range(20)]
+        loaded = p99(latencies(pipeline.wait(urgent, 60)))
+        low_done = sum(r["state"] == "succeeded" for r in pipeline.records(backlog))
+    finally:
+        pipeline.stack.stop("low")
+        pipeline.stack.stop("high")
+        pipeline.rt.broker.flush_all()
+    print(
+        f"\nhigh p99 enqueue-to-start: {base * 1000:.0f} ms quiet, "
+        f"{loaded * 1000:.0f} ms behind 1,000 low; low done meanwhile: {low_done}"
+    )
+    assert low_done < 500  # the backlog was still there when the high work ran ...
+    assert loaded <= 2 * base  # ... and did not slow it down past twice the quiet latency
+
+
+def _slow_collect(pipeline: Pipeline, proxy: FaultProxy, delay: float) -> str:
+    proxy.delays[("us-east-1", "ec2")] = delay
+    return enqueue(
+        pipeline.rt,
+        "aws:collect-instances",
+        {"account": "demo-main", "region": "us-east-1"},
+        "default",
+    )
+
+
+def _instances_in_graph(rt: Runtime) -> dict[str, int]:
+    records, _, _ = rt.driver.execute_query(
+        "MATCH (i:AWSInstance {account_id: $a, region: 'us-east-1'}) "
+        "OPTIONAL MATCH (i)<-[r:HAS_INSTANCE]-() RETURN i.uid AS i, count(r) AS links",
+        a=demo.MAIN_ACCOUNT,
+    )
+    return {r["i"]: r["links"] for r in records}
+
+
+def test_a_killed_worker_loses_nothing(
+    pipeline: Pipeline, proxy: FaultProxy, migrated: Runtime, moto_url: str
+) -> None:
+    migrated.driver.execute_query("MATCH (i:AWSInstance {region: 'us-east-1'}) DETACH DELETE i")
+    doomed = pipeline.worker("doomed", "inventory.default")
+    task = _slow_collect(pipeline, proxy, 4)
+    try:
+        pipeline.wait([task], 30, lambda r: r["state"] == "active")
+        os.killpg(doomed, signal.SIGKILL)
+        pipeline.stack.procs.pop("doomed").wait()
+        proxy.delays.clear()
+        pipeline.worker("rescuer", "inventory.default")
+        # Redelivered once the dead worker's heartbeat is older than heartbeat_timeout_s.
+        [record] = pipeline.wait([task], 180)
+    finally:
+        proxy.delays.clear()
+        pipeline.stack.stop("rescuer")
+    assert record["state"] == "succeeded"
+    live = {
+        i
+        for i, (a, r, _) in moto_instances(moto_url).items()
+        if a == demo.MAIN_ACCOUNT and r == "us-east-1"
+    }
+    found = _instances_in_graph(migrated)
+    assert set(found) == live  # every instance, once (uid is unique) ...
+    assert record["result"]["nodes_written"] == len(live)
+
+
+def test_sigterm_lets_the_running_task_finish_and_hands_back_the_rest(
+    pipeline: Pipeline, proxy: FaultProxy
+) -> None:
+    broker = pipeline.rt.broker
+    pid = pipeline.worker("draining", "inventory.default", threads=1, module="tests.actors_worker")
+    running = _slow_collect(pipeline, proxy, 3)
+    try:
+        pipeline.wait([running], 30, lambda r: r["state"] == "active")
+        queued = [send(broker, "test:noop", {}, "inventory.default") for _ in range(5)]
+        started = time.monotonic()
+        os.kill(pid, signal.SIGTERM)  # as a process manager does: the main process only
+        code = pipeline.stack.procs.pop("draining").wait(timeout=120)
+        took = time.monotonic() - started
+        assert pipeline.records([running])[0]["state"] == "succeeded"  # finished, not dropped
+        assert code == 0 and took < 60
+        pipeline.worker("after", "inventory.default", module="tests.actors_worker")
+        rows = pipeline.wait(queued, 60)
+    finally:
+        proxy.delays.clear()
+        pipeline.stack.stop("after")
+    assert all(r["state"] == "succeeded" for r in rows)
+
+
+def test_messages_survive_a_redis_restart(pipeline: Pipeline) -> None:
+    broker = pipeline.rt.broker
+    ids = [send(broker, "test:noop", {"n": n}, "inventory.low") for n in range(300)]
+    pipeline.stack.stop("redis")  # SIGTERM: Redis writes its append-only file and exits
+    pipeline.stack.start(pipeline.stack.redis())
+    pipeline.worker("survivor", "inventory.low", module="tests.actors_worker")
+    try:
+        rows = pipeline.wait(ids, 120)
+    finally:
+        pipeline.stack.stop("survivor")
+    assert len(rows) == 300 and all(r["state"] == "succeeded" for r in rows)

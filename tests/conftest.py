@@ -115,3 +115,16 @@ def wipe(rt: Runtime) -> Runtime:
 @pytest.fixture
 def clean_graph(migrated: Runtime) -> Runtime:
     return wipe(migrated)
+
+
+@pytest.fixture(scope="module")
+def collected(
+    workers: Stack, estate: dict[str, int], migrated: Runtime, config_path: Path
+) -> Runtime:
+    """A graph emptied, then filled by one real ``aws:collect-all`` (once per module)."""
+    from tests.helpers import collect_all
+
+    wipe(migrated)
+    code, out = collect_all(config_path)
+    assert code == 0, out
+    return migrated

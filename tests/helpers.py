@@ -61,3 +61,9 @@ def json_lines(log: Path) -> list[dict[str, Any]]:
             if isinstance(parsed := json.loads(line), dict):
                 out.append(parsed)
     return out
+
+
+def collect_all(config: Path) -> tuple[int, str]:
+    """``inventory collect aws:collect-all --wait``: exit status and output."""
+    result = cli("collect", "aws:collect-all", "--wait", "--timeout", "300", config=config)
+    return result.returncode, result.stdout + result.stderr

@@ -12,18 +12,7 @@ from api.app import create_app
 from app.config import Settings
 from app.dev import Stack
 from app.runtime import Runtime
-from tests.conftest import wipe
 from tests.helpers import moto_instances
-
-
-@pytest.fixture(scope="module")
-def collected(workers, estate, migrated: Runtime, config_path) -> Runtime:
-    from tests.test_aws_pipeline import collect_all
-
-    wipe(migrated)
-    code, out = collect_all(config_path)
-    assert code == 0, out
-    return migrated
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,8 @@ import pytest
 
 from app import demo
 from app.runtime import Runtime
-from tests.conftest import wipe
 from tests.faultproxy import FaultProxy
-from tests.helpers import cli, moto_instances
+from tests.helpers import collect_all, moto_instances
 
 PATH = (
     "MATCH (a:AWSAccount)-[:HAS_REGION]->(:AWSRegion)-[:HAS_VPC]->(:AWSVPC)"
@@ -34,17 +33,9 @@ def census(rt: Runtime) -> dict[str, int]:
     return {r["k"]: r["c"] for r in [*nodes, *rels]}
 
 
-def collect_all(config: Path) -> tuple[int, str]:
-    result = cli("collect", "aws:collect-all", "--wait", "--timeout", "300", config=config)
-    return result.returncode, result.stdout + result.stderr
-
-
 @pytest.fixture(scope="module")
-def first_run(workers, estate, migrated: Runtime, config_path: Path) -> Runtime:
-    wipe(migrated)
-    code, out = collect_all(config_path)
-    assert code == 0, out
-    return migrated
+def first_run(collected: Runtime) -> Runtime:
+    return collected
 
 
 def test_every_moto_instance_sits_at_the_end_of_the_full_path(

@@ -1,0 +1,184 @@
+"""The task pipeline's own speed, on a Redis server of its own:
+
+1. throughput: N no-op messages drained by one worker process, through our broker (task
+   records, cancel checks, metrics, retries) and through a bare Dramatiq broker;
+2. enqueue-to-start latency per queue, p50 and p99, with one worker pool per queue: on
+   quiet queues, then with a backlog of low-priority 50 ms tasks.
+
+Usage: python bench/queue.py [--messages 5000] [--threads 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import redis
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app.config import QUEUES, Settings
+from app.dev import Ports, Secrets, Service, Stack
+from app.records import FINAL
+from app.runtime import Runtime
+from tests.actors import declare, send
+
+PORTS = Ports(api=38200, bolt=37887, http=37674, redis=36579, moto=35200)
+
+
+def start_worker(
+    stack: Stack, name: str, module: str, queues: list[str], threads: int, env: dict[str, str]
+) -> None:
+    argv = [sys.executable, "-m", "dramatiq", module, "--processes", "1",
+            "--threads", str(threads), "--queues", *queues]  # fmt: skip
+    stack.start(Service(name, argv, lambda: True, {"dramatiq_worker_timeout": "50", **env}))
+
+
+def drain_rate(
+    stack: Stack,
+    client: redis.Redis,
+    module: str,
+    n: int,
+    threads: int,
+    env: dict[str, str],
+    enqueue,
+) -> tuple[float, float]:
+    """(enqueues/s, messages/s drained by one worker process)."""
+    client.flushdb()
+    t = time.perf_counter()
+    for _ in range(n):
+        enqueue()
+    enq = n / (time.perf_counter() - t)
+    start_worker(stack, "drain", module, [QUEUES["default"]], threads, env)
+    key = f"dramatiq:{QUEUES['default']}"
+    while client.llen(key) == n:
+        time.sleep(0.005)
+    began = time.perf_counter()
+    while client.llen(key) or any(client.scard(k) for k in client.keys("dramatiq:__acks__.*")):
+        time.sleep(0.01)
+    rate = n / (time.perf_counter() - began)
+    stack.stop("drain")
+    return enq, rate
+
+
+def latencies(rt: Runtime, ids: list[str], timeout: float = 300) -> list[float]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        rows = rt.records.many(ids)
+        if len(rows) == len(ids) and all(r["state"] in FINAL for r in rows):
+            return [r["started_at"] - r["created_at"] for r in rows]
+        time.sleep(0.1)
+    raise TimeoutError("messages did not finish")
+
+
+def pct(values: list[float], p: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[p - 1] * 1000
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--messages", type=int, default=5000)
+    ap.add_argument("--threads", type=int, default=8)
+    ap.add_argument("--backlog", type=int, default=1000)
+    args = ap.parse_args()
+    home = Path(tempfile.mkdtemp(prefix="inventory-bench-queue-"))
+    stack = Stack(home, PORTS, Secrets())
+    try:
+        stack.start(stack.redis())
+        url = f"redis://127.0.0.1:{PORTS.redis}"
+        stack.write_config({"redis": {"url": f"{url}/0"}, "tasks": {"metrics_port": 0}})
+        os.environ["INVENTORY_CONFIG"] = str(stack.config_path)
+        rt = Runtime(Settings())
+        declare(rt.broker)
+        ours_env = {"INVENTORY_CONFIG": str(stack.config_path)}
+        bare_env = {"BENCH_BARE_REDIS_URL": f"{url}/1"}
+        os.environ.update(bare_env)
+        from bench import bare_worker
+
+        def ours() -> None:
+            send(rt.broker, "test:noop", {}, QUEUES["default"])
+
+        def bare() -> None:
+            bare_worker.noop.send({})
+
+        rows = {
+            "ours": drain_rate(
+                stack,
+                redis.Redis.from_url(f"{url}/0"),
+                "tests.actors_worker",
+                args.messages,
+                args.threads,
+                ours_env,
+                ours,
+            ),
+            "bare dramatiq": drain_rate(
+                stack,
+                redis.Redis.from_url(f"{url}/1"),
+                "bench.bare_worker",
+                args.messages,
+                args.threads,
+                bare_env,
+                bare,
+            ),
+        }
+        redis.Redis.from_url(f"{url}/0").flushdb()
+        for queue in QUEUES.values():
+            start_worker(stack, queue, "tests.actors_worker", [queue], 4, ours_env)
+        time.sleep(1)
+        quiet = {
+            q: latencies(rt, [send(rt.broker, "test:sleep", {"ms": 50}, q) for _ in range(50)])
+            for q in QUEUES.values()
+        }
+        backlog = [
+            send(rt.broker, "test:sleep", {"ms": 50}, QUEUES["low"]) for _ in range(args.backlog)
+        ]
+        time.sleep(0.5)
+        ids = {
+            q: [send(rt.broker, "test:sleep", {"ms": 50}, q) for _ in range(50)]
+            for q in (QUEUES["high"], QUEUES["default"])
+        }
+        loaded = {q: latencies(rt, v) for q, v in ids.items()}
+        low_done = sum(r["state"] == "succeeded" for r in rt.records.many(backlog))
+        late_low = latencies(
+            rt,
+            [send(rt.broker, "test:sleep", {"ms": 50}, QUEUES["low"]) for _ in range(5)],
+            timeout=600,
+        )
+
+        print(
+            f"\n{platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+            f"1 worker process x {args.threads} threads, {args.messages} no-op messages"
+        )
+        print(f"{'broker':<14} {'enqueue/s':>9} {'drained/s':>9}")
+        for name, (enq, rate) in rows.items():
+            print(f"{name:<14} {enq:>9.0f} {rate:>9.0f}")
+        print("\nenqueue-to-start latency, ms (a pool of 4 threads per queue, 50 ms tasks)")
+        print(
+            f"{'queue':<18} {'quiet p50':>9} {'quiet p99':>9} {'backlog p50':>11} "
+            f"{'backlog p99':>11}"
+        )
+        for q in QUEUES.values():
+            if q in loaded:
+                b = f"{pct(loaded[q], 50):>11.0f} {pct(loaded[q], 99):>11.0f}"
+            else:
+                b = f"{'(behind it)':>11} {pct(late_low, 99):>11.0f}"
+            print(f"{q:<18} {pct(quiet[q], 50):>9.0f} {pct(quiet[q], 99):>9.0f} {b}")
+        print(
+            f"low backlog of {args.backlog} x 50 ms: {low_done} done when high and default "
+            f"had finished"
+        )
+        rt.close()
+    finally:
+        stack.stop_all()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

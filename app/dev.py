@@ -61,8 +61,10 @@ def wait_until(check: Callable[[], bool], timeout: float, what: str, proc: Any =
         try:
             if check():
                 return
+        except StackError:
+            raise
         except Exception:
-            pass
+            pass  # not up yet
         time.sleep(0.25)
     raise StackError(f"{what} was not ready after {timeout:.0f}s")
 
@@ -136,10 +138,17 @@ class Stack:
 
         def ready() -> bool:
             from neo4j import GraphDatabase
+            from neo4j.exceptions import AuthError
 
             uri = f"bolt://127.0.0.1:{self.ports.bolt}"
             with GraphDatabase.driver(uri, auth=("neo4j", self.secrets.neo4j_password)) as d:
-                d.verify_connectivity()
+                try:
+                    d.verify_connectivity()
+                except AuthError:
+                    raise StackError(
+                        f"Neo4j's data in {env['NEO4J_DIR']} was made with another password; "
+                        "delete that folder to start afresh"
+                    ) from None
             return port_open(self.ports.http)
 
         argv = ["bash", str(NEO4J_DEPLOY / "run.sh")]

@@ -6,6 +6,7 @@ With no ``INVENTORY_CONFIG``, a moto server serves a demo AWS estate; with one, 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -47,8 +48,16 @@ def ports() -> Ports:
     )
 
 
-def _secrets(previous: State | None) -> Secrets:
-    s = Secrets(**previous.secrets) if previous else Secrets()
+def _secrets() -> Secrets:
+    # Kept across `dev down`: the Neo4j data folder keeps the password it was made with.
+    path = home() / "dev-secrets.json"
+    try:
+        s = Secrets(**json.loads(path.read_text()))
+    except (OSError, ValueError, TypeError):
+        s = Secrets()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(asdict(s)))
+        path.chmod(0o600)
     # The Neo4j password lives on in the data folder; tokens may come from the environment.
     s.admin_token = os.environ.get("INVENTORY_ADMIN_TOKEN") or s.admin_token
     s.read_token = os.environ.get("INVENTORY_READ_TOKEN") or s.read_token
@@ -71,7 +80,7 @@ def up(detach: bool, say: Say) -> None:
     previous = State.load(state_path())
     if previous and any(alive(pid) for pid in previous.pids.values()):
         raise StackError("the dev stack is already running; stop it with `inventory dev down`")
-    stack = Stack(home() / "dev", ports(), _secrets(previous))
+    stack = Stack(home() / "dev", ports(), _secrets())
     user = _user_sections()
     is_demo = "aws" not in user
     try:

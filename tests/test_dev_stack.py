@@ -94,3 +94,18 @@ def test_dev_up_refuses_a_port_in_use(dev_env: dict[str, str]) -> None:
         result = inventory(dev_env, "dev", "up", "--detach")
     assert result.returncode == 2
     assert f"port {PORTS['redis']} for redis is already in use" in result.stderr
+
+
+def test_dev_secrets_outlive_dev_down(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from app import devstack
+
+    monkeypatch.setenv("INVENTORY_HOME", str(tmp_path))
+    monkeypatch.delenv("INVENTORY_ADMIN_TOKEN", raising=False)
+    first = devstack._secrets()
+    devstack.down(lambda _: None)  # nothing runs: only the run state would go
+    again = devstack._secrets()
+    # Neo4j's data folder keeps the password it was made with: the next `dev up` must too.
+    assert again.neo4j_password == first.neo4j_password
+    assert again.admin_token == first.admin_token
+    monkeypatch.setenv("INVENTORY_ADMIN_TOKEN", "from-env")
+    assert devstack._secrets().admin_token == "from-env"

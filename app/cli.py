@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
-from collections import Counter
 from datetime import UTC, datetime
 from typing import Any, NoReturn
 
@@ -19,9 +17,9 @@ from app import redisconn
 from app.config import QUEUES, ConfigError, load_settings
 from app.dev import StackError
 from app.queues import Outcome, TaskConflict, TaskNotFound
-from app.records import FINAL, STATES
+from app.records import STATES, follow
 from app.runtime import Runtime, current
-from app.tasks import REGISTRY, BadPayload, UnknownTask, enqueue
+from app.tasks import BadPayload, UnknownTask, enqueue, spec
 from graph.driver import GraphUnavailable
 
 # Errors a person can act on: printed as one line, exit status 2, no traceback.
@@ -200,7 +198,7 @@ def schedule_list(as_json: bool) -> None:
 @main.command()
 @click.argument("task")
 @click.option("--payload", default="{}", help="The task's payload, a JSON object.")
-@click.option("--priority", type=click.Choice(["high", "default", "low"]), default=None)
+@click.option("--priority", type=click.Choice(list(QUEUES)), default=None)
 @click.option("--wait", is_flag=True, help="Wait for the task and every task it fans out to.")
 @click.option("--timeout", type=float, default=3600, help="Seconds to wait at most.")
 def collect(task: str, payload: str, priority: str | None, wait: bool, timeout: float) -> None:
@@ -209,45 +207,13 @@ def collect(task: str, payload: str, priority: str | None, wait: bool, timeout: 
         body = json.loads(payload)
     except json.JSONDecodeError as exc:
         fail(f"--payload is not valid JSON: {exc}")
-    if task not in REGISTRY:
-        raise UnknownTask(f"unknown task {task!r}; known tasks: {', '.join(sorted(REGISTRY))}")
+    spec(task)  # an unknown name is told before anything is reached
     rt = _runtime(check_redis=True)
     task_id = enqueue(rt, task, body, priority)
     click.echo(f"enqueued {task} as {task_id}")
     if wait:
-        ok = wait_for(rt, task_id, timeout, click.echo)
+        ok = follow(rt.records, task_id, timeout, click.echo)
         sys.exit(0 if ok else 1)
-
-
-def wait_for(rt: Runtime, root: str, timeout: float, say: Any) -> bool:
-    """Follow a task tree until every task in it is final; True if all succeeded."""
-    deadline = time.monotonic() + timeout
-    last, last_at = "", 0.0
-    while True:
-        tree = rt.records.tree(root)
-        states = Counter(r["state"] for r in tree)
-        line = ", ".join(f"{states[s]} {s}" for s in STATES if states[s])
-        done = bool(tree) and all(r["state"] in FINAL for r in tree)
-        # Progress at most every two seconds, and always the final state.
-        if line != last and (done or time.monotonic() - last_at >= 2):
-            say(f"  {len(tree)} tasks: {line}")
-            last, last_at = line, time.monotonic()
-        if done:
-            break
-        if time.monotonic() > deadline:
-            say(f"gave up waiting after {timeout:.0f}s")
-            return False
-        time.sleep(0.3)
-    totals: Counter[str] = Counter()
-    for r in tree:
-        for key, value in (r.get("result") or {}).items():
-            if key.startswith(("nodes_", "links_")) and isinstance(value, int):
-                totals[key] += value
-    say("  " + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in sorted(totals.items())))
-    failed = [r for r in tree if r["state"] != "succeeded"]
-    for r in failed:
-        say(f"  {r['state']}: {r['task']} {json.dumps(r['payload'])}: {r.get('error')}")
-    return not failed
 
 
 @main.group(cls=Group)

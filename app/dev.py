@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -90,6 +92,16 @@ class Stack:
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.metrics_ports: dict[str, int] = {}
         home.mkdir(parents=True, exist_ok=True)
+
+    @classmethod
+    def scratch(cls, prefix: str, ports: Ports) -> Stack:
+        """A stack in a new temporary folder, for tests and benchmarks."""
+        return cls(Path(tempfile.mkdtemp(prefix=prefix)), ports, Secrets())
+
+    def discard(self) -> None:
+        """Stop everything and delete the folder."""
+        self.stop_all()
+        shutil.rmtree(self.home, ignore_errors=True)
 
     # -- the servers ----------------------------------------------------------------------
 

@@ -122,8 +122,8 @@ def up(detach: bool, say: Say) -> None:
 
 
 def _start(stack: Stack, user: dict[str, Any], is_demo: bool, say: Say) -> None:
-    from app.cli import wait_for
     from app.config import load_settings
+    from app.records import follow
     from app.runtime import Runtime
     from app.tasks import enqueue
     from graph import schema
@@ -149,8 +149,8 @@ def _start(stack: Stack, user: dict[str, Any], is_demo: bool, say: Say) -> None:
     driver = connect(rt.settings.neo4j)
     schema.migrate(driver, rt.catalog, rt.settings.neo4j.database)
     driver.close()
-    for queue in QUEUES.values():
-        stack.start(stack.worker(f"worker-{queue.split('.')[-1]}", queue))
+    for name, queue in QUEUES.items():
+        stack.start(stack.worker(f"worker-{name}", queue))
     say("starting two schedulers (one leads, the other takes over if it dies)")
     for n in (1, 2):
         stack.start(stack.scheduler(f"scheduler-{n}"))
@@ -158,7 +158,7 @@ def _start(stack: Stack, user: dict[str, Any], is_demo: bool, say: Say) -> None:
     stack.start(stack.api())
     say("running the first collection (aws:collect-all)")
     root = enqueue(rt, "aws:collect-all", {}, "high")
-    wait_for(rt, root, 600, say)
+    follow(rt.records, root, 600, say)
     rt.close()
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import redis
@@ -99,6 +99,27 @@ class Records:
     def tree(self, root: str) -> list[dict[str, Any]]:
         return self.many(sorted(self.r.smembers(self._key(root, "tree"))))
 
+    def wait(
+        self,
+        root: str,
+        timeout: float,
+        on_poll: Callable[[list[dict[str, Any]]], None] | None = None,
+    ) -> list[dict[str, Any]] | None:
+        """Follow a task tree until every task in it is final: the tree, or None on timeout.
+
+        Children are enqueued before their parent ends, so a final tree is a whole one.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            tree = self.tree(root)
+            if on_poll:
+                on_poll(tree)
+            if tree and all(r["state"] in FINAL for r in tree):
+                return tree
+            if time.monotonic() > deadline:
+                return None
+            time.sleep(0.3)
+
     def recent(self, limit: int = 100, before: float | None = None) -> list[dict[str, Any]]:
         top = f"({before}" if before is not None else "+inf"
         ids = self.r.zrevrangebyscore(self._index, top, "-inf", start=0, num=limit)
@@ -131,6 +152,42 @@ class Records:
                 pipe.hmget(self._key(task_id), "queue", "state")
             found.update((q, s) for q, s in pipe.execute() if s)
         return found
+
+
+def totals(tree: Iterable[dict[str, Any]]) -> Counter[str]:
+    """The nodes and links written and removed, summed over task results."""
+    out: Counter[str] = Counter()
+    for r in tree:
+        for key, value in (r.get("result") or {}).items():
+            if key.startswith(("nodes_", "links_")) and isinstance(value, int):
+                out[key] += value
+    return out
+
+
+def follow(records: Records, root: str, timeout: float, say: Callable[[str], Any]) -> bool:
+    """Wait for a task tree, telling progress and then what it did; True if all succeeded."""
+    last, last_at = "", 0.0
+
+    def progress(tree: list[dict[str, Any]]) -> None:
+        nonlocal last, last_at
+        states = Counter(r["state"] for r in tree)
+        line = ", ".join(f"{states[s]} {s}" for s in STATES if states[s])
+        done = bool(tree) and all(r["state"] in FINAL for r in tree)
+        # At most every two seconds, and always the final state.
+        if line != last and (done or time.monotonic() - last_at >= 2):
+            say(f"  {len(tree)} tasks: {line}")
+            last, last_at = line, time.monotonic()
+
+    tree = records.wait(root, timeout, progress)
+    if tree is None:
+        say(f"gave up waiting after {timeout:.0f}s")
+        return False
+    done = totals(tree)
+    say("  " + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in sorted(done.items())))
+    failed = [r for r in tree if r["state"] != "succeeded"]
+    for r in failed:
+        say(f"  {r['state']}: {r['task']} {json.dumps(r['payload'])}: {r.get('error')}")
+    return not failed
 
 
 def _decode(raw: dict[str, str]) -> dict[str, Any]:

@@ -9,7 +9,8 @@ link tasks of its scope; ``<provider>:link-all`` (re)builds relationships per sc
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -41,10 +42,6 @@ class UnknownTask(ValueError):
 
 class BadPayload(ValueError):
     pass
-
-
-class Empty(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class HousekeeperPayload(BaseModel):
@@ -84,11 +81,8 @@ def enqueue(
 
     From inside a running task, the message becomes its child and inherits its queue.
     """
-    spec = REGISTRY.get(task)
-    if spec is None:
-        raise UnknownTask(f"unknown task {task!r}; known tasks: {', '.join(sorted(REGISTRY))}")
     payload = {} if payload is None else payload
-    validate(spec, payload)
+    validate(spec(task), payload)
     options: dict[str, Any] = {}
     parent = CurrentMessage.get_current_message()
     if parent is not None:
@@ -105,6 +99,14 @@ def enqueue(
     return message.message_id
 
 
+def spec(task: str) -> Task:
+    """The registered task of that name, or UnknownTask naming the known ones."""
+    found = REGISTRY.get(task)
+    if found is None:
+        raise UnknownTask(f"unknown task {task!r}; known tasks: {', '.join(sorted(REGISTRY))}")
+    return found
+
+
 def validate(spec: Task, payload: Any) -> BaseModel:
     if not isinstance(payload, dict):
         raise BadPayload(f"payload for {spec.name} must be a JSON object")
@@ -115,10 +117,6 @@ def validate(spec: Task, payload: Any) -> BaseModel:
         where = ".".join(str(p) for p in e["loc"]) or "payload"
         reason = "unknown key" if e["type"] == "extra_forbidden" else e["msg"]
         raise BadPayload(f"bad payload for {spec.name}: {where}: {reason}") from None
-
-
-def _set(payload: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in payload.items() if v is not None}
 
 
 def collect_all(provider: type[Provider]) -> Callable[[Runtime, dict[str, Any]], dict[str, Any]]:
@@ -135,8 +133,8 @@ def collect_kind(
     provider: type[Provider], kind: Kind
 ) -> Callable[[Runtime, dict[str, Any]], dict[str, Any]]:
     def run(rt: Runtime, payload: dict[str, Any]) -> dict[str, Any]:
+        # Payloads arrive validated and without None values (see _actor_fn).
         prov = rt.providers[provider.name]
-        payload = _set(payload)
         if not prov.is_scoped(kind, payload):
             with _provider_errors(prov):
                 scopes = list(prov.scopes(kind, payload))
@@ -148,22 +146,16 @@ def collect_kind(
     return run
 
 
-class _provider_errors:
+@contextmanager
+def _provider_errors(provider: Provider) -> Iterator[None]:
     """Turns provider errors into PermanentError (fail now) or TaskError (retry)."""
-
-    def __init__(self, provider: Provider) -> None:
-        self.provider = provider
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> None:
-        if exc is None or isinstance(exc, PermanentError | TaskError):
-            return
-        if not isinstance(exc, Exception):
-            return
-        reason = self.provider.describe(exc)
-        if self.provider.is_permanent(exc):
+    try:
+        yield
+    except (PermanentError, TaskError):
+        raise
+    except Exception as exc:
+        reason = provider.describe(exc)
+        if provider.is_permanent(exc):
             raise PermanentError(reason) from exc
         raise TaskError(reason) from exc
 
@@ -201,7 +193,7 @@ def link_all(provider: type[Provider]) -> Callable[[Runtime, dict[str, Any]], di
         unknown = sorted(set(types) - set(known))
         if unknown:
             raise PermanentError(f"unknown relationship type(s) {unknown}; known: {sorted(known)}")
-        scope = _set({k: payload.get(k) for k in provider.link_scope})
+        scope = {k: payload[k] for k in provider.link_scope if k in payload}
         neo = rt.settings.neo4j
         if len(scope) < len(provider.link_scope):
             found = graph_links.scopes(

@@ -12,19 +12,18 @@ import argparse
 import contextlib
 import os
 import platform
-import shutil
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# The repository, not bench/, first: bench/queue.py would shadow the standard library.
+sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from app import demo
 from app.config import Settings
-from app.dev import Ports, Secrets, Stack
-from app.records import FINAL
+from app.dev import Ports, Stack
+from app.records import totals
 from app.runtime import Runtime
 from app.tasks import enqueue
 from graph import schema
@@ -83,20 +82,12 @@ def run(stack: Stack, rt: Runtime, proxy: FaultProxy, threads: int) -> dict:
     time.sleep(3)  # the forked worker process imports the app
     proxy.calls = 0
     start = time.perf_counter()
-    root = enqueue(rt, "aws:collect-all", {})
-    while True:
-        tree = rt.records.tree(root)
-        if tree and all(r["state"] in FINAL for r in tree):
-            break
-        time.sleep(0.2)
+    tree = rt.records.wait(enqueue(rt, "aws:collect-all", {}), timeout=1200)
     wall = time.perf_counter() - start
+    if tree is None:
+        raise SystemExit("the collection did not finish within 20 minutes")
     rss = peak_rss_mb(pid)
     stack.stop(name)
-    totals: Counter[str] = Counter()
-    for r in tree:
-        for key, value in (r.get("result") or {}).items():
-            if key.startswith(("nodes_", "links_")):
-                totals[key] += value
     states = Counter(r["state"] for r in tree)
     return {
         "threads": threads,
@@ -105,7 +96,7 @@ def run(stack: Stack, rt: Runtime, proxy: FaultProxy, threads: int) -> dict:
         "tasks": len(tree),
         "failed": states["failed"],
         "rss": rss,
-        **totals,
+        **totals(tree),
     }
 
 
@@ -114,9 +105,8 @@ def main() -> None:
     ap.add_argument("--per-region", type=int, default=340)
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 4])
     args = ap.parse_args()
-    home = Path(tempfile.mkdtemp(prefix="inventory-bench-aws-"))
-    stack = Stack(
-        home, Ports(api=38100, bolt=37787, http=37574, redis=36479, moto=35100), Secrets()
+    stack = Stack.scratch(
+        "inventory-bench-aws-", Ports(api=38100, bolt=37787, http=37574, redis=36479, moto=35100)
     )
     proxy = None
     try:
@@ -154,8 +144,7 @@ def main() -> None:
     finally:
         if proxy:
             proxy.stop()
-        stack.stop_all()
-        shutil.rmtree(home, ignore_errors=True)
+        stack.discard()
 
 
 if __name__ == "__main__":

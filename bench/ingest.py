@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import argparse
 import platform
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# The repository, not bench/, first: bench/queue.py would shadow the standard library.
+sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from app.config import Neo4jConfig
-from app.dev import Ports, Secrets, Stack
+from app.dev import Ports, Stack
 from collectors import CATALOG
 from graph import links, schema
 from graph.driver import connect
@@ -110,9 +109,8 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
 
-    home = Path(tempfile.mkdtemp(prefix="inventory-bench-"))
-    stack = Stack(
-        home, Ports(api=38000, bolt=37687, http=37474, redis=36379, moto=35000), Secrets()
+    stack = Stack.scratch(
+        "inventory-bench-", Ports(api=38000, bolt=37687, http=37474, redis=36379, moto=35000)
     )
     try:
         print("starting Neo4j …", flush=True)
@@ -151,8 +149,7 @@ def main() -> None:
         print(f"ours / baseline: {ratio:.2f}x (target <= 1.30x)")
         driver.close()
     finally:
-        stack.stop_all()
-        shutil.rmtree(home, ignore_errors=True)
+        stack.discard()
 
 
 if __name__ == "__main__":

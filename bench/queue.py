@@ -20,15 +20,13 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)
 import argparse
 import os
 import platform
-import shutil
 import statistics
-import tempfile
 import time
 
 import redis
 
 from app.config import QUEUES, Settings
-from app.dev import Ports, Secrets, Service, Stack
+from app.dev import Ports, Service, Stack
 from app.records import FINAL
 from app.runtime import Runtime
 from tests.actors import declare, send
@@ -91,8 +89,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=8)
     ap.add_argument("--backlog", type=int, default=1000)
     args = ap.parse_args()
-    home = Path(tempfile.mkdtemp(prefix="inventory-bench-queue-"))
-    stack = Stack(home, PORTS, Secrets())
+    stack = Stack.scratch("inventory-bench-queue-", PORTS)
     try:
         stack.start(stack.redis())
         url = f"redis://127.0.0.1:{PORTS.redis}"
@@ -182,8 +179,7 @@ def main() -> None:
         )
         rt.close()
     finally:
-        stack.stop_all()
-        shutil.rmtree(home, ignore_errors=True)
+        stack.discard()
 
 
 if __name__ == "__main__":

@@ -7,8 +7,6 @@ unit tests that use fakes say so themselves.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +14,7 @@ import pytest
 
 from app import demo
 from app.config import Settings
-from app.dev import Ports, Secrets, Stack
+from app.dev import Ports, Stack
 from app.runtime import Runtime, install
 from tests.faultproxy import FaultProxy
 
@@ -35,17 +33,17 @@ TEST_PORTS = Ports(
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
-    home = Path(tempfile.mkdtemp(prefix="inventory-test-"))
-    s = Stack(home, TEST_PORTS, Secrets())
+    s = Stack.scratch("inventory-test-", TEST_PORTS)
     try:
         s.start(s.redis())
         s.start(s.moto())
         s.start(s.neo4j())
         yield s
     finally:
-        s.stop_all()
-        if not os.environ.get("INVENTORY_KEEP_TEST_HOME"):
-            shutil.rmtree(home, ignore_errors=True)
+        if os.environ.get("INVENTORY_KEEP_TEST_HOME"):
+            s.stop_all()
+        else:
+            s.discard()
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install system run test lint bench clean
+.PHONY: install system run test test-unit lint bench clean
 
 install: system $(STAMP)
 
@@ -24,6 +24,10 @@ run: install
 
 test: install
 	@$(PY) -m pytest $(PYTEST_ARGS)
+
+# The fast tier: no server, no network.
+test-unit: $(STAMP)
+	@$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
 lint: install
 	@$(VENV)/bin/ruff check .

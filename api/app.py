@@ -17,11 +17,11 @@ from api import auth, dashboard, graphql, kinds, schedules, tasks
 from app import redisconn
 from app.config import Settings, load_settings
 from app.metrics import QueueDepth
-from app.queues import TaskConflict, TaskNotFound
 from app.runtime import Runtime
 from collectors import CATALOG
 from graph.driver import connect_async
 from graph.reads import Reader
+from worker.queues import TaskConflict, TaskNotFound
 
 log = logging.getLogger(__name__)
 

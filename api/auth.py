@@ -1,4 +1,4 @@
-"""Bearer tokens with a ``read`` or ``admin`` scope."""
+"""Bearer tokens, each with ``read`` or ``admin`` access."""
 
 from __future__ import annotations
 
@@ -10,42 +10,42 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.config import ApiConfig
 
-bearer = HTTPBearer(auto_error=False, description="A token with the read or admin scope.")
+bearer = HTTPBearer(auto_error=False, description="A token with read or admin access.")
 RANK = {"read": 0, "admin": 1}
 
 
-def scope_of(config: ApiConfig, token: str) -> str | None:
-    """The scope a token grants, comparing in constant time."""
+def access_of(config: ApiConfig, token: str) -> str | None:
+    """The access a token grants, comparing in constant time."""
     found = None
     for t in config.tokens:
         if hmac.compare_digest(t.token.get_secret_value().encode(), token.encode()):
-            found = t.scope
+            found = t.access
     return found
 
 
-def token_scope(request: Request, credentials: HTTPAuthorizationCredentials | None) -> str:
+def token_access(request: Request, credentials: HTTPAuthorizationCredentials | None) -> str:
     if credentials is None:
         raise HTTPException(
             401,
             "missing bearer token (Authorization: Bearer <token>)",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    scope = scope_of(request.app.state.settings.api, credentials.credentials)
-    if scope is None:
+    access = access_of(request.app.state.settings.api, credentials.credentials)
+    if access is None:
         raise HTTPException(401, "invalid token", headers={"WWW-Authenticate": "Bearer"})
-    return scope
+    return access
 
 
 def require(needed: str) -> Callable[..., str]:
-    """A dependency that admits tokens whose scope is at least ``needed``."""
+    """A dependency that admits tokens whose access is at least ``needed``."""
 
     def check(
         request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
     ) -> str:
-        scope = token_scope(request, credentials)
-        if RANK[scope] < RANK[needed]:
-            raise HTTPException(403, f"this needs a token with the {needed} scope")
-        return scope
+        access = token_access(request, credentials)
+        if RANK[access] < RANK[needed]:
+            raise HTTPException(403, f"this needs a token with {needed} access")
+        return access
 
     return check
 

@@ -50,11 +50,11 @@ def _login(request: Request) -> Response | None:
     """A response refusing or redirecting the request; None to let it through."""
     config: ApiConfig = request.app.state.settings.api
     given = request.query_params.get("token")
-    scope = auth.scope_of(config, given) if given is not None else _presented(config, request)
-    if scope == "admin":
+    access = auth.access_of(config, given) if given is not None else _presented(config, request)
+    if access == "admin":
         return None if given is None else _remember(request, given)
-    if scope == "read":
-        return PlainTextResponse("the dashboard needs a token with the admin scope", 403)
+    if access == "read":
+        return PlainTextResponse("the dashboard needs a token with admin access", 403)
     return PlainTextResponse(
         f"the dashboard needs the admin token: open {PREFIX}/?token=<admin token> once, "
         "or send Authorization: Bearer <admin token>",
@@ -64,12 +64,12 @@ def _login(request: Request) -> Response | None:
 
 
 def _presented(config: ApiConfig, request: Request) -> str | None:
-    """The scope of the bearer token, else of the cookie."""
+    """The access of the bearer token, else of the cookie."""
     kind, _, token = request.headers.get("authorization", "").partition(" ")
     if kind.lower() == "bearer" and token:
-        return auth.scope_of(config, token)
+        return auth.access_of(config, token)
     value = request.cookies.get(COOKIE, "")
-    admins = (t.token.get_secret_value() for t in config.tokens if t.scope == "admin")
+    admins = (t.token.get_secret_value() for t in config.tokens if t.access == "admin")
     matches = [hmac.compare_digest(_digest(t).encode(), value.encode()) for t in admins]
     return "admin" if any(matches) else None
 

@@ -18,8 +18,8 @@ from strawberry.tools import create_type, merge_types
 from api import auth
 from api.graphql_tasks import Mutation, TaskQuery
 from app.runtime import Runtime
-from graph.model import Catalog, Field, Kind, Link
 from graph.reads import Reader
+from model import Catalog, Field, Kind, Link
 
 _SCALARS: dict[type, Any] = {
     str: str,
@@ -32,11 +32,11 @@ _SCALARS: dict[type, Any] = {
 
 
 class Context(BaseContext):
-    def __init__(self, reader: Reader, runtime: Runtime, scope: str | None) -> None:
+    def __init__(self, reader: Reader, runtime: Runtime, access: str | None) -> None:
         super().__init__()
         self.reader = reader
         self.runtime = runtime
-        self.scope = scope  # the token's: read or admin (None only for the GraphiQL page)
+        self.access = access  # the token's: read or admin (None only for the GraphiQL page)
         self._loaders: dict[tuple[str, str], DataLoader[str, list[dict[str, Any]]]] = {}
 
     def loader(self, link: Link, from_label: str) -> DataLoader[str, list[dict[str, Any]]]:
@@ -157,7 +157,7 @@ def router(catalog: Catalog, max_limit: int) -> GraphQLRouter:
             and "query" not in request.query_params
             and "text/html" in request.headers.get("accept", "")
         )
-        scope = None if ide else auth.token_scope(request, await auth.bearer(request))
-        return Context(request.app.state.reader, request.app.state.runtime, scope)
+        access = None if ide else auth.token_access(request, await auth.bearer(request))
+        return Context(request.app.state.reader, request.app.state.runtime, access)
 
     return GraphQLRouter(schema(catalog, max_limit), context_getter=context, graphql_ide="graphiql")

@@ -1,7 +1,7 @@
 """GraphQL for tasks: ``tasks``, ``task`` and ``taskStats`` queries; ``enqueueTask``,
-``cancelTask``, ``deleteTask`` and ``retryTask`` mutations, which need the admin scope.
+``cancelTask``, ``deleteTask`` and ``retryTask`` mutations, which need admin access.
 
-The work is app.tasks' and app.queues', the same as the CLI's and REST's; their refusals
+The work is worker.tasks' and worker.queues', the same as the CLI's and REST's; their refusals
 (unknown id, a state that does not allow it, a bad payload) come back as GraphQL errors.
 """
 
@@ -17,9 +17,8 @@ import strawberry
 from strawberry.permission import BasePermission
 from strawberry.scalars import JSON
 
-from app.queues import Outcome
-from app.records import STATES
-from app.tasks import enqueue
+from worker.queues import Outcome
+from worker.records import STATES
 
 
 @strawberry.type(
@@ -80,10 +79,10 @@ class Priority(Enum):
 
 
 class IsAdmin(BasePermission):
-    message = "this needs a token with the admin scope"
+    message = "this needs a token with admin access"
 
     def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
-        return bool(info.context.scope == "admin")
+        return bool(info.context.access == "admin")
 
 
 @strawberry.type
@@ -137,7 +136,7 @@ class Mutation:
     ) -> Task:
         rt = info.context.runtime
         level = priority.value if priority else None
-        task_id = await asyncio.to_thread(enqueue, rt, task, payload or {}, level)
+        task_id = await asyncio.to_thread(rt.enqueue, task, payload or {}, level)
         return _task(await asyncio.to_thread(rt.records.get, task_id))
 
     @strawberry.mutation(permission_classes=[IsAdmin], description="Cancel a task.")

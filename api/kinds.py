@@ -11,8 +11,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 
 from api import auth
-from graph.model import Catalog, Kind
 from graph.reads import Reader
+from model import Catalog, Kind
 
 DEFAULT_LIMIT = 100
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends
 from api import auth
 from api.tasks import runtime
 from app.runtime import Runtime
-from app.scheduler import describe, lease_key
+from worker.scheduler import describe, lease_key
 
 
 def router() -> APIRouter:

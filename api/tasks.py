@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from api import auth
-from app.records import STATES
 from app.runtime import Runtime
-from app.tasks import REGISTRY, BadPayload, UnknownTask, enqueue
+from worker.records import STATES
+from worker.tasks import REGISTRY, BadPayload, UnknownTask
 
 
 class EnqueueRequest(BaseModel):
@@ -59,7 +59,7 @@ def router() -> APIRouter:
     def create_task(body: EnqueueRequest, rt: Runtime = Depends(runtime)) -> dict[str, Any]:
         """Enqueue a task; the answer holds its id, to follow under /api/v1/tasks/{id}."""
         try:
-            task_id = enqueue(rt, body.task, body.payload, body.priority)
+            task_id = rt.enqueue(body.task, body.payload, body.priority)
         except UnknownTask as exc:
             raise HTTPException(404 if body.task not in REGISTRY else 400, str(exc)) from None
         except BadPayload as exc:

@@ -6,6 +6,7 @@ import json
 import os
 import sys
 from datetime import UTC, datetime
+from types import ModuleType
 from typing import Any, NoReturn
 
 import click
@@ -15,18 +16,18 @@ from neo4j.exceptions import AuthError, ServiceUnavailable
 
 from app import redisconn
 from app.config import QUEUES, ConfigError, load_settings
-from app.dev import StackError
-from app.queues import Outcome, TaskConflict, TaskNotFound
-from app.records import STATES, follow
+from app.errors import ActionableError
 from app.runtime import Runtime, current
-from app.tasks import BadPayload, UnknownTask, enqueue, spec
 from graph.driver import GraphUnavailable
+from worker.queues import Outcome, TaskConflict, TaskNotFound
+from worker.records import STATES, follow
+from worker.tasks import BadPayload, UnknownTask, spec
 
 # Errors a person can act on: printed as one line, exit status 2, no traceback.
 CLEAR_ERRORS = (
     ConfigError,
     GraphUnavailable,
-    StackError,
+    ActionableError,
     UnknownTask,
     BadPayload,
     TaskNotFound,
@@ -112,12 +113,12 @@ def worker(
     queues: tuple[str, ...], processes: int | None, threads: int | None, metrics_port: int | None
 ) -> None:
     """Run a Dramatiq worker pool (all queues unless --queues is given)."""
-    from app import metrics
+    from worker import pool_metrics
 
     rt = _runtime(check_redis=True)
     t = rt.settings.tasks
     argv = [
-        sys.executable, "-m", "dramatiq", "app.worker",
+        sys.executable, "-m", "dramatiq", "worker.main",
         "--processes", str(processes or t.worker_processes),
         "--threads", str(threads or t.worker_threads),
     ]  # fmt: skip
@@ -125,10 +126,10 @@ def worker(
     os.environ["dramatiq_worker_timeout"] = str(t.idle_poll_ms)  # noqa: SIM112
     port = t.metrics_port if metrics_port is None else metrics_port
     if port:
-        # Read by the worker processes and by metrics.serve_pool, which dramatiq forks.
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics.pool_dir())
+        # Read by the worker processes and by worker.pool_metrics.serve, which dramatiq forks.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(pool_metrics.pool_dir())
         os.environ["INVENTORY_TASKS__METRICS_PORT"] = str(port)
-        argv += ["--fork-function", "app.metrics:serve_pool"]
+        argv += ["--fork-function", "worker.pool_metrics:serve"]
     argv += ["--queues", *(queues or QUEUES.values())]
     os.execv(sys.executable, argv)
 
@@ -155,7 +156,7 @@ def api(host: str | None, port: int | None) -> None:
 def scheduler(metrics_port: int | None) -> None:
     """Run a scheduler; several may run, exactly one enqueues each firing."""
     from app import logs
-    from app.scheduler import Scheduler, check, serve_metrics
+    from worker.scheduler import Scheduler, check, serve_metrics
 
     rt = _runtime(check_redis=True)
     logs.setup(rt.settings)
@@ -176,7 +177,7 @@ def schedule() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable.")
 def schedule_list(as_json: bool) -> None:
     """Each schedule with its trigger and next run (UTC)."""
-    from app.scheduler import describe
+    from worker.scheduler import describe
 
     rows = describe(load_settings().schedules)
     if as_json:
@@ -209,7 +210,7 @@ def collect(task: str, payload: str, priority: str | None, wait: bool, timeout: 
         fail(f"--payload is not valid JSON: {exc}")
     spec(task)  # an unknown name is told before anything is reached
     rt = _runtime(check_redis=True)
-    task_id = enqueue(rt, task, body, priority)
+    task_id = rt.enqueue(task, body, priority)
     click.echo(f"enqueued {task} as {task_id}")
     if wait:
         ok = follow(rt.records, task_id, timeout, click.echo)
@@ -290,29 +291,33 @@ def dev() -> None:
     """The local stack: Neo4j, Redis, moto, workers and the API on this machine."""
 
 
+def _dev() -> ModuleType:
+    """The dev tooling, which production installs (the image) leave out."""
+    try:
+        from dev import up
+    except ImportError:
+        fail("the dev tooling is not installed here; run `make run` in a checkout instead")
+    return up
+
+
 @dev.command("up")
 @click.option("--detach", is_flag=True, help="Leave the stack running and return.")
 def dev_up(detach: bool) -> None:
     """Start everything, run a first collection and print where to look."""
-    from app import devstack
-
-    devstack.up(detach, click.echo)
+    _dev().up(detach, click.echo)
 
 
 @dev.command("down")
 def dev_down() -> None:
     """Stop a stack started with --detach."""
-    from app import devstack
-
-    devstack.down(click.echo)
+    _dev().down(click.echo)
 
 
 @dev.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable.")
 def dev_status(as_json: bool) -> None:
     """URLs, credentials and process states of the local stack."""
-    from app import devstack
-
+    devstack = _dev()
     status = devstack.status()
     if as_json:
         click.echo(json.dumps(status, indent=2))

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
+    AliasChoices,
     Field,
     SecretStr,
     ValidationError,
+    create_model,
     field_validator,
     model_validator,
 )
@@ -26,6 +26,10 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from app.errors import ActionableError
+from app.sections import Section, unique_names
+from collectors import PROVIDERS
+
 Priority = Literal["high", "default", "low"]
 QUEUES: dict[str, str] = {
     "high": "inventory.high",
@@ -34,38 +38,8 @@ QUEUES: dict[str, str] = {
 }
 
 
-class ConfigError(Exception):
+class ConfigError(ActionableError):
     """A configuration problem, worded for the person who has to fix it."""
-
-
-def unique_names(items: list[Any], what: str) -> list[Any]:
-    names = [item.name for item in items]
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        raise ValueError(f"duplicate {what} name(s): {', '.join(dupes)}")
-    return items
-
-
-class Section(BaseModel):
-    """A config section: unknown keys are errors, and ``<secret>_file`` fills ``<secret>``."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _read_secret_files(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        for name, field in cls.model_fields.items():
-            path = data.get(f"{name}_file")
-            if field.annotation not in (SecretStr, SecretStr | None) or path is None:
-                continue
-            try:
-                data = {**data, name: Path(path).read_text().strip()}
-            except OSError as exc:
-                raise ValueError(f"cannot read {name}_file {path}: {exc.strerror}") from None
-            data.pop(f"{name}_file")
-        return data
 
 
 class Neo4jConfig(Section):
@@ -117,7 +91,8 @@ class RedisConfig(Section):
 
 class TokenConfig(Section):
     token: SecretStr
-    scope: Literal["read", "admin"]
+    # What the token may do; "scope" is the key's older name.
+    access: Literal["read", "admin"] = Field(validation_alias=AliasChoices("access", "scope"))
     name: str = "token"
 
 
@@ -183,36 +158,9 @@ class GraphConfig(Section):
     retention_days: float = Field(7, gt=0)
 
 
-class AwsAccountConfig(Section):
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
-    account_id: str | None = Field(None, pattern=r"^\d{12}$")
-    regions: list[str] | Literal["all"] = "all"
-    endpoint_url: str | None = None
-    profile: str | None = None
-    access_key_id: SecretStr | None = None
-    secret_access_key: SecretStr | None = None
-    session_token: SecretStr | None = None
-    role_arn: str | None = Field(None, pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/.+$")
-    external_id: SecretStr | None = None
-    role_session_name: str = "inventory"
-    max_attempts: int = Field(5, ge=1, le=20)
+class CoreSettings(BaseSettings):
+    """The sections every deployment has; each provider adds its own (see ``Settings``)."""
 
-    @model_validator(mode="after")
-    def _keys_come_in_pairs(self) -> AwsAccountConfig:
-        if (self.access_key_id is None) != (self.secret_access_key is None):
-            raise ValueError("access_key_id and secret_access_key must be given together")
-        if self.profile and self.access_key_id:
-            raise ValueError("give either profile or access keys, not both")
-        return self
-
-
-class AwsConfig(Section):
-    accounts: list[AwsAccountConfig] = []
-
-    _unique = field_validator("accounts")(lambda items: unique_names(items, "account"))
-
-
-class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="INVENTORY_",
         env_nested_delimiter="__",
@@ -224,7 +172,6 @@ class Settings(BaseSettings):
     api: ApiConfig = ApiConfig()
     tasks: TasksConfig = TasksConfig()
     graph: GraphConfig = GraphConfig()
-    aws: AwsConfig = AwsConfig()
     schedules: list[ScheduleConfig] = []
     scheduler: SchedulerConfig = SchedulerConfig()
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -249,6 +196,14 @@ class Settings(BaseSettings):
     def queue_for(self, task: str, priority: str | None = None) -> str:
         """The queue a message of ``task`` goes to: the asked priority, else the configured one."""
         return QUEUES[priority or self.tasks.priorities.get(task, "default")]
+
+
+#: The settings: the core sections and one section per registered provider, named for it.
+Settings: type[CoreSettings] = create_model(
+    "Settings",
+    __base__=CoreSettings,
+    **{name: (p.config, p.config()) for name, p in PROVIDERS.items()},  # type: ignore[call-overload]
+)
 
 
 def _describe(error: ValidationError) -> str:

@@ -1,37 +1,25 @@
 """Prometheus metrics of the workers, the schedulers and the API (docs/metrics.md).
 
-A worker pool is dramatiq's supervisor and the worker processes it forks.  Each worker
-process writes its samples to files in ``PROMETHEUS_MULTIPROC_DIR`` (prometheus_client's
-multiprocess mode; ``inventory worker`` makes the folder before dramatiq starts), and
-``serve_pool``, which dramatiq runs as a fork of its own, serves their sum.  A scheduler
-is one process and serves its own registry (see app.scheduler for its metrics).
+Worker processes count into these in prometheus_client's multiprocess mode and their
+pool serves the sum (``worker.pool_metrics``); a scheduler serves its own registry (see
+``worker.scheduler``); the API adds the depth of every queue at scrape time.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import shutil
-import tempfile
-import time
 from collections.abc import Iterator
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import redis.exceptions
-from dramatiq import Middleware
-from dramatiq.common import q_name
-from dramatiq_abort import Abort
-from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
+from prometheus_client import Counter, Histogram, start_http_server
 from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
-from app.config import ConfigError, load_settings
-from app.dev import alive
+from app.config import ConfigError
 
 if TYPE_CHECKING:
-    from app.queues import Queues
+    from worker.queues import Queues
 
 log = logging.getLogger(__name__)
 
@@ -64,40 +52,6 @@ LINKS_REMOVED = Counter(
 )
 
 
-class TaskMetrics(Middleware):
-    """Counts each attempt by its outcome and times it.
-
-    Listed before Retries, as TaskRecords is, so that ``message.failed`` is known here.
-    """
-
-    def __init__(self) -> None:
-        self.started: dict[str, float] = {}
-
-    def before_process_message(self, broker: Any, message: Any) -> None:
-        self.started[message.message_id] = time.monotonic()
-
-    def after_process_message(
-        self, broker: Any, message: Any, *, result: Any = None, exception: Any = None
-    ) -> None:
-        labels = (message.actor_name, q_name(message.queue_name))
-        started = self.started.pop(message.message_id, None)
-        if started is not None:
-            DURATION.labels(*labels).observe(time.monotonic() - started)
-        TASKS.labels(*labels, _outcome(message, exception)).inc()
-
-    def after_skip_message(self, broker: Any, message: Any) -> None:
-        self.started.pop(message.message_id, None)
-        TASKS.labels(message.actor_name, q_name(message.queue_name), "skipped").inc()
-
-
-def _outcome(message: Any, exception: BaseException | None) -> str:
-    if exception is None:
-        return "succeeded"
-    if isinstance(exception, Abort):
-        return "cancelled"
-    return "failed" if message.failed else "retried"
-
-
 class QueueDepth(Collector):
     """Messages per queue and state at scrape time, counted as ``inventory task stats`` does."""
 
@@ -126,30 +80,3 @@ def serve(port: int) -> None:
     except OSError as exc:
         raise ConfigError(f"cannot serve metrics on 127.0.0.1:{port}: {exc.strerror}") from None
     log.info("metrics on http://127.0.0.1:%d/metrics", port)
-
-
-def serve_pool() -> int:
-    """Dramatiq runs this in a process of its own: the sum of the pool's worker processes."""
-    port = load_settings().tasks.metrics_port
-    registry = CollectorRegistry()
-    MultiProcessCollector(registry)
-    try:
-        _, thread = start_http_server(port, addr="127.0.0.1", registry=registry)
-    except OSError as exc:
-        log.error("cannot serve metrics on 127.0.0.1:%d (%s); choose --metrics-port", port, exc)
-        return 1
-    thread.join()
-    return 0
-
-
-def pool_dir() -> Path:
-    """A fresh folder for this pool's sample files, named for this process; the folders of
-    pools that have ended are removed."""
-    base = Path(tempfile.gettempdir()) / f"inventory-metrics-{os.getuid()}"
-    base.mkdir(mode=0o700, exist_ok=True)
-    for old in base.iterdir():
-        if not old.name.isdigit() or not alive(int(old.name)) or int(old.name) == os.getpid():
-            shutil.rmtree(old, ignore_errors=True)
-    path = base / str(os.getpid())
-    path.mkdir()
-    return path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from functools import cached_property
 from typing import Any
 
@@ -11,14 +12,15 @@ from dramatiq.brokers.redis import RedisBroker
 from neo4j import Driver
 
 from app import redisconn
-from app.broker import build_broker, records_for
 from app.config import Settings, load_settings
-from app.queues import Queues
-from app.records import Records
 from collectors import CATALOG, PROVIDERS
-from collectors.base import Provider
+from collectors.base import Source
 from graph import driver as graph_driver
 from graph.writer import Writer
+from worker.broker import build_broker, records_for
+from worker.queues import Queues
+from worker.records import Records
+from worker.tasks import declare_actors, enqueue
 
 
 class Runtime:
@@ -27,6 +29,8 @@ class Runtime:
         self.catalog = CATALOG
         # How long Redis commands retry while Redis is away; the config's unless given.
         self.redis_retry_s = redis_retry_s
+        self._sources: dict[str, Source] = {}
+        self._lock = threading.Lock()
 
     @cached_property
     def driver(self) -> Driver:
@@ -51,10 +55,8 @@ class Runtime:
     @cached_property
     def broker(self) -> RedisBroker:
         """The broker with every task declared as an actor; also made Dramatiq's global one."""
-        from app.tasks import declare_actors  # tasks import this module
-
         broker = build_broker(self.settings, self.records, self.connect_redis())
-        declare_actors(broker, self.settings)
+        declare_actors(broker, self)
         dramatiq.set_broker(broker)
         return broker
 
@@ -63,9 +65,19 @@ class Runtime:
         """Operations on messages in the broker: cancel, delete, retry, stats."""
         return Queues(self.broker, self.records)
 
-    @cached_property
-    def providers(self) -> dict[str, Provider]:
-        return {name: cls(getattr(self.settings, name)) for name, cls in PROVIDERS.items()}
+    def enqueue(
+        self, task: str, payload: dict[str, Any] | None = None, priority: str | None = None
+    ) -> str:
+        """Validate and enqueue one task; its id (see ``worker.tasks.enqueue``)."""
+        return enqueue(self, task, payload, priority)
+
+    def source(self, provider: str) -> Source:
+        """The provider's SDK side, made on first use (the API process never needs one)."""
+        with self._lock:
+            if provider not in self._sources:
+                p = PROVIDERS[provider]
+                self._sources[provider] = p.connect(getattr(self.settings, provider))
+            return self._sources[provider]
 
     def close(self) -> None:
         if "driver" in self.__dict__:

@@ -20,14 +20,13 @@ from pathlib import Path
 # The repository, not bench/, first: bench/queue.py would shadow the standard library.
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-from app import demo
 from app.config import Settings
-from app.dev import Ports, Stack
-from app.records import totals
 from app.runtime import Runtime
-from app.tasks import enqueue
+from dev.demo import aws as demo
+from dev.stack import Ports, Stack
 from graph import schema
 from tests.faultproxy import FaultProxy
+from worker.records import totals
 
 REGIONS = ["us-east-1", "eu-west-1", "eu-central-1"]
 SUBNETS = ("10.0.0.0/18", "10.0.64.0/18", "10.0.128.0/18", "10.0.192.0/18")
@@ -82,7 +81,7 @@ def run(stack: Stack, rt: Runtime, proxy: FaultProxy, threads: int) -> dict:
     time.sleep(3)  # the forked worker process imports the app
     proxy.calls = 0
     start = time.perf_counter()
-    tree = rt.records.wait(enqueue(rt, "aws:collect-all", {}), timeout=1200)
+    tree = rt.records.wait(rt.enqueue("aws:collect-all", {}), timeout=1200)
     wall = time.perf_counter() - start
     if tree is None:
         raise SystemExit("the collection did not finish within 20 minutes")

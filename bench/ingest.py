@@ -18,8 +18,8 @@ from pathlib import Path
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from app.config import Neo4jConfig
-from app.dev import Ports, Stack
 from collectors import CATALOG
+from dev.stack import Ports, Stack
 from graph import links, schema
 from graph.driver import connect
 from graph.writer import Writer

@@ -26,10 +26,10 @@ import time
 import redis
 
 from app.config import QUEUES, Settings
-from app.dev import Ports, Service, Stack
-from app.records import FINAL
 from app.runtime import Runtime
+from dev.stack import Ports, Service, Stack
 from tests.actors import declare, send
+from worker.records import FINAL
 
 PORTS = Ports(api=38200, bolt=37887, http=37674, redis=36579, moto=35200)
 

@@ -1,11 +1,11 @@
-"""Collectors: one package per source.  Each kind module holds its ``Kind`` and the
-function that pages through the provider's API, yielding rows for the writer."""
+"""Collectors: one package per source, listed here.  Adding a provider is its package and
+one line below; each package's ``PROVIDER`` names its kinds, config section and source."""
 
 from __future__ import annotations
 
-from collectors.aws import AWS
+from collectors import aws
 from collectors.base import Provider
-from graph.model import Catalog
+from model import Catalog
 
-PROVIDERS: dict[str, type[Provider]] = {AWS.name: AWS}
-CATALOG = Catalog([c.kind for p in PROVIDERS.values() for c in p.collectors])
+PROVIDERS: dict[str, Provider] = {p.name: p for p in (aws.PROVIDER,)}
+CATALOG = Catalog(kind for p in PROVIDERS.values() for kind in p.kinds)

@@ -1,4 +1,10 @@
-"""What every provider offers the task layer: its collectors, its scopes and its errors."""
+"""What a provider offers the rest of the service.
+
+A ``Provider`` is the SDK-free description of a source: its kinds (each with the
+function that collects it), its config section and how payloads name its scopes.  Its
+``connect`` makes a ``Source``, the part that talks to the provider through its SDK,
+which is imported only then, so that the API and the config never load an SDK.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +12,11 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 from pydantic import BaseModel
 
-from graph.model import Kind
-
-Row = dict[str, Any]
+from model import Kind
 
 
 class PermanentError(Exception):
@@ -22,16 +26,16 @@ class PermanentError(Exception):
 @dataclass(frozen=True)
 class Collector:
     kind: Kind
-    # Given an open scope session, yields pages of rows; each row has a ``uid``.
-    collect: Callable[[Any], Iterator[list[Row]]]
+    # Given an open session, yields pages of provider records; ``kind.row`` maps each.
+    collect: Callable[[Any], Iterator[list[Any]]]
 
 
-class Scope(ABC):
+class Session(ABC):
     """An open connection to one scope (an AWS account and region, a vCenter)."""
 
     @property
     @abstractmethod
-    def values(self) -> dict[str, Any]:
+    def scope(self) -> dict[str, Any]:
         """The scope properties written on every node collected here."""
 
     @property
@@ -40,33 +44,16 @@ class Scope(ABC):
         return None
 
 
-class Provider(ABC):
-    name: ClassVar[str]
-    collectors: ClassVar[tuple[Collector, ...]]
-    # The properties that bound a link task, and a label whose nodes enumerate them.
-    link_scope: ClassVar[tuple[str, ...]]
-    scope_label: ClassVar[str]
-    # The payload of collect tasks: a whole scope, or a part of one to fan out over.
-    payload_model: ClassVar[type[BaseModel]]
-
-    @classmethod
-    def collector(cls, kind_name: str) -> Collector | None:
-        return next((c for c in cls.collectors if c.kind.name == kind_name), None)
-
-    @abstractmethod
-    def scope_keys(self, kind: Kind) -> tuple[str, ...]:
-        """The payload keys that name one scope of ``kind``."""
-
-    def is_scoped(self, kind: Kind, payload: dict[str, Any]) -> bool:
-        return all(payload.get(k) is not None for k in self.scope_keys(kind))
+class Source(ABC):
+    """A provider reached through its SDK: scopes to fan out over, sessions, errors."""
 
     @abstractmethod
     def scopes(self, kind: Kind, within: dict[str, Any]) -> Iterable[dict[str, Any]]:
-        """One payload per scope of ``kind`` that lies within the partial scope ``within``."""
+        """One payload per scope of ``kind`` that lies within the partial payload ``within``."""
 
     @abstractmethod
-    def open(self, kind: Kind, payload: dict[str, Any]) -> AbstractContextManager[Scope]:
-        """Validate a scoped payload and open a session for it (PermanentError if bad)."""
+    def open(self, kind: Kind, payload: dict[str, Any]) -> AbstractContextManager[Session]:
+        """A session for the scope a complete payload names (PermanentError if bad)."""
 
     @abstractmethod
     def is_permanent(self, exc: BaseException) -> bool:
@@ -75,3 +62,29 @@ class Provider(ABC):
     @abstractmethod
     def describe(self, exc: BaseException) -> str:
         """A one-line reason for a provider error, without secrets."""
+
+
+@dataclass(frozen=True)
+class Provider:
+    """One source of inventory, as the registry (``collectors/__init__.py``) lists it."""
+
+    name: str  # "aws": the prefix of its labels' tasks and paths
+    collectors: tuple[Collector, ...]
+    config: type[BaseModel]  # its section of the config file, under ``name``
+    payload: type[BaseModel]  # the payload of its collect tasks: a scope, or part of one
+    # The payload keys that name one scope of a kind ("account", "region").
+    scope_keys: Callable[[Kind], tuple[str, ...]]
+    # The label whose nodes enumerate the scopes link tasks run in, and their properties.
+    scope_label: str
+    link_scope: tuple[str, ...]
+    connect: Callable[[Any], Source]  # config section -> Source; imports the SDK
+
+    @property
+    def kinds(self) -> tuple[Kind, ...]:
+        return tuple(c.kind for c in self.collectors)
+
+    def collector(self, kind_name: str) -> Collector | None:
+        return next((c for c in self.collectors if c.kind.name == kind_name), None)
+
+    def is_scoped(self, kind: Kind, payload: dict[str, Any]) -> bool:
+        return all(payload.get(k) is not None for k in self.scope_keys(kind))

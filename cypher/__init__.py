@@ -8,6 +8,7 @@ cannot be parameters in Cypher, so files name them as ``{{placeholder}}`` and
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
@@ -29,3 +30,9 @@ def render(file: str, **parts: str) -> str:
         return parts[key]
 
     return _PLACEHOLDER.sub(fill, source(file))
+
+
+def where(var: str, props: Iterable[str], param: str = "scope") -> str:
+    """The fragment keeping ``var`` inside one scope: ``n.account_id = $scope.account_id
+    AND ...`` (``true`` for no properties); property names come from kind descriptions."""
+    return " AND ".join(f"{var}.{p} = ${param}.{p}" for p in props) or "true"

@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+from typing import Any, Protocol
+
 from neo4j import AsyncDriver, AsyncGraphDatabase, Driver, GraphDatabase
 from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
 
-from app.config import Neo4jConfig
+
+class Secret(Protocol):
+    def get_secret_value(self) -> str: ...
+
+
+class Neo4jSettings(Protocol):
+    """What a driver needs to know (the ``neo4j`` section of the config)."""
+
+    uri: str
+    user: str
+    password: Secret
+    connect_timeout: float
+    retry_time_s: float
 
 
 class GraphUnavailable(Exception):
     """Neo4j cannot be reached or refuses our credentials."""
 
 
-def _options(config: Neo4jConfig) -> dict:
+def _options(config: Neo4jSettings) -> dict[str, Any]:
     return {
         "auth": (config.user, config.password.get_secret_value()),
         "connection_timeout": config.connect_timeout,
@@ -20,7 +34,7 @@ def _options(config: Neo4jConfig) -> dict:
     }
 
 
-def connect(config: Neo4jConfig, verify: bool = True) -> Driver:
+def connect(config: Neo4jSettings, verify: bool = True) -> Driver:
     driver = GraphDatabase.driver(config.uri, **_options(config))
     if verify:
         try:
@@ -37,5 +51,5 @@ def connect(config: Neo4jConfig, verify: bool = True) -> Driver:
     return driver
 
 
-def connect_async(config: Neo4jConfig) -> AsyncDriver:
+def connect_async(config: Neo4jSettings) -> AsyncDriver:
     return AsyncGraphDatabase.driver(config.uri, **_options(config))

@@ -10,8 +10,8 @@ from typing import Any
 from neo4j import Driver
 
 import cypher
-from graph.model import Catalog, Link
-from graph.scope import where
+from cypher import where
+from model import Catalog, Link
 
 
 @dataclass
@@ -22,8 +22,10 @@ class LinkResult:
 
 def join(link: Link) -> str:
     """The WHERE fragment matching a source ``s`` to a target ``t``."""
-    if link.in_list:
+    if link.in_list == "source":
         return " AND ".join(f"t.{tp} IN s.{sp}" for sp, tp in link.on)
+    if link.in_list == "target":
+        return " AND ".join(f"s.{sp} IN t.{tp}" for sp, tp in link.on)
     return " AND ".join(f"s.{sp} = t.{tp}" for sp, tp in link.on)
 
 

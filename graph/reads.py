@@ -9,7 +9,7 @@ from neo4j import AsyncDriver
 from neo4j.time import Date, DateTime, Duration, Time
 
 import cypher
-from graph.model import Kind, Link
+from model import Kind, Link
 
 Node = dict[str, Any]
 

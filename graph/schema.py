@@ -6,7 +6,7 @@ from __future__ import annotations
 from neo4j import Driver
 
 import cypher
-from graph.model import Catalog
+from model import Catalog
 
 
 def statements(catalog: Catalog) -> list[str]:

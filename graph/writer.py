@@ -10,8 +10,8 @@ from typing import Any
 from neo4j import Driver
 
 import cypher
-from graph.model import Kind
-from graph.scope import where
+from cypher import where
+from model import Kind
 
 Row = dict[str, Any]
 
@@ -47,10 +47,10 @@ class Writer:
         else:
             statement = cypher.render("merge_nodes", label=kind.label)
         # Every declared property is written, None included, so a property the provider
-        # no longer reports is removed rather than left stale.
-        names = [f.name for f in kind.fields if f.name not in kind.scope]
+        # no longer reports is removed rather than left stale; a value of the wrong type
+        # stops the write with the kind, field and value (model.RowError).
         written = 0
-        it = ({"uid": r["uid"], **{n: r.get(n) for n in names}} for r in rows)
+        it = (kind.check(r) for r in rows)
         while batch := list(islice(it, self.batch_size)):
             self.driver.execute_query(
                 statement,

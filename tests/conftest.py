@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from app import demo
 from app.config import Settings
-from app.dev import Ports, Stack
 from app.runtime import Runtime, install
+from dev.demo import aws as demo
+from dev.stack import Ports, Stack
 from tests.faultproxy import FaultProxy
 
 # Ports of the suite's own servers; INVENTORY_TEST_PORT_OFFSET shifts them all, so that two

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from app import demo
+from dev.demo import aws as demo
 
 
 def cli(

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from app.config import Settings
-from app.dev import Stack
 from app.runtime import Runtime
+from dev.stack import Stack
 from tests.helpers import moto_instances
 
 

@@ -7,8 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from app import demo
 from app.runtime import Runtime
+from collectors import CATALOG
+from dev.demo import aws as demo
+from dev.demo import aws_truth
+from model import Link
 
 SCOPES = [
     (account, role, region)
@@ -150,84 +153,38 @@ def test_buckets_sit_in_their_regions(graph: Runtime, moto_url: str) -> None:
     assert all(r["br"] == r["r"].split(":")[1] for r in got)
 
 
-# One row per relationship type: the pairs the graph holds must be exactly those that the
-# properties moto reports imply.
-RELATIONSHIPS = {  # type: (source label, the property that names the target)
-    "HAS_REGION": ("AWSAccount", "uid"),
-    "HAS_ZONE": ("AWSRegion", "uid"),
-    "HAS_VPC": ("AWSRegion", "uid"),
-    "HAS_SUBNET": ("AWSVPC", "uid"),
-    "IN_ZONE": ("AWSSubnet", "uid"),
-    "HAS_INSTANCE": ("AWSSubnet", "uid"),
-    "USES_IMAGE": ("AWSInstance", "uid"),
-    "HAS_INTERFACE": ("AWSInstance", "uid"),
-    "IN_SUBNET": ("AWSNetworkInterface", "uid"),
-    "HAS_SECURITY_GROUP": ("AWSVPC", "uid"),
-    "IN_SECURITY_GROUP": ("AWSInstance", "uid"),
-    "HAS_LOAD_BALANCER": ("AWSVPC", "name"),
-}
+@pytest.fixture(scope="module")
+def truth(graph: Runtime, moto_url: str) -> aws_truth.Truth:
+    return aws_truth.read(moto_url)
 
 
-def expected(moto_url: str, rel: str) -> set[tuple[str, str]]:
-    out: set[tuple[str, str]] = set()
-    for account, region, ec2 in clients(moto_url, "ec2"):
-        scope = f"{account}:{region}"
-        vpcs = ec2.describe_vpcs()["Vpcs"]
-        subnets = ec2.describe_subnets()["Subnets"]
-        instances = live_instances(ec2)
-        if rel == "HAS_REGION":
-            out.add((account, scope))
-        elif rel == "HAS_ZONE":
-            out |= {
-                (scope, f"{account}:{z['ZoneName']}")
-                for z in ec2.describe_availability_zones()["AvailabilityZones"]
-            }
-        elif rel == "HAS_VPC":
-            out |= {(scope, v["VpcId"]) for v in vpcs}
-        elif rel == "HAS_SUBNET":
-            out |= {(s["VpcId"], s["SubnetId"]) for s in subnets}
-        elif rel == "IN_ZONE":
-            out |= {(s["SubnetId"], f"{account}:{s['AvailabilityZone']}") for s in subnets}
-        elif rel == "HAS_INSTANCE":
-            out |= {(i["SubnetId"], i["InstanceId"]) for i in instances}
-        elif rel == "USES_IMAGE":
-            out |= {(i["InstanceId"], i["ImageId"]) for i in instances}
-        elif rel in ("HAS_INTERFACE", "IN_SUBNET"):
-            for e in ec2.describe_network_interfaces()["NetworkInterfaces"]:
-                attached = e.get("Attachment", {}).get("InstanceId")
-                if rel == "IN_SUBNET":
-                    out.add((e["NetworkInterfaceId"], e["SubnetId"]))
-                elif attached in {i["InstanceId"] for i in instances}:
-                    out.add((attached, e["NetworkInterfaceId"]))
-        elif rel == "HAS_SECURITY_GROUP":
-            out |= {
-                (g["VpcId"], g["GroupId"]) for g in ec2.describe_security_groups()["SecurityGroups"]
-            }
-        elif rel == "IN_SECURITY_GROUP":
-            out |= {(i["InstanceId"], g["GroupId"]) for i in instances for g in i["SecurityGroups"]}
-        elif rel == "HAS_LOAD_BALANCER":
-            out |= {
-                (lb["VpcId"], lb["LoadBalancerName"]) for lb in _all_lbs(moto_url, account, region)
-            }
-    return out
+AWS_KINDS = CATALOG.provider_kinds("aws")
+AWS_LINKS = [lk for lk in CATALOG.links if CATALOG.by_label[lk.source].provider == "aws"]
 
 
-def _all_lbs(moto_url: str, account: str, region: str) -> list[dict]:
-    role = None if account == demo.MAIN_ACCOUNT else demo.ROLE
-    session = demo.session(moto_url, role)
-    v2 = session.client("elbv2", region_name=region, endpoint_url=moto_url)
-    classic = session.client("elb", region_name=region, endpoint_url=moto_url)
-    return v2.describe_load_balancers()["LoadBalancers"] + [
-        {"VpcId": lb["VPCId"], "LoadBalancerName": lb["LoadBalancerName"]}
-        for lb in classic.describe_load_balancers()["LoadBalancerDescriptions"]
-    ]
+@pytest.mark.parametrize("label", [k.label for k in AWS_KINDS])
+def test_every_node_of_the_estate_and_nothing_else(
+    graph: Runtime, truth: aws_truth.Truth, label: str
+) -> None:
+    assert label in truth.nodes, f"dev/demo/aws_truth.py must say which {label} the estate has"
+    want = truth.nodes[label]
+    got = {r["uid"] for r in rows(graph, f"MATCH (n:{label}) RETURN n.uid AS uid")}
+    assert want, f"the demo estate should hold some {label}"
+    assert got == want
 
 
-@pytest.mark.parametrize("rel", sorted(RELATIONSHIPS))
-def test_relationship_matches_moto(graph: Runtime, moto_url: str, rel: str) -> None:
-    want = expected(moto_url, rel)
-    source, prop = RELATIONSHIPS[rel]
-    query = f"MATCH (a:{source})-[:{rel}]->(b) RETURN a.uid AS a, b.{prop} AS b"
+@pytest.mark.parametrize(
+    "link", AWS_LINKS, ids=[f"{lk.source}-{lk.type}-{lk.target}" for lk in AWS_LINKS]
+)
+def test_every_relationship_of_the_estate_and_nothing_else(
+    graph: Runtime, truth: aws_truth.Truth, link: Link
+) -> None:
+    key = (link.source, link.type, link.target)
+    assert key in truth.links, f"dev/demo/aws_truth.py must say which {key} the estate has"
+    want = truth.links[key]
+    query = (
+        f"MATCH (a:{link.source})-[:{link.type}]->(b:{link.target}) RETURN a.uid AS a, b.uid AS b"
+    )
     got = {(r["a"], r["b"]) for r in rows(graph, query)}
-    assert want, f"the demo estate should give some {rel}"
+    assert want, f"the demo estate should give some {key}"
     assert got == want

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from app import demo
 from app.runtime import Runtime
+from dev.demo import aws as demo
 from tests.faultproxy import FaultProxy
 from tests.helpers import collect_all, moto_instances
 

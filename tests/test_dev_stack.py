@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.dev import alive
+from dev.stack import alive
 from tests.conftest import TEST_PORTS
 
 # Ports of their own, clear of the suite's servers.
@@ -97,7 +97,7 @@ def test_dev_up_refuses_a_port_in_use(dev_env: dict[str, str]) -> None:
 
 
 def test_dev_secrets_outlive_dev_down(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from app import devstack
+    from dev import up as devstack
 
     monkeypatch.setenv("INVENTORY_HOME", str(tmp_path))
     monkeypatch.delenv("INVENTORY_ADMIN_TOKEN", raising=False)

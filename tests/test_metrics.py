@@ -12,8 +12,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from api.app import create_app
 from app.config import Settings
-from app.dev import Stack, wait_until
 from app.logs import secrets_in
+from dev.stack import Stack, wait_until
 from tests.helpers import cli, config_with, json_lines
 
 SCOPE = {"account": "demo-main", "region": "eu-west-1"}

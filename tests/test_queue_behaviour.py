@@ -18,16 +18,15 @@ import dramatiq
 import pytest
 import yaml
 
-from app import demo
 from app.config import Settings
-from app.dev import Ports, Secrets, Service, Stack
-from app.records import FINAL
 from app.runtime import Runtime
-from app.tasks import enqueue
+from dev.demo import aws as demo
+from dev.stack import Ports, Secrets, Service, Stack
 from tests.actors import declare, send
 from tests.conftest import TEST_PORTS
 from tests.faultproxy import FaultProxy
 from tests.helpers import moto_instances
+from worker.records import FINAL
 
 OWN = Ports(**{k: getattr(TEST_PORTS, k) + 70 for k in ("api", "bolt", "http", "redis", "moto")})
 
@@ -38,7 +37,7 @@ class Pipeline:
     def __init__(self, stack: Stack, config: Path, rt: Runtime) -> None:
         self.stack, self.config, self.rt = stack, config, rt
 
-    def worker(self, name: str, *queues: str, threads: int = 4, module: str = "app.worker") -> int:
+    def worker(self, name: str, *queues: str, threads: int = 4, module: str = "worker.main") -> int:
         argv = [sys.executable, "-m", "dramatiq", module, "--processes", "1",
                 "--threads", str(threads), "--queues", *queues]  # fmt: skip
         env = {"INVENTORY_CONFIG": str(self.config), "dramatiq_worker_timeout": "50"}
@@ -121,8 +120,7 @@ def test_high_overtakes_a_backlog_of_low(pipeline: Pipeline) -> None:
 
 def _slow_collect(pipeline: Pipeline, proxy: FaultProxy, delay: float) -> str:
     proxy.delays[("us-east-1", "ec2")] = delay
-    return enqueue(
-        pipeline.rt,
+    return pipeline.rt.enqueue(
         "aws:collect-instances",
         {"account": "demo-main", "region": "us-east-1"},
         "default",

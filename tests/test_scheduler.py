@@ -17,10 +17,10 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from app.config import ScheduleConfig, Settings
-from app.dev import Stack, wait_until
 from app.runtime import Runtime
-from app.scheduler import fire_times, lease_key, next_run
+from dev.stack import Stack, wait_until
 from tests.helpers import cli, config_with, json_lines
+from worker.scheduler import fire_times, lease_key, next_run
 
 LEASE_S = 3
 INTERVAL_S = 2

@@ -20,9 +20,8 @@ import pytest
 import redis
 
 from app.config import load_settings
-from app.dev import Service, Stack, StackError, wait_until
 from app.runtime import Runtime
-from app.tasks import enqueue
+from dev.stack import Service, Stack, StackError, wait_until
 from tests.conftest import TEST_PORTS
 from tests.helpers import config_with
 
@@ -119,7 +118,7 @@ class Producer(threading.Thread):
     def run(self) -> None:
         while not self.stop.wait(0.05):
             try:
-                self.acked.append((time.monotonic(), enqueue(self.rt, "aux:housekeeper", PAYLOAD)))
+                self.acked.append((time.monotonic(), self.rt.enqueue("aux:housekeeper", PAYLOAD)))
             except redis.RedisError:
                 self.refused += 1  # not acknowledged: the caller would try again
 
@@ -134,7 +133,7 @@ def test_enqueueing_and_processing_resume_after_failover_and_no_acked_message_is
     stack: Stack, sentinel_runtime: tuple[Runtime, Path]
 ) -> None:
     rt, _ = sentinel_runtime
-    first = [enqueue(rt, "aux:housekeeper", PAYLOAD) for _ in range(20)]
+    first = [rt.enqueue("aux:housekeeper", PAYLOAD) for _ in range(20)]
     wait_until(lambda: not unfinished(rt, first), 120, "the first messages to be processed")
 
     producer = Producer(rt)

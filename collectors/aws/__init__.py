@@ -1,16 +1,10 @@
-"""AWS through boto3: accounts x regions, each scope collected independently."""
+"""AWS through boto3: accounts x regions, each scope collected independently.
+
+This module and the kind modules it lists import no SDK; ``connect`` does.
+"""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any, ClassVar
-
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
-from pydantic import BaseModel, ConfigDict, ValidationError
-
-from app.config import AwsAccountConfig, AwsConfig
 from collectors.aws import (
     accounts,
     buckets,
@@ -24,37 +18,20 @@ from collectors.aws import (
     vpcs,
     zones,
 )
-from collectors.aws.scope import AwsScope
-from collectors.aws.session import AccountSession
-from collectors.base import Collector, PermanentError, Provider
-from graph.model import Kind
-
-# Error codes that mean "this scope is closed to us", which retrying cannot change.
-DENIED = {
-    "AccessDenied",
-    "AccessDeniedException",
-    "UnauthorizedOperation",
-    "AuthFailure",
-    "InvalidClientTokenId",
-    "SignatureDoesNotMatch",
-    "ExpiredToken",
-    "OptInRequired",
-    "UnrecognizedClientException",
-    "InvalidParameterValue",
-}
+from collectors.aws.config import AwsConfig
+from collectors.aws.payload import AwsPayload, scope_keys
+from collectors.base import Provider, Source
 
 
-class ScopePayload(BaseModel):
-    """A payload naming a scope, or part of one to fan out over (empty: everything)."""
+def _connect(config: AwsConfig) -> Source:
+    from collectors.aws.source import AwsSource
 
-    model_config = ConfigDict(extra="forbid")
-    account: str | None = None
-    region: str | None = None
+    return AwsSource(config)
 
 
-class AWS(Provider):
-    name: ClassVar[str] = "aws"
-    collectors: ClassVar[tuple[Collector, ...]] = (
+PROVIDER = Provider(
+    name="aws",
+    collectors=(
         accounts.COLLECTOR,
         regions.COLLECTOR,
         zones.COLLECTOR,
@@ -66,78 +43,11 @@ class AWS(Provider):
         security_groups.COLLECTOR,
         load_balancers.COLLECTOR,
         buckets.COLLECTOR,
-    )
-    link_scope: ClassVar[tuple[str, ...]] = ("account_id", "region")
-    scope_label: ClassVar[str] = "AWSRegion"
-    payload_model: ClassVar[type[BaseModel]] = ScopePayload
-
-    def __init__(self, config: AwsConfig) -> None:
-        self.config = config
-        self.accounts = {a.name: a for a in config.accounts}
-        self._sessions: dict[str, AccountSession] = {}
-        self._lock = threading.Lock()
-
-    def session(self, account: AwsAccountConfig) -> AccountSession:
-        """The account's shared session, renewed before assumed credentials expire."""
-        with self._lock:
-            current = self._sessions.get(account.name)
-            if current is None or current.stale:
-                current = self._sessions[account.name] = AccountSession(account)
-            return current
-
-    def scope_keys(self, kind: Kind) -> tuple[str, ...]:
-        return ("account", "region") if "region" in kind.scope else ("account",)
-
-    def scopes(self, kind: Kind, within: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        # Two steps: first one task per account (no API call, so one bad account cannot
-        # stop the others), then that task finds its account's regions.
-        regional = "region" in kind.scope
-        name = within.get("account")
-        if name is None:
-            for account in self.config.accounts:
-                yield {
-                    "account": account.name,
-                    **({"region": within["region"]} if regional and within.get("region") else {}),
-                }
-            return
-        account = self.accounts.get(name)
-        if account is None:
-            raise PermanentError(f"unknown AWS account {name!r}")
-        for region in self.session(account).regions():
-            yield {"account": name, "region": region}
-
-    @contextmanager
-    def open(self, kind: Kind, payload: dict[str, Any]) -> Iterator[AwsScope]:
-        try:
-            p = ScopePayload.model_validate(payload)
-        except ValidationError as exc:
-            raise PermanentError(f"bad payload for {kind.task}: {exc.errors()[0]['msg']}") from None
-        if p.account is None:
-            raise PermanentError(f"{kind.task} needs an account to run in")
-        account = self.accounts.get(p.account)
-        if account is None:
-            known = ", ".join(sorted(self.accounts)) or "none configured"
-            raise PermanentError(f"unknown AWS account {p.account!r} (known: {known})")
-        regional = "region" in kind.scope
-        if regional != (p.region is not None):
-            need = "needs a region" if regional else "takes no region"
-            raise PermanentError(f"{kind.task} {need}")
-        if p.region and isinstance(account.regions, list) and p.region not in account.regions:
-            raise PermanentError(f"region {p.region} is not configured for account {p.account}")
-        yield AwsScope(self.session(account), p.region)
-
-    def is_permanent(self, exc: BaseException) -> bool:
-        if isinstance(exc, NoCredentialsError):
-            return True
-        if isinstance(exc, ClientError):
-            return exc.response.get("Error", {}).get("Code") in DENIED
-        return False
-
-    def describe(self, exc: BaseException) -> str:
-        if isinstance(exc, ClientError):
-            err = exc.response.get("Error", {})
-            op = getattr(exc, "operation_name", "call")
-            return f"AWS {op} failed: {err.get('Code')}: {err.get('Message')}"
-        if isinstance(exc, BotoCoreError):
-            return f"AWS error: {exc}"
-        return f"{type(exc).__name__}: {exc}"
+    ),
+    config=AwsConfig,
+    payload=AwsPayload,
+    scope_keys=scope_keys,
+    scope_label="AWSRegion",
+    link_scope=("account_id", "region"),
+    connect=_connect,
+)

@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
-from collectors.aws.kinds import GLOBAL
-from collectors.aws.scope import AwsScope
-from collectors.base import Collector, Row
-from graph.model import Field, Kind
+from collectors.aws.common import GLOBAL
+from collectors.base import Collector
+from model import Field, Kind
+
+if TYPE_CHECKING:
+    from collectors.aws.session import AwsSession
 
 KIND = Kind(
     provider="aws",
     name="accounts",
     label="AWSAccount",
     scope=GLOBAL,
-    fields=(Field("name", filter=True),),
+    uid="Account",
+    fields=(Field("name", source="Name", filter=True),),
     description="An AWS account reached through one configured way in.",
 )
 
 
-def collect(scope: AwsScope) -> Iterator[list[Row]]:
-    yield [{"uid": scope.account_id, "name": scope.account.name}]
+def collect(session: AwsSession) -> Iterator[list[dict[str, Any]]]:
+    # The name is ours: the one the config gives this way in.
+    yield [{"Account": session.account_id, "Name": session.account.name}]
 
 
 COLLECTOR = Collector(KIND, collect)

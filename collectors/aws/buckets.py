@@ -4,21 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from collectors.aws.kinds import GLOBAL
-from collectors.aws.scope import AwsScope
-from collectors.base import Collector, Row
-from graph.model import Field, Kind, Link
+from collectors.aws.common import GLOBAL
+from collectors.base import Collector
+from model import Field, Kind, Link
+
+if TYPE_CHECKING:
+    from collectors.aws.session import AwsSession
 
 KIND = Kind(
     provider="aws",
     name="buckets",
     label="AWSBucket",
     scope=GLOBAL,
+    uid="Name",
     fields=(
-        Field("name", filter=True),
-        Field("region", filter=True),
-        Field("creation_date", datetime),
+        Field("name", source="Name", filter=True),
+        Field("region", source="Region", filter=True),
+        Field("creation_date", datetime, source="CreationDate"),
     ),
     links=(
         Link(
@@ -37,22 +41,14 @@ KIND = Kind(
 LEGACY = {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}
 
 
-def collect(scope: AwsScope) -> Iterator[list[Row]]:
-    s3 = scope.client("s3")
+def collect(session: AwsSession) -> Iterator[list[dict[str, Any]]]:
+    s3 = session.client("s3")
     for page in s3.get_paginator("list_buckets").paginate():
-        yield [
-            {
-                "uid": b["Name"],
-                "name": b["Name"],
-                "region": _region(s3, b["Name"]),
-                "creation_date": b.get("CreationDate"),
-            }
-            for b in page["Buckets"]
-        ]
+        yield [{**b, "Region": _region(s3, b["Name"])} for b in page["Buckets"]]
 
 
-def _region(s3: object, name: str) -> str:
-    location = s3.get_bucket_location(Bucket=name).get("LocationConstraint")  # type: ignore[attr-defined]
+def _region(s3: Any, name: str) -> str:
+    location = s3.get_bucket_location(Bucket=name).get("LocationConstraint")
     return LEGACY.get(location, location)
 
 

@@ -8,29 +8,44 @@ another scope still uses.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from collectors.aws import rows
-from collectors.aws.kinds import TAGS
-from collectors.aws.scope import AwsScope
-from collectors.base import Collector, Row
-from graph.model import Field, Kind, Link
+from collectors.aws.common import tag_list
+from collectors.base import Collector
+from model import Field, Kind, Link
+
+if TYPE_CHECKING:
+    from collectors.aws.session import AwsSession
+
+
+def _time(text: str | None) -> datetime | None:
+    # DescribeImages gives CreationDate as ISO 8601 text, unlike every other AWS time.
+    return datetime.fromisoformat(text) if text else None
+
 
 KIND = Kind(
     provider="aws",
     name="images",
     label="AWSImage",
     scope=("region",),
+    uid="ImageId",
     fields=(
-        Field("image_id", filter=True),
-        Field("owner_id", filter=True),
-        Field("state", filter=True),
-        Field("creation_date"),
-        Field("architecture", filter=True),
-        Field("platform", filter=True),
-        Field("image_type", filter=True),
-        Field("public", bool, filter=True),
-        Field("description"),
-        *TAGS,
+        Field("image_id", source="ImageId", filter=True),
+        Field("name", source="Name", filter=True),  # the image's own name, not a tag
+        Field("tags", list, source=tag_list()),
+        Field("owner_id", source="OwnerId", filter=True),
+        Field("state", source="State", filter=True),
+        Field("creation_date", datetime, source=lambda i: _time(i.get("CreationDate"))),
+        Field("architecture", source="Architecture", filter=True),
+        Field(
+            "platform",
+            source=lambda i: i.get("Platform") or i.get("PlatformDetails"),
+            filter=True,
+        ),
+        Field("image_type", source="ImageType", filter=True),
+        Field("public", bool, source="Public", filter=True),
+        Field("description", source="Description"),
     ),
     member_of=Link(
         "HAS_IMAGE",
@@ -60,43 +75,24 @@ KIND = Kind(
 BATCH = 200  # image ids per DescribeImages filter
 
 
-def collect(scope: AwsScope) -> Iterator[list[Row]]:
-    ec2 = scope.client("ec2")
+def collect(session: AwsSession) -> Iterator[list[dict[str, Any]]]:
+    ec2 = session.client("ec2")
     for page in ec2.get_paginator("describe_images").paginate(Owners=["self"]):
-        yield [_row(i) for i in page["Images"]]
+        yield page["Images"]
     used = sorted(_used_image_ids(ec2))
     for start in range(0, len(used), BATCH):
         ids = used[start : start + BATCH]
         # A filter, not ImageIds: an id that no longer exists is skipped, not an error.
-        reply = ec2.describe_images(Filters=[{"Name": "image-id", "Values": ids}])
-        yield [_row(i) for i in reply["Images"]]
+        yield ec2.describe_images(Filters=[{"Name": "image-id", "Values": ids}])["Images"]
 
 
-def _used_image_ids(ec2: object) -> set[str]:
-    paginator = ec2.get_paginator("describe_instances")  # type: ignore[attr-defined]
+def _used_image_ids(ec2: Any) -> set[str]:
     return {
         i["ImageId"]
-        for page in paginator.paginate()
+        for page in ec2.get_paginator("describe_instances").paginate()
         for r in page["Reservations"]
         for i in r["Instances"]
         if i.get("ImageId") and i.get("State", {}).get("Name") != "terminated"
-    }
-
-
-def _row(i: dict) -> Row:
-    return {
-        "uid": i["ImageId"],
-        "image_id": i["ImageId"],
-        "tags": rows.tags(i.get("Tags"))["tags"],
-        "name": i.get("Name"),  # the image's own name, rather than a Name tag
-        "owner_id": i.get("OwnerId"),
-        "state": i.get("State"),
-        "creation_date": i.get("CreationDate"),
-        "architecture": i.get("Architecture"),
-        "platform": i.get("Platform") or i.get("PlatformDetails"),
-        "image_type": i.get("ImageType"),
-        "public": i.get("Public"),
-        "description": i.get("Description"),
     }
 
 

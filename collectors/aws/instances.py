@@ -4,34 +4,41 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from collectors.aws import rows
-from collectors.aws.kinds import REGIONAL, TAGS
-from collectors.aws.scope import AwsScope
-from collectors.base import Collector, Row
-from graph.model import Field, Kind, Link
+from collectors.aws.common import REGIONAL, ids, tags
+from collectors.base import Collector
+from model import Field, Kind, Link
+
+if TYPE_CHECKING:
+    from collectors.aws.session import AwsSession
 
 KIND = Kind(
     provider="aws",
     name="instances",
     label="AWSInstance",
     scope=REGIONAL,
+    uid="InstanceId",
     fields=(
-        Field("instance_id", filter=True),
-        Field("instance_type", filter=True),
-        Field("state", filter=True),
-        Field("image_id", filter=True),
-        Field("vpc_id", filter=True),
-        Field("subnet_id", filter=True),
-        Field("private_ip", filter=True),
-        Field("public_ip", filter=True),
-        Field("launch_time", datetime),
-        Field("architecture", filter=True),
-        Field("platform", filter=True),
-        Field("key_name"),
-        Field("availability_zone", filter=True),
-        Field("security_group_ids", list),
-        *TAGS,
+        Field("instance_id", source="InstanceId", filter=True),
+        Field("instance_type", source="InstanceType", filter=True),
+        Field("state", source="State.Name", filter=True),
+        Field("image_id", source="ImageId", filter=True),
+        Field("vpc_id", source="VpcId", filter=True),
+        Field("subnet_id", source="SubnetId", filter=True),
+        Field("private_ip", source="PrivateIpAddress", filter=True),
+        Field("public_ip", source="PublicIpAddress", filter=True),
+        Field("launch_time", datetime, source="LaunchTime"),
+        Field("architecture", source="Architecture", filter=True),
+        Field(
+            "platform",
+            source=lambda i: i.get("Platform") or i.get("PlatformDetails"),
+            filter=True,
+        ),
+        Field("key_name", source="KeyName"),
+        Field("availability_zone", source="Placement.AvailabilityZone", filter=True),
+        Field("security_group_ids", list, source=ids("SecurityGroups", "GroupId")),
+        *tags(),
     ),
     links=(
         Link(
@@ -49,36 +56,15 @@ KIND = Kind(
 GONE = {"terminated"}
 
 
-def collect(scope: AwsScope) -> Iterator[list[Row]]:
-    paginator = scope.client("ec2").get_paginator("describe_instances")
+def collect(session: AwsSession) -> Iterator[list[dict[str, Any]]]:
+    paginator = session.client("ec2").get_paginator("describe_instances")
     for page in paginator.paginate(PaginationConfig={"PageSize": 1000}):
         yield [
-            _row(i)
+            i
             for reservation in page["Reservations"]
             for i in reservation["Instances"]
             if i.get("State", {}).get("Name") not in GONE
         ]
-
-
-def _row(i: dict) -> Row:
-    return {
-        "uid": i["InstanceId"],
-        "instance_id": i["InstanceId"],
-        "instance_type": i.get("InstanceType"),
-        "state": i.get("State", {}).get("Name"),
-        "image_id": i.get("ImageId"),
-        "vpc_id": i.get("VpcId"),
-        "subnet_id": i.get("SubnetId"),
-        "private_ip": i.get("PrivateIpAddress"),
-        "public_ip": i.get("PublicIpAddress"),
-        "launch_time": i.get("LaunchTime"),
-        "architecture": i.get("Architecture"),
-        "platform": i.get("Platform") or i.get("PlatformDetails"),
-        "key_name": i.get("KeyName"),
-        "availability_zone": i.get("Placement", {}).get("AvailabilityZone"),
-        "security_group_ids": sorted(g["GroupId"] for g in i.get("SecurityGroups", [])),
-        **rows.tags(i.get("Tags")),
-    }
 
 
 COLLECTOR = Collector(KIND, collect)

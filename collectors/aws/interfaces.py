@@ -3,32 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
-from collectors.aws import rows
-from collectors.aws.kinds import REGIONAL, TAGS
-from collectors.aws.scope import AwsScope
-from collectors.base import Collector, Row
-from graph.model import Field, Kind, Link
+from collectors.aws.common import REGIONAL, ids, tags
+from collectors.base import Collector
+from model import Field, Kind, Link
+
+if TYPE_CHECKING:
+    from collectors.aws.session import AwsSession
 
 KIND = Kind(
     provider="aws",
     name="network-interfaces",
     label="AWSNetworkInterface",
     scope=REGIONAL,
+    uid="NetworkInterfaceId",
     fields=(
-        Field("eni_id", filter=True),
-        Field("subnet_id", filter=True),
-        Field("vpc_id", filter=True),
-        Field("instance_id", filter=True),
-        Field("private_ip", filter=True),
-        Field("public_ip", filter=True),
-        Field("status", filter=True),
-        Field("interface_type", filter=True),
-        Field("mac_address"),
-        Field("availability_zone", filter=True),
-        Field("description"),
-        Field("security_group_ids", list),
-        *TAGS,
+        Field("eni_id", source="NetworkInterfaceId", filter=True),
+        Field("subnet_id", source="SubnetId", filter=True),
+        Field("vpc_id", source="VpcId", filter=True),
+        Field("instance_id", source="Attachment.InstanceId", filter=True),
+        Field("private_ip", source="PrivateIpAddress", filter=True),
+        Field("public_ip", source="Association.PublicIp", filter=True),
+        Field("status", source="Status", filter=True),
+        Field("interface_type", source="InterfaceType", filter=True),
+        Field("mac_address", source="MacAddress"),
+        Field("availability_zone", source="AvailabilityZone", filter=True),
+        Field("description", source="Description"),
+        Field("security_group_ids", list, source=ids("Groups", "GroupId")),
+        *tags("TagSet"),
     ),
     links=(
         Link(
@@ -55,29 +58,10 @@ KIND = Kind(
 )
 
 
-def collect(scope: AwsScope) -> Iterator[list[Row]]:
-    paginator = scope.client("ec2").get_paginator("describe_network_interfaces")
+def collect(session: AwsSession) -> Iterator[list[dict[str, Any]]]:
+    paginator = session.client("ec2").get_paginator("describe_network_interfaces")
     for page in paginator.paginate():
-        yield [_row(e) for e in page["NetworkInterfaces"]]
-
-
-def _row(e: dict) -> Row:
-    return {
-        "uid": e["NetworkInterfaceId"],
-        "eni_id": e["NetworkInterfaceId"],
-        "subnet_id": e.get("SubnetId"),
-        "vpc_id": e.get("VpcId"),
-        "instance_id": e.get("Attachment", {}).get("InstanceId"),
-        "private_ip": e.get("PrivateIpAddress"),
-        "public_ip": e.get("Association", {}).get("PublicIp"),
-        "status": e.get("Status"),
-        "interface_type": e.get("InterfaceType"),
-        "mac_address": e.get("MacAddress"),
-        "availability_zone": e.get("AvailabilityZone"),
-        "description": e.get("Description"),
-        "security_group_ids": sorted(g["GroupId"] for g in e.get("Groups", [])),
-        **rows.tags(e.get("TagSet")),
-    }
+        yield page["NetworkInterfaces"]
 
 
 COLLECTOR = Collector(KIND, collect)

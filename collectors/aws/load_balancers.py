@@ -1,34 +1,40 @@
 """Load balancers of one account and region: ELBv2 (application, network, gateway) with
-their target groups' instance targets, and classic ELBs with their instances."""
+their target groups' instance targets, and classic ELBs with their instances.
+
+Classic ELBs are given the shape of ELBv2 records, so one mapping serves both.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from collectors.aws.kinds import REGIONAL
-from collectors.aws.scope import AwsScope
-from collectors.base import Collector, Row
-from graph.model import Field, Kind, Link
+from collectors.aws.common import REGIONAL
+from collectors.base import Collector
+from model import Field, Kind, Link
+
+if TYPE_CHECKING:
+    from collectors.aws.session import AwsSession
 
 KIND = Kind(
     provider="aws",
     name="load-balancers",
     label="AWSLoadBalancer",
     scope=REGIONAL,
+    uid="LoadBalancerArn",
     fields=(
-        Field("arn", filter=True),
-        Field("name", filter=True),
-        Field("dns_name", filter=True),
-        Field("type", filter=True),
-        Field("scheme", filter=True),
-        Field("state", filter=True),
-        Field("vpc_id", filter=True),
-        Field("created_time", datetime),
-        Field("target_group_arns", list),
-        Field("target_instance_ids", list),
-        Field("security_group_ids", list),
+        Field("arn", source="LoadBalancerArn", filter=True),
+        Field("name", source="LoadBalancerName", filter=True),
+        Field("dns_name", source="DNSName", filter=True),
+        Field("type", source="Type", filter=True),
+        Field("scheme", source="Scheme", filter=True),
+        Field("state", source="State.Code", filter=True),
+        Field("vpc_id", source="VpcId", filter=True),
+        Field("created_time", datetime, source="CreatedTime"),
+        Field("target_group_arns", list, source="TargetGroupArns"),
+        Field("target_instance_ids", list, source="TargetInstanceIds"),
+        Field("security_group_ids", list, source=lambda lb: sorted(lb.get("SecurityGroups", []))),
     ),
     links=(
         Link(
@@ -44,7 +50,7 @@ KIND = Kind(
             "AWSLoadBalancer",
             "AWSInstance",
             on=(("target_instance_ids", "uid"),),
-            in_list=True,
+            in_list="source",
             forward="targets",
             backward="load_balancers",
             backward_many=True,
@@ -55,16 +61,16 @@ KIND = Kind(
 )
 
 
-def collect(scope: AwsScope) -> Iterator[list[Row]]:
-    elbv2 = scope.client("elbv2")
+def collect(session: AwsSession) -> Iterator[list[dict[str, Any]]]:
+    elbv2 = session.client("elbv2")
     for page in elbv2.get_paginator("describe_load_balancers").paginate():
-        yield [_v2_row(elbv2, lb) for lb in page["LoadBalancers"]]
-    elb = scope.client("elb")
+        yield [_with_targets(elbv2, lb) for lb in page["LoadBalancers"]]
+    elb = session.client("elb")
     for page in elb.get_paginator("describe_load_balancers").paginate():
-        yield [_classic_row(scope, lb) for lb in page["LoadBalancerDescriptions"]]
+        yield [_classic(session, lb) for lb in page["LoadBalancerDescriptions"]]
 
 
-def _v2_row(elbv2: Any, lb: dict) -> Row:
+def _with_targets(elbv2: Any, lb: dict[str, Any]) -> dict[str, Any]:
     pages = elbv2.get_paginator("describe_target_groups").paginate(
         LoadBalancerArn=lb["LoadBalancerArn"]
     )
@@ -76,40 +82,30 @@ def _v2_row(elbv2: Any, lb: dict) -> Row:
         health = elbv2.describe_target_health(TargetGroupArn=group["TargetGroupArn"])
         targets |= {t["Target"]["Id"] for t in health["TargetHealthDescriptions"]}
     return {
-        "uid": lb["LoadBalancerArn"],
-        "arn": lb["LoadBalancerArn"],
-        "name": lb.get("LoadBalancerName"),
-        "dns_name": lb.get("DNSName"),
-        "type": lb.get("Type"),
-        "scheme": lb.get("Scheme"),
-        "state": lb.get("State", {}).get("Code"),
-        "vpc_id": lb.get("VpcId"),
-        "created_time": lb.get("CreatedTime"),
-        "target_group_arns": sorted(g["TargetGroupArn"] for g in groups),
-        "target_instance_ids": sorted(targets),
-        "security_group_ids": sorted(lb.get("SecurityGroups", [])),
+        **lb,
+        "TargetGroupArns": sorted(g["TargetGroupArn"] for g in groups),
+        "TargetInstanceIds": sorted(targets),
     }
 
 
-def _classic_row(scope: AwsScope, lb: dict) -> Row:
+def _classic(session: AwsSession, lb: dict[str, Any]) -> dict[str, Any]:
     # Classic ELBs report no ARN; this is the one AWS gives them.
     arn = (
-        f"arn:aws:elasticloadbalancing:{scope.region}:{scope.account_id}"
+        f"arn:aws:elasticloadbalancing:{session.region}:{session.account_id}"
         f":loadbalancer/{lb['LoadBalancerName']}"
     )
     return {
-        "uid": arn,
-        "arn": arn,
-        "name": lb["LoadBalancerName"],
-        "dns_name": lb.get("DNSName"),
-        "type": "classic",
-        "scheme": lb.get("Scheme"),
-        "state": "active",
-        "vpc_id": lb.get("VPCId"),
-        "created_time": lb.get("CreatedTime"),
-        "target_group_arns": [],
-        "target_instance_ids": sorted(i["InstanceId"] for i in lb.get("Instances", [])),
-        "security_group_ids": sorted(lb.get("SecurityGroups", [])),
+        "LoadBalancerArn": arn,
+        "LoadBalancerName": lb["LoadBalancerName"],
+        "DNSName": lb.get("DNSName"),
+        "Type": "classic",
+        "Scheme": lb.get("Scheme"),
+        "State": {"Code": "active"},
+        "VpcId": lb.get("VPCId"),
+        "CreatedTime": lb.get("CreatedTime"),
+        "TargetGroupArns": [],
+        "TargetInstanceIds": sorted(i["InstanceId"] for i in lb.get("Instances", [])),
+        "SecurityGroups": lb.get("SecurityGroups", []),
     }
 
 

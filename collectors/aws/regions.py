@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
-from collectors.aws.kinds import GLOBAL
-from collectors.aws.scope import AwsScope
-from collectors.base import Collector, Row
-from graph.model import Field, Kind, Link
+from collectors.aws.common import GLOBAL
+from collectors.base import Collector
+from model import Field, Kind, Link
+
+if TYPE_CHECKING:
+    from collectors.aws.session import AwsSession
 
 KIND = Kind(
     provider="aws",
     name="regions",
     label="AWSRegion",
     scope=GLOBAL,
+    uid=lambda r: f"{r['AccountId']}:{r['RegionName']}",
     fields=(
-        Field("name", filter=True),
-        Field("region", filter=True),
-        Field("opt_in_status", filter=True),
+        Field("name", source="RegionName", filter=True),
+        Field("region", source="RegionName", filter=True),
+        Field("opt_in_status", source="OptInStatus", filter=True),
     ),
     links=(
         Link(
@@ -33,19 +37,11 @@ KIND = Kind(
 )
 
 
-def collect(scope: AwsScope) -> Iterator[list[Row]]:
-    wanted = set(scope.session.regions())
-    reply = scope.client("ec2").describe_regions(AllRegions=True)
-    yield [
-        {
-            "uid": f"{scope.account_id}:{r['RegionName']}",
-            "name": r["RegionName"],
-            "region": r["RegionName"],
-            "opt_in_status": r.get("OptInStatus"),
-        }
-        for r in reply["Regions"]
-        if r["RegionName"] in wanted
-    ]
+def collect(session: AwsSession) -> Iterator[list[dict[str, Any]]]:
+    wanted = set(session.regions())
+    reply = session.client("ec2").describe_regions(AllRegions=True)
+    account = session.account_id
+    yield [{**r, "AccountId": account} for r in reply["Regions"] if r["RegionName"] in wanted]
 
 
 COLLECTOR = Collector(KIND, collect)

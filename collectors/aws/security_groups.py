@@ -3,27 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
-from collectors.aws import rows
-from collectors.aws.kinds import REGIONAL, TAGS
-from collectors.aws.scope import AwsScope
-from collectors.base import Collector, Row
-from graph.model import Field, Kind, Link
+from collectors.aws.common import REGIONAL, tags
+from collectors.base import Collector
+from model import Field, Kind, Link
+
+if TYPE_CHECKING:
+    from collectors.aws.session import AwsSession
 
 KIND = Kind(
     provider="aws",
     name="security-groups",
     label="AWSSecurityGroup",
     scope=REGIONAL,
+    uid="GroupId",
     fields=(
-        Field("group_id", filter=True),
-        Field("group_name", filter=True),
-        Field("vpc_id", filter=True),
-        Field("description"),
-        Field("owner_id"),
-        Field("ingress_rules", int),
-        Field("egress_rules", int),
-        *TAGS,
+        Field("group_id", source="GroupId", filter=True),
+        Field("group_name", source="GroupName", filter=True),
+        Field("vpc_id", source="VpcId", filter=True),
+        Field("description", source="Description"),
+        Field("owner_id", source="OwnerId"),
+        Field("ingress_rules", int, source=lambda g: len(g.get("IpPermissions") or ())),
+        Field("egress_rules", int, source=lambda g: len(g.get("IpPermissionsEgress") or ())),
+        *tags(),
     ),
     links=(
         Link(
@@ -39,7 +42,7 @@ KIND = Kind(
             "AWSInstance",
             "AWSSecurityGroup",
             on=(("security_group_ids", "uid"),),
-            in_list=True,
+            in_list="source",
             forward="security_groups",
             backward="instances",
             backward_many=True,
@@ -50,23 +53,10 @@ KIND = Kind(
 )
 
 
-def collect(scope: AwsScope) -> Iterator[list[Row]]:
-    paginator = scope.client("ec2").get_paginator("describe_security_groups")
+def collect(session: AwsSession) -> Iterator[list[dict[str, Any]]]:
+    paginator = session.client("ec2").get_paginator("describe_security_groups")
     for page in paginator.paginate():
-        yield [
-            {
-                "uid": g["GroupId"],
-                "group_id": g["GroupId"],
-                "group_name": g.get("GroupName"),
-                "vpc_id": g.get("VpcId"),
-                "description": g.get("Description"),
-                "owner_id": g.get("OwnerId"),
-                "ingress_rules": len(g.get("IpPermissions", [])),
-                "egress_rules": len(g.get("IpPermissionsEgress", [])),
-                **rows.tags(g.get("Tags")),
-            }
-            for g in page["SecurityGroups"]
-        ]
+        yield page["SecurityGroups"]
 
 
 COLLECTOR = Collector(KIND, collect)

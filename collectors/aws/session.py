@@ -1,4 +1,4 @@
-"""boto3 sessions per configured account: credentials, role assumption, retries."""
+"""boto3 clients per configured account, and the session of one account and region."""
 
 from __future__ import annotations
 
@@ -10,18 +10,19 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from app.config import AwsAccountConfig
+from collectors.aws.config import AwsAccountConfig
+from collectors.base import Session
 
 
 def _secret(value: Any) -> str | None:
     return value.get_secret_value() if value is not None else None
 
 
-# Assumed-role credentials last an hour; a session is rebuilt well before that.
+# Assumed-role credentials last an hour; the clients are rebuilt well before that.
 MAX_AGE_S = 45 * 60
 
 
-class AccountSession:
+class AccountClients:
     """Clients for one account, made once and shared by a worker's threads (a boto3
     session costs tens of MB of service models); credentials are never logged."""
 
@@ -37,7 +38,7 @@ class AccountSession:
         )
 
     @cached_property
-    def session(self) -> boto3.Session:
+    def boto(self) -> boto3.Session:
         a = self.account
         base = boto3.Session(
             profile_name=a.profile,
@@ -73,7 +74,7 @@ class AccountSession:
         key = (service, region or self.home_region)
         with self._lock:
             if key not in self._clients:
-                self._clients[key] = self.session.client(
+                self._clients[key] = self.boto.client(
                     service,
                     region_name=key[1],
                     endpoint_url=self.account.endpoint_url,
@@ -95,3 +96,40 @@ class AccountSession:
             Filters=[{"Name": "opt-in-status", "Values": ["opt-in-not-required", "opted-in"]}]
         )
         return sorted(r["RegionName"] for r in reply["Regions"])
+
+
+class AwsSession(Session):
+    """One account, and one region for regional kinds."""
+
+    def __init__(self, clients: AccountClients, region: str | None) -> None:
+        self.clients = clients
+        self.region = region
+
+    @property
+    def account(self) -> AwsAccountConfig:
+        return self.clients.account
+
+    @property
+    def account_id(self) -> str:
+        return self.clients.account_id
+
+    def client(self, service: str) -> Any:
+        return self.clients.client(service, self.region)
+
+    def regions(self) -> list[str]:
+        return self.clients.regions()
+
+    @property
+    def owner(self) -> dict[str, Any] | None:
+        # A regional scope's own node is its AWSRegion.
+        if not self.region:
+            return None
+        props = {"account_id": self.account_id, "region": self.region, "name": self.region}
+        return {"uid": f"{self.account_id}:{self.region}", "props": props}
+
+    @property
+    def scope(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"account_id": self.account_id}
+        if self.region:
+            out["region"] = self.region
+        return out

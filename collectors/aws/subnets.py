@@ -3,28 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
-from collectors.aws import rows
-from collectors.aws.kinds import REGIONAL, TAGS
-from collectors.aws.scope import AwsScope
-from collectors.base import Collector, Row
-from graph.model import Field, Kind, Link
+from collectors.aws.common import REGIONAL, tags
+from collectors.base import Collector
+from model import Field, Kind, Link
+
+if TYPE_CHECKING:
+    from collectors.aws.session import AwsSession
 
 KIND = Kind(
     provider="aws",
     name="subnets",
     label="AWSSubnet",
     scope=REGIONAL,
+    uid="SubnetId",
     fields=(
-        Field("subnet_id", filter=True),
-        Field("vpc_id", filter=True),
-        Field("availability_zone", filter=True),
-        Field("availability_zone_id"),
-        Field("cidr_block", filter=True),
-        Field("available_ip_count", int),
-        Field("state", filter=True),
-        Field("default_for_az", bool),
-        *TAGS,
+        Field("subnet_id", source="SubnetId", filter=True),
+        Field("vpc_id", source="VpcId", filter=True),
+        Field("availability_zone", source="AvailabilityZone", filter=True),
+        Field("availability_zone_id", source="AvailabilityZoneId"),
+        Field("cidr_block", source="CidrBlock", filter=True),
+        Field("available_ip_count", int, source="AvailableIpAddressCount"),
+        Field("state", source="State", filter=True),
+        Field("default_for_az", bool, source=lambda s: s.get("DefaultForAz", False)),
+        *tags(),
     ),
     links=(
         Link(
@@ -50,23 +53,9 @@ KIND = Kind(
 )
 
 
-def collect(scope: AwsScope) -> Iterator[list[Row]]:
-    for page in scope.client("ec2").get_paginator("describe_subnets").paginate():
-        yield [
-            {
-                "uid": s["SubnetId"],
-                "subnet_id": s["SubnetId"],
-                "vpc_id": s.get("VpcId"),
-                "availability_zone": s.get("AvailabilityZone"),
-                "availability_zone_id": s.get("AvailabilityZoneId"),
-                "cidr_block": s.get("CidrBlock"),
-                "available_ip_count": s.get("AvailableIpAddressCount"),
-                "state": s.get("State"),
-                "default_for_az": s.get("DefaultForAz", False),
-                **rows.tags(s.get("Tags")),
-            }
-            for s in page["Subnets"]
-        ]
+def collect(session: AwsSession) -> Iterator[list[dict[str, Any]]]:
+    for page in session.client("ec2").get_paginator("describe_subnets").paginate():
+        yield page["Subnets"]
 
 
 COLLECTOR = Collector(KIND, collect)

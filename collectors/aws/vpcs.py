@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
-from collectors.aws import rows
-from collectors.aws.kinds import REGIONAL, TAGS
-from collectors.aws.scope import AwsScope
-from collectors.base import Collector, Row
-from graph.model import Field, Kind, Link
+from collectors.aws.common import REGIONAL, tags
+from collectors.base import Collector
+from model import Field, Kind, Link
+
+if TYPE_CHECKING:
+    from collectors.aws.session import AwsSession
 
 KIND = Kind(
     provider="aws",
     name="vpcs",
     label="AWSVPC",
     scope=REGIONAL,
+    uid="VpcId",
     fields=(
-        Field("vpc_id", filter=True),
-        Field("cidr_block", filter=True),
-        Field("state", filter=True),
-        Field("is_default", bool, filter=True),
-        Field("owner_id"),
-        *TAGS,
+        Field("vpc_id", source="VpcId", filter=True),
+        Field("cidr_block", source="CidrBlock", filter=True),
+        Field("state", source="State", filter=True),
+        Field("is_default", bool, source=lambda v: v.get("IsDefault", False), filter=True),
+        Field("owner_id", source="OwnerId"),
+        *tags(),
     ),
     links=(
         Link(
@@ -37,20 +40,9 @@ KIND = Kind(
 )
 
 
-def collect(scope: AwsScope) -> Iterator[list[Row]]:
-    for page in scope.client("ec2").get_paginator("describe_vpcs").paginate():
-        yield [
-            {
-                "uid": v["VpcId"],
-                "vpc_id": v["VpcId"],
-                "cidr_block": v.get("CidrBlock"),
-                "state": v.get("State"),
-                "is_default": v.get("IsDefault", False),
-                "owner_id": v.get("OwnerId"),
-                **rows.tags(v.get("Tags")),
-            }
-            for v in page["Vpcs"]
-        ]
+def collect(session: AwsSession) -> Iterator[list[dict[str, Any]]]:
+    for page in session.client("ec2").get_paginator("describe_vpcs").paginate():
+        yield page["Vpcs"]
 
 
 COLLECTOR = Collector(KIND, collect)

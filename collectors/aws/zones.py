@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
-from collectors.aws.kinds import REGIONAL
-from collectors.aws.scope import AwsScope
-from collectors.base import Collector, Row
-from graph.model import Field, Kind, Link
+from collectors.aws.common import REGIONAL
+from collectors.base import Collector
+from model import Field, Kind, Link
+
+if TYPE_CHECKING:
+    from collectors.aws.session import AwsSession
 
 KIND = Kind(
     provider="aws",
     name="availability-zones",
     label="AWSAvailabilityZone",
     scope=REGIONAL,
+    # Zone names map to different zones in each account, so the account is in the uid.
+    uid=lambda z: f"{z['AccountId']}:{z['ZoneName']}",
     fields=(
-        Field("name", filter=True),
-        Field("zone_id", filter=True),
-        Field("state", filter=True),
-        Field("zone_type", filter=True),
+        Field("name", source="ZoneName", filter=True),
+        Field("zone_id", source="ZoneId", filter=True),
+        Field("state", source="State", filter=True),
+        Field("zone_type", source="ZoneType", filter=True),
     ),
     links=(
         Link(
@@ -34,18 +39,10 @@ KIND = Kind(
 )
 
 
-def collect(scope: AwsScope) -> Iterator[list[Row]]:
-    reply = scope.client("ec2").describe_availability_zones()
-    yield [
-        {
-            "uid": f"{scope.account_id}:{z['ZoneName']}",
-            "name": z["ZoneName"],
-            "zone_id": z.get("ZoneId"),
-            "state": z.get("State"),
-            "zone_type": z.get("ZoneType"),
-        }
-        for z in reply["AvailabilityZones"]
-    ]
+def collect(session: AwsSession) -> Iterator[list[dict[str, Any]]]:
+    reply = session.client("ec2").describe_availability_zones()
+    account = session.account_id
+    yield [{**z, "AccountId": account} for z in reply["AvailabilityZones"]]
 
 
 COLLECTOR = Collector(KIND, collect)

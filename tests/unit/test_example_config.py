@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from app.config import Settings, load_settings
 
-EXAMPLE = Path(__file__).parent.parent / "inventory.example.yaml"
+EXAMPLE = Path(__file__).parents[2] / "inventory.example.yaml"
 
 
 def keys(model: type[BaseModel], prefix: str = "") -> set[str]:

@@ -24,12 +24,15 @@ from typing import Any
 
 import yaml
 
+from app.errors import ActionableError
+from app.processes import alive
+
 ROOT = Path(__file__).resolve().parent.parent
 NEO4J_DEPLOY = ROOT / "deploy" / "neo4j"
 
 
-class StackError(Exception):
-    pass
+class StackError(ActionableError):
+    """The local stack cannot start or stop as asked."""
 
 
 @dataclass
@@ -208,8 +211,8 @@ class Stack:
             "api": {
                 "port": self.ports.api,
                 "tokens": [
-                    {"name": "dev-admin", "token": self.secrets.admin_token, "scope": "admin"},
-                    {"name": "dev-read", "token": self.secrets.read_token, "scope": "read"},
+                    {"name": "dev-admin", "token": self.secrets.admin_token, "access": "admin"},
+                    {"name": "dev-read", "token": self.secrets.read_token, "access": "read"},
                 ],
             },
         }
@@ -278,24 +281,6 @@ def stop_pid(pid: int, timeout: float = 30) -> None:
             if not alive(pid):
                 return
             time.sleep(0.1)
-
-
-def alive(pid: int) -> bool:
-    try:
-        waited, _ = os.waitpid(pid, os.WNOHANG)
-        if waited == pid:
-            return False
-    except ChildProcessError:
-        pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A zombie is dead for our purposes.
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def neo4j_lib() -> Path:

@@ -35,8 +35,8 @@ from uuid import uuid4
 from dramatiq import Message
 from dramatiq.brokers.redis import RedisBroker
 
-from app.broker import abortable
-from app.records import STATES, Records, now
+from worker.broker import abortable
+from worker.records import STATES, Records, now
 
 # Takes one message key off a queue list or a dead-letter set, with its data; with a
 # destination, puts the given (new key, data) on that queue.  All or nothing.

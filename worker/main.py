@@ -1,4 +1,4 @@
-"""The module Dramatiq workers load: ``dramatiq app.worker --queues ...``.
+"""The module Dramatiq workers load: ``dramatiq worker.main --queues ...``.
 
 Its lines are JSON with the task id, name and queue (app.logs); the supervising process
 dramatiq starts keeps dramatiq's own text format.

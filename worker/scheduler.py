@@ -31,7 +31,7 @@ from prometheus_client import Counter, Gauge
 from app import metrics
 from app.config import ScheduleConfig
 from app.runtime import Runtime
-from app.tasks import REGISTRY, BadPayload, UnknownTask, enqueue, validate
+from worker.tasks import REGISTRY, BadPayload, UnknownTask, validate
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +155,7 @@ class Scheduler:
         if not self.redis.set(key, self.identity, nx=True, ex=CLAIM_TTL_S):
             return None
         try:
-            task_id = enqueue(self.rt, schedule.task, schedule.payload, schedule.priority)
+            task_id = self.rt.enqueue(schedule.task, schedule.payload, schedule.priority)
         except Exception:
             self.redis.delete(key)  # unclaimed again, for the next try
             raise

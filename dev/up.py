@@ -17,9 +17,9 @@ from typing import Any
 
 import yaml
 
-from app import demo
 from app.config import QUEUES
-from app.dev import ROOT, Ports, Secrets, Stack, StackError, State, alive, stop_pid
+from dev.demo import aws as demo
+from dev.stack import ROOT, Ports, Secrets, Stack, StackError, State, alive, stop_pid
 
 Say = Callable[[str], Any]
 
@@ -123,11 +123,10 @@ def up(detach: bool, say: Say) -> None:
 
 def _start(stack: Stack, user: dict[str, Any], is_demo: bool, say: Say) -> None:
     from app.config import load_settings
-    from app.records import follow
     from app.runtime import Runtime
-    from app.tasks import enqueue
     from graph import schema
     from graph.driver import connect
+    from worker.records import follow
 
     say(f"starting Redis on {stack.ports.redis}")
     stack.start(stack.redis())
@@ -157,7 +156,7 @@ def _start(stack: Stack, user: dict[str, Any], is_demo: bool, say: Say) -> None:
     say("starting the API")
     stack.start(stack.api())
     say("running the first collection (aws:collect-all)")
-    root = enqueue(rt, "aws:collect-all", {}, "high")
+    root = rt.enqueue("aws:collect-all", {}, "high")
     follow(rt.records, root, 600, say)
     rt.close()
 

@@ -1,0 +1,101 @@
+"""AWS reached through boto3: accounts x regions, each scope collected independently."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+from pydantic import ValidationError
+
+from collectors.aws.config import AwsAccountConfig, AwsConfig
+from collectors.aws.payload import AwsPayload
+from collectors.aws.session import AccountClients, AwsSession
+from collectors.base import PermanentError, Source
+from model import Kind
+
+# Error codes that mean "this scope is closed to us", which retrying cannot change.
+DENIED = {
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "AuthFailure",
+    "InvalidClientTokenId",
+    "SignatureDoesNotMatch",
+    "ExpiredToken",
+    "OptInRequired",
+    "UnrecognizedClientException",
+    "InvalidParameterValue",
+}
+
+
+class AwsSource(Source):
+    def __init__(self, config: AwsConfig) -> None:
+        self.config = config
+        self.accounts = {a.name: a for a in config.accounts}
+        self._clients: dict[str, AccountClients] = {}
+        self._lock = threading.Lock()
+
+    def clients(self, account: AwsAccountConfig) -> AccountClients:
+        """The account's shared clients, renewed before assumed credentials expire."""
+        with self._lock:
+            current = self._clients.get(account.name)
+            if current is None or current.stale:
+                current = self._clients[account.name] = AccountClients(account)
+            return current
+
+    def scopes(self, kind: Kind, within: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        # Two steps: first one task per account (no API call, so one bad account cannot
+        # stop the others), then that task finds its account's regions.
+        regional = "region" in kind.scope
+        name = within.get("account")
+        if name is None:
+            for account in self.config.accounts:
+                yield {
+                    "account": account.name,
+                    **({"region": within["region"]} if regional and within.get("region") else {}),
+                }
+            return
+        account = self.accounts.get(name)
+        if account is None:
+            raise PermanentError(f"unknown AWS account {name!r}")
+        for region in self.clients(account).regions():
+            yield {"account": name, "region": region}
+
+    @contextmanager
+    def open(self, kind: Kind, payload: dict[str, Any]) -> Iterator[AwsSession]:
+        try:
+            p = AwsPayload.model_validate(payload)
+        except ValidationError as exc:
+            raise PermanentError(f"bad payload for {kind.task}: {exc.errors()[0]['msg']}") from None
+        if p.account is None:
+            raise PermanentError(f"{kind.task} needs an account to run in")
+        account = self.accounts.get(p.account)
+        if account is None:
+            known = ", ".join(sorted(self.accounts)) or "none configured"
+            raise PermanentError(f"unknown AWS account {p.account!r} (known: {known})")
+        regional = "region" in kind.scope
+        if regional != (p.region is not None):
+            need = "needs a region" if regional else "takes no region"
+            raise PermanentError(f"{kind.task} {need}")
+        if p.region and isinstance(account.regions, list) and p.region not in account.regions:
+            raise PermanentError(f"region {p.region} is not configured for account {p.account}")
+        yield AwsSession(self.clients(account), p.region)
+
+    def is_permanent(self, exc: BaseException) -> bool:
+        if isinstance(exc, NoCredentialsError):
+            return True
+        if isinstance(exc, ClientError):
+            return exc.response.get("Error", {}).get("Code") in DENIED
+        return False
+
+    def describe(self, exc: BaseException) -> str:
+        if isinstance(exc, ClientError):
+            err = exc.response.get("Error", {})
+            op = getattr(exc, "operation_name", "call")
+            return f"AWS {op} failed: {err.get('Code')}: {err.get('Message')}"
+        if isinstance(exc, BotoCoreError):
+            return f"AWS error: {exc}"
+        return f"{type(exc).__name__}: {exc}"

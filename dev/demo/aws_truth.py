@@ -1,0 +1,179 @@
+"""What the demo estate holds, read back from moto without the collectors: every node
+(label -> uids) and every relationship ((source, type, target) -> uid pairs) that the
+collection of the estate must produce.  The kinds test compares the graph with this.
+
+One reader per label and per relationship; a kind added to the service gets its reader
+here, with the estate's share of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from dev.demo import aws as demo
+
+Pairs = set[tuple[str, str]]
+
+
+@dataclass
+class Place:
+    """One account and region of the estate, with its answers fetched once."""
+
+    endpoint: str
+    account: str
+    role: str | None
+    region: str
+    _clients: dict[str, Any] = field(default_factory=dict)
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            s = demo.session(self.endpoint, self.role)
+            self._clients[service] = s.client(
+                service, region_name=self.region, endpoint_url=self.endpoint
+            )
+        return self._clients[service]
+
+    @property
+    def uid(self) -> str:
+        return f"{self.account}:{self.region}"
+
+    @cached_property
+    def instances(self) -> list[dict[str, Any]]:
+        return [
+            i
+            for r in self.client("ec2").describe_instances()["Reservations"]
+            for i in r["Instances"]
+            if i["State"]["Name"] != "terminated"
+        ]
+
+    def ec2(self, operation: str, key: str, **params: Any) -> list[dict[str, Any]]:
+        return getattr(self.client("ec2"), operation)(**params)[key]
+
+    @cached_property
+    def load_balancers(self) -> list[tuple[str, list[str], str]]:
+        """(uid, instance targets, vpc) of every ELBv2 and classic ELB."""
+        v2, out = self.client("elbv2"), []
+        for lb in v2.describe_load_balancers()["LoadBalancers"]:
+            arn, targets = lb["LoadBalancerArn"], []
+            for group in v2.describe_target_groups(LoadBalancerArn=arn)["TargetGroups"]:
+                health = v2.describe_target_health(TargetGroupArn=group["TargetGroupArn"])
+                targets += [t["Target"]["Id"] for t in health["TargetHealthDescriptions"]]
+            out.append((arn, targets, lb["VpcId"]))
+        for lb in self.client("elb").describe_load_balancers()["LoadBalancerDescriptions"]:
+            arn = (
+                f"arn:aws:elasticloadbalancing:{self.region}:{self.account}"
+                f":loadbalancer/{lb['LoadBalancerName']}"
+            )
+            out.append((arn, [i["InstanceId"] for i in lb["Instances"]], lb["VPCId"]))
+        return out
+
+
+def places(endpoint: str) -> Iterator[Place]:
+    for account, role in ((demo.MAIN_ACCOUNT, None), (demo.SHOP_ACCOUNT, demo.ROLE)):
+        for region in demo.REGIONS:
+            yield Place(endpoint, account, role, region)
+
+
+def _buckets(p: Place) -> list[str]:
+    # Buckets are global to the account: count them from its first region only.
+    if p.region != demo.REGIONS[0]:
+        return []
+    return [b["Name"] for b in p.client("s3").list_buckets()["Buckets"]]
+
+
+def _bucket_region(p: Place, name: str) -> str:
+    return p.client("s3").get_bucket_location(Bucket=name)["LocationConstraint"] or "us-east-1"
+
+
+def _images(p: Place) -> set[str]:
+    owned = {i["ImageId"] for i in p.ec2("describe_images", "Images", Owners=["self"])}
+    return owned | {i["ImageId"] for i in p.instances}
+
+
+NODES: dict[str, Callable[[Place], Any]] = {
+    "AWSAccount": lambda p: [p.account],
+    "AWSRegion": lambda p: [p.uid],
+    "AWSAvailabilityZone": lambda p: [
+        f"{p.account}:{z['ZoneName']}"
+        for z in p.ec2("describe_availability_zones", "AvailabilityZones")
+    ],
+    "AWSVPC": lambda p: [v["VpcId"] for v in p.ec2("describe_vpcs", "Vpcs")],
+    "AWSSubnet": lambda p: [s["SubnetId"] for s in p.ec2("describe_subnets", "Subnets")],
+    "AWSInstance": lambda p: [i["InstanceId"] for i in p.instances],
+    "AWSImage": _images,
+    "AWSNetworkInterface": lambda p: [
+        e["NetworkInterfaceId"] for e in p.ec2("describe_network_interfaces", "NetworkInterfaces")
+    ],
+    "AWSSecurityGroup": lambda p: [
+        g["GroupId"] for g in p.ec2("describe_security_groups", "SecurityGroups")
+    ],
+    "AWSLoadBalancer": lambda p: [uid for uid, _, _ in p.load_balancers],
+    "AWSBucket": _buckets,
+}
+
+LINKS: dict[tuple[str, str, str], Callable[[Place], Any]] = {
+    ("AWSAccount", "HAS_REGION", "AWSRegion"): lambda p: [(p.account, p.uid)],
+    ("AWSRegion", "HAS_ZONE", "AWSAvailabilityZone"): lambda p: [
+        (p.uid, z) for z in NODES["AWSAvailabilityZone"](p)
+    ],
+    ("AWSRegion", "HAS_VPC", "AWSVPC"): lambda p: [(p.uid, v) for v in NODES["AWSVPC"](p)],
+    ("AWSVPC", "HAS_SUBNET", "AWSSubnet"): lambda p: [
+        (s["VpcId"], s["SubnetId"]) for s in p.ec2("describe_subnets", "Subnets")
+    ],
+    ("AWSSubnet", "IN_ZONE", "AWSAvailabilityZone"): lambda p: [
+        (s["SubnetId"], f"{p.account}:{s['AvailabilityZone']}")
+        for s in p.ec2("describe_subnets", "Subnets")
+    ],
+    ("AWSSubnet", "HAS_INSTANCE", "AWSInstance"): lambda p: [
+        (i["SubnetId"], i["InstanceId"]) for i in p.instances
+    ],
+    ("AWSInstance", "USES_IMAGE", "AWSImage"): lambda p: [
+        (i["InstanceId"], i["ImageId"]) for i in p.instances
+    ],
+    ("AWSRegion", "HAS_IMAGE", "AWSImage"): lambda p: [(p.uid, i) for i in _images(p)],
+    ("AWSInstance", "HAS_INTERFACE", "AWSNetworkInterface"): lambda p: [
+        (e["Attachment"]["InstanceId"], e["NetworkInterfaceId"])
+        for e in p.ec2("describe_network_interfaces", "NetworkInterfaces")
+        if e.get("Attachment", {}).get("InstanceId") in {i["InstanceId"] for i in p.instances}
+    ],
+    ("AWSNetworkInterface", "IN_SUBNET", "AWSSubnet"): lambda p: [
+        (e["NetworkInterfaceId"], e["SubnetId"])
+        for e in p.ec2("describe_network_interfaces", "NetworkInterfaces")
+    ],
+    ("AWSVPC", "HAS_SECURITY_GROUP", "AWSSecurityGroup"): lambda p: [
+        (g["VpcId"], g["GroupId"]) for g in p.ec2("describe_security_groups", "SecurityGroups")
+    ],
+    ("AWSInstance", "IN_SECURITY_GROUP", "AWSSecurityGroup"): lambda p: [
+        (i["InstanceId"], g["GroupId"]) for i in p.instances for g in i["SecurityGroups"]
+    ],
+    ("AWSVPC", "HAS_LOAD_BALANCER", "AWSLoadBalancer"): lambda p: [
+        (vpc, uid) for uid, _, vpc in p.load_balancers
+    ],
+    ("AWSLoadBalancer", "ROUTES_TO", "AWSInstance"): lambda p: [
+        (uid, target) for uid, targets, _ in p.load_balancers for target in targets
+    ],
+    ("AWSRegion", "HAS_BUCKET", "AWSBucket"): lambda p: [
+        (f"{p.account}:{_bucket_region(p, b)}", b) for b in _buckets(p)
+    ],
+}
+
+
+@dataclass
+class Truth:
+    nodes: dict[str, set[str]]
+    links: dict[tuple[str, str, str], Pairs]
+
+
+def read(endpoint: str) -> Truth:
+    """Every node and relationship of the estate, as moto reports it."""
+    nodes: dict[str, set[str]] = {label: set() for label in NODES}
+    links: dict[tuple[str, str, str], Pairs] = {key: set() for key in LINKS}
+    for place in places(endpoint):
+        for label, reader in NODES.items():
+            nodes[label] |= set(reader(place))
+        for key, reader in LINKS.items():
+            links[key] |= set(reader(place))
+    return Truth(nodes, links)

@@ -1,0 +1,224 @@
+"""What a resource kind is: its label, scope, fields and the links it owns.
+
+A ``Kind`` is the one description from which the row mapping, the graph writes, the
+link and cleanup queries, the schema, the REST routes and the GraphQL types follow.
+Each ``Field`` says where its value comes from in the provider's record, so a row can
+only hold what the kind declares, of the type it declares.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+Row = dict[str, Any]
+# A key path into the provider's record ("State.Name"), or a function of the record.
+Source = str | Callable[[Any], Any]
+
+#: The types a field may declare; ``list`` is a list of strings.
+TYPES: tuple[type, ...] = (str, int, float, bool, datetime, list)
+
+
+class RowError(ValueError):
+    """A provider value does not fit the field that declares it."""
+
+
+def check_identifier(name: str) -> None:
+    # Labels and property names are spliced into Cypher, so they must be plain identifiers.
+    if not _IDENT.match(name):
+        raise ValueError(f"{name!r} is not a valid graph identifier")
+
+
+def read(record: Any, source: Source) -> Any:
+    """The value ``source`` names in ``record``: None where any step of a path is missing.
+
+    A path step reads a mapping's key (a key holding the whole dotted path is taken as
+    is, as property collectors name their values) or else an attribute.
+    """
+    if callable(source):
+        return source(record)
+    if isinstance(record, Mapping) and source in record:
+        return record[source]
+    value = record
+    for step in source.split("."):
+        if value is None:
+            return None
+        value = value.get(step) if isinstance(value, Mapping) else getattr(value, step, None)
+    return value
+
+
+@dataclass(frozen=True)
+class Field:
+    """A node property of ``type`` (str, int, float, bool, datetime or list of str).
+
+    ``source`` is where the value comes from; a field without one is not read from the
+    record (scope properties, which the writer sets).
+    """
+
+    name: str
+    type: type = str
+    source: Source | None = None
+    filter: bool = False  # offered as an exact-match filter by REST and GraphQL
+
+    def __post_init__(self) -> None:
+        check_identifier(self.name)
+        if self.type not in TYPES:
+            raise ValueError(f"field {self.name}: type {self.type!r} is not one of {TYPES}")
+
+    def check(self, value: Any) -> Any:
+        """``value`` if it fits the declared type (None always does); ints pass as floats."""
+        if value is None:
+            return None
+        t = self.type
+        if t is float and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        if t is list:
+            if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+                return list(value)
+        elif isinstance(value, t) and not (t is int and isinstance(value, bool)):
+            return value
+        raise RowError(f"expected {t.__name__}, got {type(value).__name__} {value!r:.200}")
+
+
+@dataclass(frozen=True)
+class Link:
+    """A relationship ``(source)-[:type]->(target)`` between two labels.
+
+    ``on`` pairs a source property with a target property; with ``in_list`` naming a
+    side ("source" or "target"), that side's property is a list and the pair matches
+    when the other side's value is in it.
+    A link task for one scope merges the links whose ``scoped`` end is in that scope
+    and removes that end's links of this type that no longer hold.
+    """
+
+    type: str
+    source: str
+    target: str
+    on: tuple[tuple[str, str], ...]
+    forward: str  # field on the source listing its targets ("subnets")
+    backward: str  # field on the target naming its source(s) ("vpc")
+    forward_many: bool = True
+    backward_many: bool = False
+    in_list: str = ""  # "source" or "target": the side whose property is a list
+    scoped: str = "target"  # which end's scope properties bound a link task
+
+    def __post_init__(self) -> None:
+        for name in (self.type, self.source, self.target, self.forward, self.backward):
+            check_identifier(name)
+        for pair in self.on:
+            for name in pair:
+                check_identifier(name)
+        if self.in_list not in ("", "source", "target"):
+            raise ValueError(f"link {self.type}: in_list must be '', 'source' or 'target'")
+        if self.scoped not in ("source", "target"):
+            raise ValueError(f"link {self.type}: scoped must be 'source' or 'target'")
+
+    def other(self, label: str) -> str:
+        return self.target if label == self.source else self.source
+
+    @property
+    def scoped_label(self) -> str:
+        return self.target if self.scoped == "target" else self.source
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One resource kind: its label, its plural name for paths and tasks, scope and fields."""
+
+    provider: str  # "aws", "vsphere"
+    name: str  # plural, as in task names and REST paths: "instances"
+    label: str  # "AWSInstance"
+    scope: tuple[str, ...]  # the properties naming the scope: ("account_id", "region")
+    uid: Source  # where the uid comes from in the provider's record
+    fields: tuple[Field, ...]
+    links: tuple[Link, ...] = ()  # the links this kind owns, derived by link tasks
+    # For a kind shared between scopes (an image many accounts use): the link from each
+    # scope's own node that says "this scope sees it", written with the nodes.  Cleanup
+    # then removes a scope's memberships, and deletes a node only when no scope has it.
+    member_of: Link | None = None
+    description: str = ""
+    extra_indexes: tuple[str, ...] = field(default=())
+    singular: str = ""  # for single-item fields; defaults to the name without its "s"
+
+    def __post_init__(self) -> None:
+        check_identifier(self.label)
+        if not re.fullmatch(r"[a-z][a-z0-9-]*", self.name):
+            raise ValueError(f"kind name {self.name!r} must be lower-case words joined by '-'")
+        names = [f.name for f in self.fields]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"{self.label} declares {twice} more than once")
+        reserved = {f.name for f in COMMON_FIELDS} & set(names)
+        if reserved:
+            raise ValueError(f"{self.label}: {sorted(reserved)} are set by the writer")
+
+    @property
+    def task(self) -> str:
+        return f"{self.provider}:collect-{self.name}"
+
+    @property
+    def path(self) -> str:
+        return f"/api/v1/{self.provider}/{self.name}"
+
+    @property
+    def graphql_list(self) -> str:
+        return self.provider + "".join(w.capitalize() for w in self.name.split("-"))
+
+    @property
+    def graphql_item(self) -> str:
+        words = (self.singular or self.name.removesuffix("s")).split("-")
+        return self.provider + "".join(w.capitalize() for w in words)
+
+    @property
+    def all_fields(self) -> tuple[Field, ...]:
+        scope = tuple(Field(name, str, filter=True) for name in self.scope)
+        own = tuple(f for f in self.fields if f.name not in self.scope)
+        return (*COMMON_FIELDS, *scope, *own)
+
+    @property
+    def filters(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.all_fields if f.filter)
+
+    @property
+    def stored(self) -> tuple[Field, ...]:
+        """The fields a row carries: every declared one but the scope's, which the writer sets."""
+        return tuple(f for f in self.fields if f.name not in self.scope)
+
+    def row(self, record: Any) -> Row:
+        """The row for one provider record: its uid and every stored field, None if absent."""
+        uid = read(record, self.uid)
+        if not isinstance(uid, str) or not uid:
+            raise RowError(f"{self.label}: no uid in record ({self.uid!r} gave {uid!r:.200})")
+        return {"uid": uid, **{f.name: read(record, f.source) for f in self.stored if f.source}}
+
+    def check(self, row: Mapping[str, Any]) -> Row:
+        """``row`` with every value checked against its field (RowError names kind and field).
+
+        Keys the kind does not declare are refused, so a misspelt one cannot pass silently.
+        """
+        fields = {f.name: f for f in self.stored}
+        unknown = sorted(set(row) - set(fields) - {"uid"})
+        if unknown:
+            raise RowError(f"{self.label}: undeclared field(s) {unknown} in row {row.get('uid')}")
+        uid = row.get("uid")
+        if not isinstance(uid, str) or not uid:
+            raise RowError(f"{self.label}: row without a string uid: {uid!r:.200}")
+        out: Row = {"uid": uid}
+        for name, f in fields.items():
+            try:
+                out[name] = f.check(row.get(name))
+            except RowError as exc:
+                raise RowError(f"{self.label}.{name} of {uid}: {exc}") from None
+        return out
+
+
+COMMON_FIELDS = (
+    Field("uid", str),
+    Field("first_seen", datetime),
+    Field("last_seen", datetime),
+)

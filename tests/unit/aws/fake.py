@@ -1,0 +1,84 @@
+"""Recorded AWS answers played back to the collectors: no server, no SDK call.
+
+Recordings live in ``recorded/<service>.<operation>.json`` as lists of
+``{"params": {...}, "response": {...}}``; a time is written ``{"$time": "<ISO 8601>"}``,
+as botocore would parse it.  ``record.py`` makes them from a moto server.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+RECORDED = Path(__file__).parent / "recorded"
+
+
+def _times(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"$time"}:
+            return datetime.fromisoformat(value["$time"])
+        return {k: _times(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_times(v) for v in value]
+    return value
+
+
+def recording(service: str, operation: str) -> list[dict[str, Any]]:
+    return _times(json.loads((RECORDED / f"{service}.{operation}.json").read_text()))
+
+
+class Paginator:
+    def __init__(self, client: FakeClient, operation: str) -> None:
+        self.client = client
+        self.operation = operation
+
+    def paginate(self, **params: Any) -> Iterator[dict[str, Any]]:
+        params.pop("PaginationConfig", None)
+        yield self.client.answer(self.operation, params)
+
+
+class FakeClient:
+    """Answers each operation with the recorded response whose params match the call's."""
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def answer(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        self.calls.append((operation, params))
+        for entry in recording(self.service, operation):
+            if entry["params"] == params:
+                return entry["response"]
+        raise LookupError(f"no recorded {self.service}.{operation} for {params}")
+
+    def get_paginator(self, operation: str) -> Paginator:
+        return Paginator(self, operation)
+
+    def __getattr__(self, operation: str) -> Any:
+        return lambda **params: self.answer(operation, params)
+
+
+class FakeSession:
+    """What the AWS collectors use of a session, answering from recordings."""
+
+    def __init__(self, account_id: str, region: str, account_name: str = "demo-main") -> None:
+        self.account_id = account_id
+        self.region = region
+        self.account = SimpleNamespace(name=account_name)
+        self.clients: dict[str, FakeClient] = {}
+
+    def client(self, service: str) -> FakeClient:
+        return self.clients.setdefault(service, FakeClient(service))
+
+    def regions(self) -> list[str]:
+        return [self.region]
+
+
+def rows(collector: Any, session: FakeSession) -> list[dict[str, Any]]:
+    """Every row the collector yields, mapped and type-checked as the writer would."""
+    kind = collector.kind
+    return [kind.check(kind.row(record)) for page in collector.collect(session) for record in page]

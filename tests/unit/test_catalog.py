@@ -1,0 +1,107 @@
+"""The service's own catalog: every provider's kinds fit together and follow the contract."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import datetime
+
+from collectors import CATALOG, PROVIDERS
+from graph import schema
+
+# DESIGN §4: labels and relationships that checks outside the project rely on.
+CONTRACT_LINKS = {
+    ("AWSAccount", "HAS_REGION", "AWSRegion"),
+    ("AWSRegion", "HAS_ZONE", "AWSAvailabilityZone"),
+    ("AWSRegion", "HAS_VPC", "AWSVPC"),
+    ("AWSVPC", "HAS_SUBNET", "AWSSubnet"),
+    ("AWSSubnet", "IN_ZONE", "AWSAvailabilityZone"),
+    ("AWSSubnet", "HAS_INSTANCE", "AWSInstance"),
+    ("AWSInstance", "USES_IMAGE", "AWSImage"),
+    ("AWSRegion", "HAS_IMAGE", "AWSImage"),
+    ("AWSInstance", "HAS_INTERFACE", "AWSNetworkInterface"),
+    ("AWSNetworkInterface", "IN_SUBNET", "AWSSubnet"),
+    ("AWSVPC", "HAS_SECURITY_GROUP", "AWSSecurityGroup"),
+    ("AWSInstance", "IN_SECURITY_GROUP", "AWSSecurityGroup"),
+    ("AWSVPC", "HAS_LOAD_BALANCER", "AWSLoadBalancer"),
+    ("AWSLoadBalancer", "ROUTES_TO", "AWSInstance"),
+    ("AWSRegion", "HAS_BUCKET", "AWSBucket"),
+}
+CONTRACT_PROPERTIES = {
+    "AWSAccount": {"account_id", "name"},
+    "AWSRegion": {"name", "opt_in_status"},
+    "AWSAvailabilityZone": {"name", "zone_id", "state"},
+    "AWSVPC": {"vpc_id", "cidr_block", "state", "is_default"},
+    "AWSSubnet": {"subnet_id", "vpc_id", "availability_zone", "cidr_block", "available_ip_count"},
+    "AWSInstance": {
+        "instance_id", "instance_type", "state", "image_id", "vpc_id", "subnet_id",
+        "private_ip", "public_ip", "launch_time", "architecture", "platform",
+    },
+    "AWSImage": {"image_id", "name", "owner_id", "state", "creation_date", "architecture"},
+    "AWSNetworkInterface": {
+        "eni_id", "subnet_id", "vpc_id", "instance_id", "private_ip", "status", "interface_type",
+    },
+    "AWSSecurityGroup": {"group_id", "group_name", "vpc_id", "description"},
+    "AWSLoadBalancer": {"arn", "name", "dns_name", "type", "scheme", "state", "vpc_id"},
+    "AWSBucket": {"name", "region", "creation_date"},
+}  # fmt: skip
+
+
+def test_every_contract_label_property_and_relationship_is_declared() -> None:
+    for label, props in CONTRACT_PROPERTIES.items():
+        declared = {f.name for f in CATALOG.by_label[label].all_fields}
+        assert props <= declared, f"{label} lacks {props - declared}"
+    declared_links = {(lk.source, lk.type, lk.target) for lk in CATALOG.links}
+    assert declared_links >= CONTRACT_LINKS
+
+
+def test_every_kind_has_uid_times_and_its_scope_and_a_typed_filter_set() -> None:
+    for kind in CATALOG.kinds:
+        names = {f.name: f.type for f in kind.all_fields}
+        assert names["uid"] is str and names["last_seen"] is datetime
+        assert set(kind.scope) <= set(names)
+        assert kind.label.lower().startswith(kind.provider)
+        assert all(f.filter for f in kind.filters)
+
+
+def test_every_stored_field_says_where_its_value_comes_from() -> None:
+    for kind in CATALOG.kinds:
+        missing = [f.name for f in kind.stored if f.source is None]
+        assert not missing, f"{kind.label}: {missing} have no source"
+
+
+def test_each_provider_owns_its_kinds_and_names_its_scope_label() -> None:
+    for name, provider in PROVIDERS.items():
+        assert {k.provider for k in provider.kinds} == {name}
+        assert provider.scope_label in CATALOG.by_label
+        assert CATALOG.provider_kinds(name) == list(provider.kinds)
+
+
+def test_the_schema_has_a_uid_constraint_per_label_and_is_stable() -> None:
+    statements = schema.statements(CATALOG)
+    assert statements == schema.statements(CATALOG)
+    for kind in CATALOG.kinds:
+        assert any(f"FOR (n:{kind.label}) REQUIRE n.uid IS UNIQUE" in s for s in statements)
+
+
+def _imported(code: str) -> set[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", f"{code}\nimport sys; print(' '.join(sorted(sys.modules)))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    return set(out)
+
+
+def test_the_api_application_loads_no_provider_sdk() -> None:
+    modules = _imported("import api.app; api.app.create_app")
+    assert not {m for m in modules if m.split(".")[0] in ("boto3", "botocore", "pyVmomi")}
+
+
+def test_the_model_and_graph_import_nothing_of_app_workers_or_providers() -> None:
+    modules = _imported("import model, graph.writer, graph.links, graph.reads, graph.schema")
+    roots = {m.split(".")[0] for m in modules}
+    assert not roots & {"app", "worker", "collectors", "api", "dev", "boto3", "pyVmomi"}
+    model_only = {m.split(".")[0] for m in _imported("import model")}
+    assert not model_only & {"pydantic", "neo4j", "graph", "app", "collectors"}

@@ -1,0 +1,71 @@
+"""The Dramatiq broker on Redis with the middleware of this service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import redis
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.middleware import (
+    AgeLimit,
+    Callbacks,
+    CurrentMessage,
+    Pipelines,
+    ShutdownNotifications,
+    TimeLimit,
+)
+from dramatiq_abort import Abortable
+from dramatiq_abort.backends import RedisBackend
+
+from app.config import QUEUES, Settings
+from worker.middleware.replica_wait import ReplicaWait
+from worker.middleware.retries import RetriesUnlessCancelled
+from worker.middleware.task_metrics import TaskMetrics
+from worker.middleware.task_records import TaskRecords
+from worker.records import Records
+
+
+def abortable(broker: RedisBroker) -> Abortable:
+    """The broker's cancel middleware (``dramatiq-abort``), to signal cancels through."""
+    return next(m for m in broker.middleware if isinstance(m, Abortable))
+
+
+def records_for(settings: Settings, client: Any) -> Records:
+    return Records(client, settings.redis.namespace, settings.tasks.record_retention_days * 86400)
+
+
+def build_broker(settings: Settings, records: Records, client: redis.Redis) -> RedisBroker:
+    t = settings.tasks
+    middleware = [
+        AgeLimit(),
+        TimeLimit(time_limit=t.time_limit_s * 1000),
+        ShutdownNotifications(),
+        Callbacks(),
+        Pipelines(),
+        TaskRecords(records),  # before Retries: see TaskRecords
+        RetriesUnlessCancelled(
+            max_retries=t.max_retries, min_backoff=t.min_backoff_ms, max_backoff=t.max_backoff_ms
+        ),
+        CurrentMessage(),
+    ]
+    # A worker that dies (SIGKILL, lost host) stops heartbeating; after this long its
+    # unacknowledged messages go back to their queues for another worker.
+    broker = RedisBroker(
+        client=client, middleware=middleware, heartbeat_timeout=t.heartbeat_timeout_s * 1000
+    )
+    # Cancels go through the broker's own Redis. Before TaskRecords, so that a message
+    # cancelled before it starts is skipped without ever showing as active. A cancel is
+    # remembered as long as the record, however long the message waits for a worker.
+    cancels = Abortable(
+        backend=RedisBackend(client=broker.client),
+        abort_ttl=int(t.record_retention_days * 86_400_000),
+    )
+    broker.add_middleware(cancels, before=TaskRecords)
+    broker.add_middleware(TaskMetrics(), before=TaskRecords)  # before Retries, as TaskRecords
+    r = settings.redis
+    if r.wait_replicas:
+        marker = f"{r.namespace}:replication-marker"
+        broker.add_middleware(ReplicaWait(client, marker, r.wait_replicas, r.wait_timeout_ms))
+    for queue in QUEUES.values():
+        broker.declare_queue(queue)
+    return broker

@@ -1,0 +1,142 @@
+"""What the tasks do: fan out, collect one kind in one scope, link, keep house.
+
+``<provider>:collect-all`` fans out to one task per kind; ``<provider>:collect-<kind>``
+fans out to one task per scope, and a scoped one collects, cleans up and enqueues the
+link tasks of its scope; ``<provider>:link-all`` (re)builds relationships per scope;
+``aux:housekeeper`` deletes what has not been seen for the retention period.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from app import metrics
+from collectors import CATALOG
+from collectors.base import PermanentError, Provider, Source
+from graph import links as graph_links
+from model import Kind, Link, RowError
+
+if TYPE_CHECKING:
+    from app.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+Job = Callable[["Runtime", dict[str, Any]], dict[str, Any]]
+
+
+class TaskError(Exception):
+    """A task failed in a way that retrying may heal (an endpoint down, a throttle)."""
+
+
+def collect_all(provider: Provider) -> Job:
+    def run(rt: Runtime, payload: dict[str, Any]) -> dict[str, Any]:
+        for kind in provider.kinds:
+            rt.enqueue(kind.task, payload)
+        return {"enqueued": len(provider.kinds)}
+
+    return run
+
+
+def collect_kind(provider: Provider, kind: Kind) -> Job:
+    def run(rt: Runtime, payload: dict[str, Any]) -> dict[str, Any]:
+        # Payloads arrive validated and without None values (see worker.tasks).
+        source = rt.source(provider.name)
+        if not provider.is_scoped(kind, payload):
+            with _provider_errors(source):
+                scopes = list(source.scopes(kind, payload))
+            for scope in scopes:
+                rt.enqueue(kind.task, scope)
+            return {"enqueued": len(scopes)}
+        keys = provider.scope_keys(kind)
+        return _collect_scope(rt, provider, source, kind, {k: payload[k] for k in keys})
+
+    return run
+
+
+@contextmanager
+def _provider_errors(source: Source) -> Iterator[None]:
+    """Turns provider errors into PermanentError (fail now) or TaskError (retry)."""
+    try:
+        yield
+    except (PermanentError, TaskError):
+        raise
+    except RowError as exc:  # the provider answered in a shape the kind does not declare
+        raise PermanentError(str(exc)) from exc
+    except Exception as exc:
+        reason = source.describe(exc)
+        if source.is_permanent(exc):
+            raise PermanentError(reason) from exc
+        raise TaskError(reason) from exc
+
+
+def _collect_scope(
+    rt: Runtime, provider: Provider, source: Source, kind: Kind, payload: dict[str, Any]
+) -> dict[str, Any]:
+    collector = provider.collector(kind.name)
+    assert collector is not None
+    seen_at = rt.writer.now()
+    written = 0
+    with _provider_errors(source), source.open(kind, payload) as session:
+        values = session.scope
+        node_scope = {k: values[k] for k in kind.scope}
+        owner = session.owner if kind.member_of else None
+        for page in collector.collect(session):
+            rows = [kind.row(record) for record in page]
+            written += rt.writer.write(kind, rows, node_scope, seen_at, owner)
+    # Only a collection that went through entirely may declare what it missed as gone.
+    removed = rt.writer.remove_stale(kind, node_scope, seen_at, owner)
+    types = sorted({lk.type for lk in CATALOG.derived if kind.label in (lk.source, lk.target)})
+    if types:
+        link_scope = {k: values[k] for k in provider.link_scope if k in values}
+        rt.enqueue(f"{provider.name}:link-all", {**link_scope, "types": types})
+    metrics.NODES_WRITTEN.labels(provider.name, kind.label).inc(written)
+    metrics.NODES_REMOVED.labels(provider.name, kind.label).inc(removed)
+    log.info("collected %s in %s: %d written, %d removed", kind.label, values, written, removed)
+    return {"scope": values, "nodes_written": written, "nodes_removed": removed}
+
+
+def link_all(provider: Provider, links: list[Link]) -> Job:
+    known: dict[str, list[Link]] = {}
+    for link in links:
+        known.setdefault(link.type, []).append(link)
+
+    def run(rt: Runtime, payload: dict[str, Any]) -> dict[str, Any]:
+        types = payload.get("types") or sorted(known)
+        unknown = sorted(set(types) - set(known))
+        if unknown:
+            raise PermanentError(f"unknown relationship type(s) {unknown}; known: {sorted(known)}")
+        scope = {k: payload[k] for k in provider.link_scope if k in payload}
+        database = rt.settings.neo4j.database
+        if len(scope) < len(provider.link_scope):
+            found = graph_links.scopes(
+                rt.driver, provider.scope_label, provider.link_scope, database
+            )
+            chosen = [s for s in found if all(s[k] == v for k, v in scope.items())]
+            for s in chosen:
+                rt.enqueue(f"{provider.name}:link-all", {**s, "types": types})
+            return {"enqueued": len(chosen)}
+        seen_at = rt.writer.now()
+        linked = removed = 0
+        for link_type in types:
+            for link in known[link_type]:
+                result = graph_links.refresh(rt.driver, CATALOG, link, scope, seen_at, database)
+                linked += result.linked
+                removed += result.removed
+                metrics.LINKS_WRITTEN.labels(provider.name, link_type).inc(result.linked)
+                metrics.LINKS_REMOVED.labels(provider.name, link_type).inc(result.removed)
+        return {"scope": scope, "types": types, "links_written": linked, "links_removed": removed}
+
+    return run
+
+
+def housekeeper(rt: Runtime, payload: dict[str, Any]) -> dict[str, Any]:
+    days = payload.get("retention_days") or rt.settings.graph.retention_days
+    before = rt.writer.now() - timedelta(days=days)
+    removed = rt.writer.housekeep(CATALOG.kinds, before)
+    for label, count in removed.items():
+        metrics.NODES_REMOVED.labels(CATALOG.by_label[label].provider, label).inc(count)
+    return {"nodes_removed": sum(removed.values()), "by_label": removed}

@@ -1,0 +1,80 @@
+"""Task records kept in step with what the broker does with each message."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import Any
+
+from dramatiq import Middleware
+from dramatiq.common import q_name
+
+from worker.middleware.retries import cancelled
+from worker.records import Records, now
+
+log = logging.getLogger(__name__)
+
+
+class TaskRecords(Middleware):
+    """Keeps each message's task record in step with what the broker does with it.
+
+    Must be listed before Retries: Dramatiq runs ``after_*`` hooks in reverse order, so
+    by the time ``after_process_message`` runs here a retry has been enqueued (state
+    delayed) or the message has been failed for good.
+    """
+
+    def __init__(self, records: Records) -> None:
+        self.records = records
+
+    def before_enqueue(self, broker: Any, message: Any, delay: int | None) -> None:
+        queue = q_name(message.queue_name)
+        state = "delayed" if delay else "pending"
+        # Each enqueue (each retry too) gets a new key in the broker's structures; the
+        # record keeps the current one so that worker.queues can find the message.
+        redis_id = message.options["redis_message_id"]
+        if self.records.exists(message.message_id):
+            self.records.update(
+                message.message_id, state=state, queue=queue, redis_message_id=redis_id
+            )
+            return
+        payload = message.args[0] if message.args else {}
+        self.records.create(
+            message.message_id,
+            message.actor_name,
+            payload,
+            queue,
+            state,
+            parent=message.options.get("parent"),
+            root=message.options.get("root"),
+            redis_message_id=redis_id,
+        )
+
+    def before_process_message(self, broker: Any, message: Any) -> None:
+        self.records.update(
+            message.message_id,
+            state="active",
+            attempts=message.options.get("retries", 0) + 1,
+            started_at=now(),
+        )
+
+    def after_process_message(
+        self, broker: Any, message: Any, *, result: Any = None, exception: Any = None
+    ) -> None:
+        if exception is None:
+            self.records.update(
+                message.message_id, state="succeeded", result=result, error=None, finished_at=now()
+            )
+            return
+        if cancelled(exception):
+            self.records.update(message.message_id, state="cancelled", finished_at=now())
+            return
+        error = f"{type(exception).__name__}: {exception}"
+        if message.failed:
+            self.records.update(message.message_id, state="failed", error=error, finished_at=now())
+        else:
+            # A retry is already enqueued; keep its state, note why this attempt failed.
+            self.records.update(message.message_id, error=error)
+        log.debug("task %s failed: %s", message.message_id, traceback.format_exception(exception))
+
+    def after_skip_message(self, broker: Any, message: Any) -> None:
+        self.records.update(message.message_id, state="cancelled", finished_at=now())

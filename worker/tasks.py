@@ -1,0 +1,165 @@
+"""The task registry: the contract's task names, their payloads, and how they are enqueued.
+
+``<provider>:collect-all``, ``<provider>:collect-<kind>``, ``<provider>:link-all`` for
+each registered provider, and ``aux:housekeeper``; what each one does is in
+``worker.jobs``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import dramatiq
+from dramatiq.common import q_name
+from dramatiq.middleware import CurrentMessage
+from dramatiq_abort import Abort
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+
+from collectors import CATALOG, PROVIDERS
+from collectors.base import PermanentError, Provider
+from worker import jobs
+
+if TYPE_CHECKING:
+    from app.runtime import Runtime
+
+
+class UnknownTask(ValueError):
+    pass
+
+
+class BadPayload(ValueError):
+    pass
+
+
+class HousekeeperPayload(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    retention_days: float | None = Field(None, gt=0)
+
+
+@dataclass(frozen=True)
+class Task:
+    name: str
+    payload: type[BaseModel]
+    run: Callable[[Runtime, dict[str, Any]], dict[str, Any]]
+    description: str
+
+
+def _link_payload(provider: Provider) -> type[BaseModel]:
+    scope: dict[str, Any] = {key: (str | None, None) for key in provider.link_scope}
+    return create_model(
+        f"{provider.name.capitalize()}LinkPayload",
+        __config__=ConfigDict(extra="forbid"),
+        types=(list[str] | None, None),
+        **scope,
+    )
+
+
+def _registry() -> dict[str, Task]:
+    out: dict[str, Task] = {}
+
+    def add(name: str, payload: type[BaseModel], run: Any, description: str) -> None:
+        out[name] = Task(name, payload, run, description)
+
+    for p in PROVIDERS.values():
+        add(
+            f"{p.name}:collect-all",
+            p.payload,
+            jobs.collect_all(p),
+            f"Collect every {p.name} kind (fans out to one task per kind).",
+        )
+        for kind in p.kinds:
+            add(
+                kind.task,
+                p.payload,
+                jobs.collect_kind(p, kind),
+                f"Collect {kind.label} (fans out to one task per scope).",
+            )
+        add(
+            f"{p.name}:link-all",
+            _link_payload(p),
+            jobs.link_all(p, CATALOG.provider_links(p.name)),
+            f"Rebuild {p.name} relationships per scope, removing those that no longer hold.",
+        )
+    add(
+        "aux:housekeeper",
+        HousekeeperPayload,
+        jobs.housekeeper,
+        "Delete nodes not seen for the retention period.",
+    )
+    return out
+
+
+REGISTRY = _registry()
+
+
+def spec(task: str) -> Task:
+    """The registered task of that name, or UnknownTask naming the known ones."""
+    found = REGISTRY.get(task)
+    if found is None:
+        raise UnknownTask(f"unknown task {task!r}; known tasks: {', '.join(sorted(REGISTRY))}")
+    return found
+
+
+def validate(spec: Task, payload: Any) -> BaseModel:
+    if not isinstance(payload, dict):
+        raise BadPayload(f"payload for {spec.name} must be a JSON object")
+    try:
+        return spec.payload.model_validate(payload)
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        where = ".".join(str(p) for p in e["loc"]) or "payload"
+        reason = "unknown key" if e["type"] == "extra_forbidden" else e["msg"]
+        raise BadPayload(f"bad payload for {spec.name}: {where}: {reason}") from None
+
+
+def enqueue(
+    rt: Runtime, task: str, payload: dict[str, Any] | None = None, priority: str | None = None
+) -> str:
+    """Validate and enqueue one message; return its id (the task id).
+
+    From inside a running task, the message becomes its child and inherits its queue.
+    """
+    payload = {} if payload is None else payload
+    validate(spec(task), payload)
+    options: dict[str, Any] = {}
+    parent = CurrentMessage.get_current_message()
+    if parent is not None:
+        queue = q_name(parent.queue_name)
+        options = {
+            "parent": parent.message_id,
+            "root": parent.options.get("root") or parent.message_id,
+        }
+    else:
+        queue = rt.settings.queue_for(task, priority)
+    actor = rt.broker.get_actor(task)
+    message = actor.message_with_options(args=(payload,), **options).copy(queue_name=queue)
+    rt.broker.enqueue(message)
+    return message.message_id
+
+
+def declare_actors(broker: dramatiq.Broker, rt: Runtime) -> None:
+    """Every task as an actor of ``broker`` that runs it with ``rt``."""
+    for task in REGISTRY.values():
+        dramatiq.actor(
+            _actor_fn(task, rt),
+            actor_name=task.name,
+            queue_name=rt.settings.queue_for(task.name),
+            broker=broker,
+            # Expected endings, logged without a traceback; a cancel is not retried either
+            # (see worker.middleware.cancellable_retries).
+            throws=(PermanentError, Abort),
+        )
+
+
+def _actor_fn(task: Task, rt: Runtime) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    def run(payload: dict[str, Any]) -> dict[str, Any]:
+        try:
+            model = validate(task, payload)
+        except BadPayload as exc:
+            raise PermanentError(str(exc)) from None
+        return task.run(rt, model.model_dump(exclude_none=True))
+
+    run.__name__ = task.name.replace(":", "_").replace("-", "_")
+    return run

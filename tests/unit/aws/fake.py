@@ -2,7 +2,8 @@
 
 Recordings live in ``recorded/<service>.<operation>.json`` as lists of
 ``{"params": {...}, "response": {...}}``; a time is written ``{"$time": "<ISO 8601>"}``,
-as botocore would parse it.  ``record.py`` makes them from a moto server.
+as botocore would parse it.  ``record.py`` makes them from a moto server.  A test may
+also hand a session its answers inline, in the same shape.
 """
 
 from __future__ import annotations
@@ -44,13 +45,16 @@ class Paginator:
 class FakeClient:
     """Answers each operation with the recorded response whose params match the call's."""
 
-    def __init__(self, service: str) -> None:
+    def __init__(self, service: str, answers: dict[str, list[dict[str, Any]]]) -> None:
         self.service = service
+        self.answers = answers  # inline answers per operation, before the recorded ones
         self.calls: list[tuple[str, dict[str, Any]]] = []
 
     def answer(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         self.calls.append((operation, params))
-        for entry in recording(self.service, operation):
+        inline = _times(self.answers.get(operation, []))
+        recorded = [] if inline else recording(self.service, operation)
+        for entry in inline or recorded:
             if entry["params"] == params:
                 return entry["response"]
         raise LookupError(f"no recorded {self.service}.{operation} for {params}")
@@ -65,14 +69,29 @@ class FakeClient:
 class FakeSession:
     """What the AWS collectors use of a session, answering from recordings."""
 
-    def __init__(self, account_id: str, region: str, account_name: str = "demo-main") -> None:
+    def __init__(
+        self,
+        account_id: str,
+        region: str,
+        account_name: str = "demo-main",
+        answers: dict[str, list[dict[str, Any]]] | None = None,
+    ) -> None:
         self.account_id = account_id
         self.region = region
         self.account = SimpleNamespace(name=account_name)
+        # Inline answers by "service.operation".
+        self.answers = answers or {}
         self.clients: dict[str, FakeClient] = {}
 
     def client(self, service: str) -> FakeClient:
-        return self.clients.setdefault(service, FakeClient(service))
+        if service not in self.clients:
+            mine = {
+                name.split(".", 1)[1]: entries
+                for name, entries in self.answers.items()
+                if name.startswith(f"{service}.")
+            }
+            self.clients[service] = FakeClient(service, mine)
+        return self.clients[service]
 
     def regions(self) -> list[str]:
         return [self.region]

@@ -15,6 +15,7 @@ from collectors.aws import (
     regions,
     security_groups,
     subnets,
+    volumes,
     vpcs,
     zones,
 )
@@ -43,6 +44,7 @@ PROVIDER = Provider(
         security_groups.COLLECTOR,
         load_balancers.COLLECTOR,
         buckets.COLLECTOR,
+        volumes.COLLECTOR,
     ),
     config=AwsConfig,
     payload=AwsPayload,

@@ -70,7 +70,8 @@ def _tags(kind: str, **tags: str) -> list[dict[str, Any]]:
 def seed_region(s: boto3.Session, endpoint: str, region: str, owner: str, per_subnet: int) -> int:
     """Seed one account and region; return the number of instances made.
 
-    Per region: two VPCs; a web security group; an application load balancer whose
+    Per region: two VPCs; a web security group; a data volume on one instance and one
+    attached to nothing; an application load balancer whose
     target group routes to the prod instances; a classic ELB in front of staging; a
     bucket; and an image of the account's own, made from one of its instances.
     """
@@ -110,6 +111,22 @@ def seed_region(s: boto3.Session, endpoint: str, region: str, owner: str, per_su
             placed.setdefault(net.name, []).extend(i["InstanceId"] for i in reply["Instances"])
             made += per_subnet
         placed[f"{net.name}-vpc"] = [vpc]
+
+    # A data volume on the first prod instance (each instance also has its root volume),
+    # and one attached to nothing: the leak the unattached-volumes report finds.
+    data = ec2.create_volume(
+        AvailabilityZone=zones[0],
+        Size=20,
+        VolumeType="gp3",
+        TagSpecifications=_tags("volume", Name=f"{owner}-prod-data"),
+    )["VolumeId"]
+    ec2.attach_volume(VolumeId=data, InstanceId=placed["prod"][0], Device="/dev/sdf")
+    ec2.create_volume(
+        AvailabilityZone=zones[0],
+        Size=50,
+        VolumeType="gp2",
+        TagSpecifications=_tags("volume", Name=f"{owner}-orphaned-data"),
+    )
 
     elbv2 = s.client("elbv2", region_name=region, endpoint_url=endpoint)
     alb = elbv2.create_load_balancer(

@@ -112,6 +112,7 @@ NODES: dict[str, Callable[[Place], Any]] = {
     ],
     "AWSLoadBalancer": lambda p: [uid for uid, _, _ in p.load_balancers],
     "AWSBucket": _buckets,
+    "AWSVolume": lambda p: [v["VolumeId"] for v in p.ec2("describe_volumes", "Volumes")],
 }
 
 LINKS: dict[tuple[str, str, str], Callable[[Place], Any]] = {
@@ -157,6 +158,12 @@ LINKS: dict[tuple[str, str, str], Callable[[Place], Any]] = {
     ],
     ("AWSRegion", "HAS_BUCKET", "AWSBucket"): lambda p: [
         (f"{p.account}:{_bucket_region(p, b)}", b) for b in _buckets(p)
+    ],
+    ("AWSInstance", "HAS_VOLUME", "AWSVolume"): lambda p: [
+        (a["InstanceId"], v["VolumeId"])
+        for v in p.ec2("describe_volumes", "Volumes")
+        for a in v["Attachments"]
+        if a["InstanceId"] in {i["InstanceId"] for i in p.instances}
     ],
 }
 

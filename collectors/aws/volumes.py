@@ -1,0 +1,58 @@
+"""EBS volumes of one account and region, and the instances they are attached to."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from collectors.aws.common import REGIONAL, ids, tags
+from collectors.base import Collector
+from model import Field, Kind, Link
+
+if TYPE_CHECKING:
+    from collectors.aws.session import AwsSession
+
+KIND = Kind(
+    provider="aws",
+    name="volumes",
+    label="AWSVolume",
+    scope=REGIONAL,
+    uid="VolumeId",
+    fields=(
+        Field("volume_id", source="VolumeId", filter=True),
+        Field("size_gib", int, source="Size"),
+        Field("volume_type", source="VolumeType", filter=True),
+        Field("state", source="State", filter=True),
+        Field("iops", int, source="Iops"),
+        Field("encrypted", bool, source="Encrypted", filter=True),
+        Field("create_time", datetime, source="CreateTime"),
+        Field("availability_zone", source="AvailabilityZone", filter=True),
+        Field("snapshot_id", source="SnapshotId"),
+        # Usually one; io1/io2 volumes may be attached to several instances at once.
+        Field("instance_ids", list, source=ids("Attachments", "InstanceId")),
+        *tags(),
+    ),
+    links=(
+        Link(
+            "HAS_VOLUME",
+            "AWSInstance",
+            "AWSVolume",
+            on=(("uid", "instance_ids"),),
+            in_list="target",
+            forward="volumes",
+            backward="instances",
+            backward_many=True,
+        ),
+    ),
+    description="An EBS volume; one attached to nothing is the commonest cloud leak.",
+)
+
+
+def collect(session: AwsSession) -> Iterator[list[dict[str, Any]]]:
+    paginator = session.client("ec2").get_paginator("describe_volumes")
+    for page in paginator.paginate(PaginationConfig={"PageSize": 500}):
+        yield page["Volumes"]
+
+
+COLLECTOR = Collector(KIND, collect)

@@ -9,6 +9,7 @@ install: system $(STAMP)
 
 system:
 	@bash scripts/install-system.sh
+	@bash scripts/install-vcsim.sh
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)

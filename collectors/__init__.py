@@ -3,9 +3,9 @@ one line below; each package's ``PROVIDER`` names its kinds, config section and 
 
 from __future__ import annotations
 
-from collectors import aws
+from collectors import aws, vsphere
 from collectors.base import Provider
 from model import Catalog
 
-PROVIDERS: dict[str, Provider] = {p.name: p for p in (aws.PROVIDER,)}
+PROVIDERS: dict[str, Provider] = {p.name: p for p in (aws.PROVIDER, vsphere.PROVIDER)}
 CATALOG = Catalog(kind for p in PROVIDERS.values() for kind in p.kinds)

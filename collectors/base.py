@@ -53,7 +53,8 @@ class Source(ABC):
 
     @abstractmethod
     def open(self, kind: Kind, payload: dict[str, Any]) -> AbstractContextManager[Session]:
-        """A session for the scope a complete payload names (PermanentError if bad)."""
+        """A session for the scope a complete, validated payload names (PermanentError if
+        it names what the config does not have)."""
 
     @abstractmethod
     def is_permanent(self, exc: BaseException) -> bool:

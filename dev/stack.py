@@ -42,6 +42,7 @@ class Ports:
     http: int = 7474
     redis: int = 6379
     moto: int = 5000
+    vcsim: int = 8989
     metrics: int = 9191  # the first of the workers' and schedulers' metrics ports
 
 
@@ -50,6 +51,13 @@ class Secrets:
     neo4j_password: str = field(default_factory=lambda: secrets.token_urlsafe(12))
     admin_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     read_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+
+
+def free_port() -> int:
+    """A port nothing listens on now, on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:
@@ -174,6 +182,28 @@ class Stack:
         argv = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
         return Service("moto", argv, lambda: port_open(port), timeout=60, port=port)
 
+    def vcsim(
+        self,
+        name: str = "vcsim",
+        port: int | None = None,
+        flags: tuple[str, ...] = (),
+        host: str = "127.0.0.1",
+        timeout: float = 120,
+    ) -> Service:
+        """VMware's vSphere simulator, ready once it prints its GOVC_URL.  Start-up grows
+        with the inventory (minutes for 10,000 VMs powered on): give ``timeout``."""
+        port = port or self.ports.vcsim
+        log = self.home / f"{name}.log"
+        start = log.stat().st_size if log.exists() else 0  # the log of an earlier run
+        argv = [vcsim_bin(), "-l", f"{host}:{port}", *flags]
+
+        def ready() -> bool:
+            with log.open("rb") as f:
+                f.seek(start)
+                return b"GOVC_URL" in f.read() and port_open(port, host)
+
+        return Service(name, argv, ready, timeout=timeout, port=port)
+
     def inventory(self, name: str, *args: str, ready: Callable[[], bool] | None = None) -> Service:
         argv = [sys.executable, "-m", "app.cli", *args]
         env = {"INVENTORY_CONFIG": str(self.config_path)}
@@ -296,6 +326,17 @@ def neo4j_lib() -> Path:
     return lib
 
 
+def vcsim_bin() -> str:
+    """The vcsim binary, built from the Go module proxy on first use (cached)."""
+    result = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "install-vcsim.sh")], capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        raise StackError(f"could not build vcsim: {(result.stderr or result.stdout).strip()}")
+    default = Path.home() / ".cache" / "inventory" / "bin"
+    return str(Path(os.environ.get("INVENTORY_VCSIM_BIN", default)) / "vcsim")
+
+
 def _which(program: str) -> str:
     for folder in (*os.environ.get("PATH", "").split(os.pathsep), "/usr/sbin", "/usr/bin"):
         path = Path(folder) / program
@@ -348,4 +389,5 @@ class State:
             "neo4j_browser": f"http://127.0.0.1:{p['http']}/browser/",
             "redis": f"redis://127.0.0.1:{p['redis']}/0",
             **({"moto": f"http://127.0.0.1:{p['moto']}"} if self.demo else {}),
+            **({"vcsim": f"https://127.0.0.1:{p['vcsim']}/sdk"} if self.demo else {}),
         }

@@ -1,7 +1,9 @@
 """``inventory dev up|down|status``: the whole product on one machine.
 
-With no ``INVENTORY_CONFIG``, a moto server serves a demo AWS estate; with one, its
-``aws`` and ``tasks`` sections are used against the local Neo4j and Redis.
+With no ``INVENTORY_CONFIG`` (or one naming no provider), a moto server serves a demo AWS
+estate and a vcsim a demo vSphere estate; with one, its provider sections (``aws``,
+``vsphere``) and its ``tasks``, ``graph`` and schedule sections are used against the
+local Neo4j and Redis.
 """
 
 from __future__ import annotations
@@ -18,14 +20,20 @@ from typing import Any
 import yaml
 
 from app.config import QUEUES
+from collectors import PROVIDERS
 from dev.demo import aws as demo
+from dev.demo import vsphere as demo_vsphere
 from dev.stack import ROOT, Ports, Secrets, Stack, StackError, State, alive, stop_pid
 
 Say = Callable[[str], Any]
 
 # Unless the user's config has schedules of its own.
 DEMO_SCHEDULES = [
-    {"name": "collect-all", "task": "aws:collect-all", "interval_s": 900, "priority": "low"},
+    *(
+        {"name": f"{p}-collect-all", "task": f"{p}:collect-all", "interval_s": 900}
+        | {"priority": "low"}
+        for p in PROVIDERS
+    ),
     {"name": "housekeeping", "task": "aux:housekeeper", "cron": "30 3 * * *"},
 ]
 
@@ -72,7 +80,7 @@ def _user_sections() -> dict[str, Any]:
         data = yaml.safe_load(Path(path).read_text()) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise StackError(f"cannot read INVENTORY_CONFIG {path}: {exc}") from None
-    sections = ("aws", "tasks", "graph", "schedules", "scheduler", "log_level")
+    sections = (*PROVIDERS, "tasks", "graph", "schedules", "scheduler", "log_level")
     return {k: v for k, v in data.items() if k in sections}
 
 
@@ -82,7 +90,7 @@ def up(detach: bool, say: Say) -> None:
         raise StackError("the dev stack is already running; stop it with `inventory dev down`")
     stack = Stack(home() / "dev", ports(), _secrets())
     user = _user_sections()
-    is_demo = "aws" not in user
+    is_demo = not set(PROVIDERS) & set(user)
     try:
         _start(stack, user, is_demo, say)
         state = State(
@@ -142,6 +150,15 @@ def _start(stack: Stack, user: dict[str, Any], is_demo: bool, say: Say) -> None:
         regions = len(demo.REGIONS)
         say(f"  demo: {sum(made.values())} instances in {len(made)} accounts x {regions} regions")
         extra["aws"] = {"accounts": demo.accounts_config(endpoint)}
+        say(f"starting vcsim on {p.vcsim} and shaping the demo vSphere estate")
+        login = ("-username", demo_vsphere.USER, "-password", demo_vsphere.PASSWORD)
+        stack.start(stack.vcsim(flags=(*demo_vsphere.FLAGS, *login)))
+        shaped = demo_vsphere.shape(p.vcsim)
+        say(
+            f"  demo: {shaped['vms']} VMs ({shaped['templates']} templates, "
+            f"{shaped['powered_off']} powered off) in 2 datacenters"
+        )
+        extra["vsphere"] = {"vcenters": demo_vsphere.vcenters_config(p.vcsim)}
     stack.write_config(extra)
     os.environ["INVENTORY_CONFIG"] = str(stack.config_path)
     rt = Runtime(load_settings())
@@ -155,9 +172,11 @@ def _start(stack: Stack, user: dict[str, Any], is_demo: bool, say: Say) -> None:
         stack.start(stack.scheduler(f"scheduler-{n}"))
     say("starting the API")
     stack.start(stack.api())
-    say("running the first collection (aws:collect-all)")
-    root = rt.enqueue("aws:collect-all", {}, "high")
-    follow(rt.records, root, 600, say)
+    for provider in PROVIDERS:
+        if not getattr(rt.settings, provider).model_dump(exclude_defaults=True):
+            continue  # not configured
+        say(f"running the first collection ({provider}:collect-all)")
+        follow(rt.records, rt.enqueue(f"{provider}:collect-all", {}, "high"), 600, say)
     rt.close()
 
 

@@ -1,4 +1,5 @@
-"""Real servers for the suite: Neo4j, Redis and moto on ports of their own, started once.
+"""Real servers for the suite: Neo4j, Redis, moto and vcsim on ports of their own, started
+once (vcsim only for the tests that ask for vCenters).
 
 Tests that need the task pipeline also get worker processes.  Nothing here is mocked:
 unit tests that use fakes say so themselves.
@@ -15,6 +16,7 @@ import pytest
 from app.config import Settings
 from app.runtime import Runtime, install
 from dev.demo import aws as demo
+from dev.demo import vsphere as demo_vsphere
 from dev.stack import Ports, Stack
 from tests.faultproxy import FaultProxy
 
@@ -25,10 +27,35 @@ TEST_PORTS = Ports(
     **{
         name: port + _OFFSET
         for name, port in dict(
-            api=28000, bolt=27687, http=27474, redis=26379, moto=25000, metrics=29191
+            api=28000,
+            bolt=27687,
+            http=27474,
+            redis=26379,
+            moto=25000,
+            vcsim=28989,
+            metrics=29191,
         ).items()
     }
 )
+
+
+# The suite's vCenters, each a simulator on a port of its own: two with the same inventory
+# (which must stay apart in the graph), one whose VMs the tests change, one whose password
+# the config gets wrong, and one that is never there.
+VCENTERS = ("vc-a", "vc-b", "vc-change", "vc-locked", "vc-gone")
+# A small inventory for the changes: one cluster of two hosts, four VMs.
+SMALL = ("-dc", "1", "-cluster", "1", "-host", "2", "-standalone-host", "0", "-pool", "0")
+SMALL += ("-vm", "4", "-ds", "1")
+
+
+def vcsim_port(name: str) -> int:
+    return TEST_PORTS.vcsim + VCENTERS.index(name)
+
+
+def _vcenters_config() -> list[dict]:
+    out = [demo_vsphere.vcenters_config(vcsim_port(n), n)[0] for n in VCENTERS]
+    out[VCENTERS.index("vc-locked")]["password"] = "not-the-password"
+    return out
 
 
 @pytest.fixture(scope="session")
@@ -70,11 +97,24 @@ def config_path(stack: Stack, proxy: FaultProxy) -> Path:
     path = stack.write_config(
         {
             "aws": {"accounts": demo.accounts_config(proxy.url)},
+            "vsphere": {"vcenters": _vcenters_config()},
             "tasks": {"min_backoff_ms": 200, "max_backoff_ms": 1000, "max_retries": 2},
         }
     )
     os.environ["INVENTORY_CONFIG"] = str(path)
     return path
+
+
+@pytest.fixture(scope="session")
+def vcenters(stack: Stack) -> dict[str, dict[str, int]]:
+    """The simulators of VCENTERS but vc-gone, started and shaped: what each was given."""
+    login = ("-username", demo_vsphere.USER, "-password", demo_vsphere.PASSWORD)
+    shaped = {}
+    for name in VCENTERS[:-1]:
+        flags = SMALL if name in ("vc-change", "vc-locked") else demo_vsphere.FLAGS
+        stack.start(stack.vcsim(name, vcsim_port(name), (*flags, *login)))
+        shaped[name] = demo_vsphere.shape(vcsim_port(name)) if name in ("vc-a", "vc-b") else {}
+    return shaped
 
 
 @pytest.fixture(scope="session")

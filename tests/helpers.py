@@ -63,7 +63,15 @@ def json_lines(log: Path) -> list[dict[str, Any]]:
     return out
 
 
+def collect(
+    config: Path, task: str = "aws:collect-all", payload: dict[str, Any] | None = None
+) -> tuple[int, str]:
+    """``inventory collect TASK --payload … --wait``: exit status and output."""
+    body = json.dumps(payload or {})
+    result = cli("collect", task, "--payload", body, "--wait", "--timeout", "300", config=config)
+    return result.returncode, result.stdout + result.stderr
+
+
 def collect_all(config: Path) -> tuple[int, str]:
     """``inventory collect aws:collect-all --wait``: exit status and output."""
-    result = cli("collect", "aws:collect-all", "--wait", "--timeout", "300", config=config)
-    return result.returncode, result.stdout + result.stderr
+    return collect(config)

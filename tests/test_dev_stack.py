@@ -19,7 +19,7 @@ from tests.conftest import TEST_PORTS
 # Ports of their own, clear of the suite's servers.
 PORTS = {
     name: getattr(TEST_PORTS, name) + 50
-    for name in ("api", "bolt", "http", "redis", "moto", "metrics")
+    for name in ("api", "bolt", "http", "redis", "moto", "vcsim", "metrics")
 }
 
 
@@ -67,6 +67,9 @@ def test_dev_up_serves_the_demo_and_ctrl_c_stops_everything(dev_env: dict[str, s
         read = {"Authorization": f"Bearer {status['credentials']['read_token']}"}
         items = httpx.get(f"{status['urls']['api']}/aws/instances", headers=read, timeout=30).json()
         assert len(items["items"]) == 36
+        vms = httpx.get(f"{status['urls']['api']}/vsphere/vms", headers=read, timeout=30).json()
+        assert len(vms["items"]) == 96
+        assert sum(vm["template"] for vm in vms["items"]) == 12
         browser = httpx.get(status["urls"]["neo4j_browser"], timeout=30)
         assert browser.status_code == 200 and "Neo4j Browser" in browser.text
         pids = [p["pid"] for p in status["processes"].values()]

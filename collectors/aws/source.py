@@ -8,10 +8,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
-from pydantic import ValidationError
 
 from collectors.aws.config import AwsAccountConfig, AwsConfig
-from collectors.aws.payload import AwsPayload
 from collectors.aws.session import AccountClients, AwsSession
 from collectors.base import PermanentError, Source
 from model import Kind
@@ -66,23 +64,20 @@ class AwsSource(Source):
 
     @contextmanager
     def open(self, kind: Kind, payload: dict[str, Any]) -> Iterator[AwsSession]:
-        try:
-            p = AwsPayload.model_validate(payload)
-        except ValidationError as exc:
-            raise PermanentError(f"bad payload for {kind.task}: {exc.errors()[0]['msg']}") from None
-        if p.account is None:
+        name, region = payload.get("account"), payload.get("region")
+        if name is None:
             raise PermanentError(f"{kind.task} needs an account to run in")
-        account = self.accounts.get(p.account)
+        account = self.accounts.get(name)
         if account is None:
             known = ", ".join(sorted(self.accounts)) or "none configured"
-            raise PermanentError(f"unknown AWS account {p.account!r} (known: {known})")
+            raise PermanentError(f"unknown AWS account {name!r} (known: {known})")
         regional = "region" in kind.scope
-        if regional != (p.region is not None):
+        if regional != (region is not None):
             need = "needs a region" if regional else "takes no region"
             raise PermanentError(f"{kind.task} {need}")
-        if p.region and isinstance(account.regions, list) and p.region not in account.regions:
-            raise PermanentError(f"region {p.region} is not configured for account {p.account}")
-        yield AwsSession(self.clients(account), p.region)
+        if region and isinstance(account.regions, list) and region not in account.regions:
+            raise PermanentError(f"region {region} is not configured for account {name}")
+        yield AwsSession(self.clients(account), region)
 
     def is_permanent(self, exc: BaseException) -> bool:
         if isinstance(exc, NoCredentialsError):

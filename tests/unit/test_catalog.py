@@ -26,6 +26,17 @@ CONTRACT_LINKS = {
     ("AWSVPC", "HAS_LOAD_BALANCER", "AWSLoadBalancer"),
     ("AWSLoadBalancer", "ROUTES_TO", "AWSInstance"),
     ("AWSRegion", "HAS_BUCKET", "AWSBucket"),
+    ("AWSInstance", "HAS_VOLUME", "AWSVolume"),
+    ("VSphereVCenter", "HAS_DATACENTER", "VSphereDatacenter"),
+    ("VSphereDatacenter", "HAS_CLUSTER", "VSphereCluster"),
+    ("VSphereCluster", "HAS_HOST", "VSphereHost"),
+    ("VSphereDatacenter", "HAS_HOST", "VSphereHost"),
+    ("VSphereHost", "RUNS", "VSphereVM"),
+    ("VSphereVM", "USES_DATASTORE", "VSphereDatastore"),
+    ("VSphereVM", "CONNECTED_TO", "VSphereNetwork"),
+    ("VSphereHost", "MOUNTS", "VSphereDatastore"),
+    ("VSphereDatacenter", "HAS_DATASTORE", "VSphereDatastore"),
+    ("VSphereDatacenter", "HAS_NETWORK", "VSphereNetwork"),
 }
 CONTRACT_PROPERTIES = {
     "AWSAccount": {"account_id", "name"},
@@ -44,6 +55,23 @@ CONTRACT_PROPERTIES = {
     "AWSSecurityGroup": {"group_id", "group_name", "vpc_id", "description"},
     "AWSLoadBalancer": {"arn", "name", "dns_name", "type", "scheme", "state", "vpc_id"},
     "AWSBucket": {"name", "region", "creation_date"},
+    "AWSVolume": {
+        "volume_id", "size_gib", "volume_type", "state", "iops", "encrypted", "create_time",
+        "availability_zone", "tags", "name",
+    },
+    "VSphereVCenter": {"name", "host", "version", "api_version"},
+    "VSphereDatacenter": {"moref", "name"},
+    "VSphereCluster": {"moref", "name", "num_hosts", "total_cpu_mhz", "total_memory_bytes"},
+    "VSphereHost": {
+        "moref", "name", "connection_state", "power_state", "num_cpu_cores", "memory_bytes",
+        "maintenance_mode",
+    },
+    "VSphereVM": {
+        "moref", "name", "uuid", "instance_uuid", "power_state", "guest_os", "ip_address",
+        "num_cpu", "memory_mb", "template",
+    },
+    "VSphereDatastore": {"moref", "name", "type", "capacity_bytes", "free_bytes"},
+    "VSphereNetwork": {"moref", "name", "type"},
 }  # fmt: skip
 
 
@@ -60,6 +88,7 @@ def test_every_kind_has_uid_times_and_its_scope_and_a_typed_filter_set() -> None
         names = {f.name: f.type for f in kind.all_fields}
         assert names["uid"] is str and names["last_seen"] is datetime
         assert set(kind.scope) <= set(names)
+        assert kind.provider != "vsphere" or kind.scope == ("vcenter",)
         assert kind.label.lower().startswith(kind.provider)
         assert all(f.filter for f in kind.filters)
 
@@ -68,6 +97,15 @@ def test_every_stored_field_says_where_its_value_comes_from() -> None:
     for kind in CATALOG.kinds:
         missing = [f.name for f in kind.stored if f.source is None]
         assert not missing, f"{kind.label}: {missing} have no source"
+
+
+def test_the_contract_names_of_tasks_paths_and_graphql_fields() -> None:
+    by_label = CATALOG.by_label
+    assert by_label["VSphereVM"].task == "vsphere:collect-vms"
+    assert by_label["VSphereVM"].path == "/api/v1/vsphere/vms"
+    assert by_label["VSphereVM"].graphql_list == "vsphereVms"
+    assert by_label["AWSInstance"].graphql_list == "awsInstances"
+    assert by_label["AWSVPC"].graphql_list == "awsVpcs"
 
 
 def test_each_provider_owns_its_kinds_and_names_its_scope_label() -> None:

@@ -149,3 +149,21 @@ def test_redis_given_two_ways_or_half_a_sentinel_setup_is_refused(
     config(f"redis: {{{redis}}}\n")
     with pytest.raises(ConfigError, match=reason):
         load_settings()
+
+
+def test_vcenters_are_checked_at_load(config, tmp_path: Path) -> None:
+    base = "vsphere:\n  vcenters:\n    - {name: a, host: vc, user: u, password: p"
+    config(base + ", ca_file: /nowhere/ca.pem}")
+    with pytest.raises(ConfigError, match=r"vsphere.vcenters.0: .*ca_file /nowhere/ca.pem"):
+        load_settings()
+    ca = tmp_path / "ca.pem"
+    ca.write_text("x")
+    config(base + f", ca_file: {ca}, verify_tls: false}}")
+    with pytest.raises(ConfigError, match="ca_file is for verifying TLS"):
+        load_settings()
+    config(base + "}\n    - {name: a, host: vc2, user: u, password: p}")
+    with pytest.raises(ConfigError, match="duplicate vCenter name"):
+        load_settings()
+    config(base + "}")
+    (vc,) = load_settings().vsphere.vcenters
+    assert vc.verify_tls and vc.port == 443 and vc.password.get_secret_value() == "p"

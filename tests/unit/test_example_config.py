@@ -32,6 +32,8 @@ def test_example_config_loads(monkeypatch: pytest.MonkeyPatch) -> None:
     assert [a.name for a in settings.aws.accounts] == ["prod", "staging", "shop"]
     assert settings.aws.accounts[2].role_arn.endswith(":role/inventory-reader")
     assert settings.queue_for("aws:collect-instances") == "inventory.high"
+    assert [v.name for v in settings.vsphere.vcenters] == ["dc-east", "lab"]
+    assert settings.vsphere.vcenters[0].verify_tls and not settings.vsphere.vcenters[1].verify_tls
 
 
 def test_example_config_documents_every_key() -> None:

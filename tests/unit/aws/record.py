@@ -11,7 +11,6 @@ a response are cut to a few items so that the files stay readable.
 from __future__ import annotations
 
 import json
-import socket
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,18 +19,12 @@ from collectors import PROVIDERS
 from collectors.aws.config import AwsConfig
 from collectors.aws.source import AwsSource
 from dev.demo import aws as demo
-from dev.stack import Ports, Stack
+from dev.stack import Ports, Stack, free_port
 from tests.unit.aws.fake import RECORDED
 
 KEEP = 3
 # Answers kept whole: the regions collector picks the configured ones out of them.
 WHOLE = {"describe_regions"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _plain(value: Any) -> Any:
@@ -78,7 +71,7 @@ class Recording:
 
 
 def main() -> None:
-    stack = Stack.scratch("inventory-record-", Ports(moto=_free_port()))
+    stack = Stack.scratch("inventory-record-", Ports(moto=free_port()))
     try:
         stack.start(stack.moto())
         endpoint = f"http://127.0.0.1:{stack.ports.moto}"

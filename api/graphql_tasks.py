@@ -136,7 +136,9 @@ class Mutation:
     ) -> Task:
         rt = info.context.runtime
         level = priority.value if priority else None
-        task_id = await asyncio.to_thread(rt.enqueue, task, payload or {}, level)
+        # Only an absent payload is the empty one: false, 0, "" or [] are refused.
+        body = {} if payload is None else payload
+        task_id = await asyncio.to_thread(rt.enqueue, task, body, level)
         return _task(await asyncio.to_thread(rt.records.get, task_id))
 
     @strawberry.mutation(permission_classes=[IsAdmin], description="Cancel a task.")

@@ -21,7 +21,7 @@ from app.runtime import Runtime, current
 from graph.driver import GraphUnavailable
 from worker.queues import Outcome, TaskConflict, TaskNotFound
 from worker.records import STATES, follow
-from worker.tasks import BadPayload, UnknownTask, spec
+from worker.tasks import BadPayload, UnknownTask, spec, validate
 
 # Errors a person can act on: printed as one line, exit status 2, no traceback.
 CLEAR_ERRORS = (
@@ -156,11 +156,10 @@ def api(host: str | None, port: int | None) -> None:
 def scheduler(metrics_port: int | None) -> None:
     """Run a scheduler; several may run, exactly one enqueues each firing."""
     from app import logs
-    from worker.scheduler import Scheduler, check, serve_metrics
+    from worker.scheduler import Scheduler, serve_metrics
 
-    rt = _runtime(check_redis=True)
+    rt = _runtime(check_redis=True)  # the settings' schedules are checked as they load
     logs.setup(rt.settings)
-    check(rt.settings.schedules)
     _ = rt.broker  # declares the actors before the first firing
     port = rt.settings.scheduler.metrics_port if metrics_port is None else metrics_port
     if port:
@@ -208,8 +207,10 @@ def collect(task: str, payload: str, priority: str | None, wait: bool, timeout: 
         body = json.loads(payload)
     except json.JSONDecodeError as exc:
         fail(f"--payload is not valid JSON: {exc}")
-    spec(task)  # an unknown name is told before anything is reached
-    rt = _runtime(check_redis=True)
+    rt = _runtime()
+    # An unknown name or a bad payload (null included) is told before anything is reached.
+    validate(spec(task), body, rt.settings)
+    _runtime(check_redis=True)
     task_id = rt.enqueue(task, body, priority)
     click.echo(f"enqueued {task} as {task_id}")
     if wait:

@@ -29,6 +29,7 @@ from pydantic_settings import (
 from app.errors import ActionableError
 from app.sections import Section, unique_names
 from collectors import PROVIDERS
+from worker.tasks import BadPayload, UnknownTask, check_schedules
 
 Priority = Literal["high", "default", "low"]
 QUEUES: dict[str, str] = {
@@ -109,6 +110,9 @@ class TasksConfig(Section):
     max_backoff_ms: int = Field(300_000, ge=1)
     time_limit_s: int = Field(3600, ge=1)
     record_retention_days: float = Field(7, gt=0)
+    # One collection per kind and scope holds a lease this long, renewed while it runs:
+    # a dead worker's scope is free again after it.
+    collection_lease_s: float = Field(60, ge=5, le=3600)
     # Default queue per task name; anything unnamed goes to "default".
     priorities: dict[str, Priority] = {}
     worker_processes: int = Field(1, ge=1)
@@ -154,8 +158,9 @@ class SchedulerConfig(Section):
 
 
 class GraphConfig(Section):
-    # The housekeeper deletes what has not been seen for this long.
-    retention_days: float = Field(7, gt=0)
+    # The housekeeper deletes what has not been seen for this long (and only where a
+    # collection has succeeded since).
+    retention_days: float = Field(7, ge=1, le=3650)
 
 
 class CoreSettings(BaseSettings):
@@ -220,9 +225,14 @@ def load_settings() -> Settings:
     if path and not Path(path).is_file():
         raise ConfigError(f"config file {path} (INVENTORY_CONFIG) does not exist")
     try:
-        return Settings()
+        settings = Settings()
     except ValidationError as exc:
         raise ConfigError(f"invalid config {path or '(environment)'}: {_describe(exc)}") from None
     except Exception as exc:  # malformed YAML and the like
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ConfigError(f"cannot read config {path}: {reason}") from None
+    try:
+        check_schedules(settings)
+    except (UnknownTask, BadPayload) as exc:
+        raise ConfigError(f"invalid config {path or '(environment)'}: {exc}") from None
+    return settings

@@ -12,11 +12,11 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import redis.exceptions
-from prometheus_client import Counter, Histogram, start_http_server
+from prometheus_client import Counter, Gauge, Histogram, start_http_server
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from app.config import ConfigError
+from app.errors import ActionableError
 
 if TYPE_CHECKING:
     from worker.queues import Queues
@@ -44,6 +44,19 @@ LINKS_WRITTEN = Counter(
     "inventory_links_written_total",
     "Relationships merged (new or held again)",
     ["provider", "type"],
+)
+WARNINGS = Counter(
+    "inventory_collection_warnings_total",
+    "Detail calls that failed during collections whose listing went through: the items "
+    "were written with what was known",
+    ["provider", "label"],
+)
+KEPT = Gauge(
+    "inventory_housekeeper_kept_nodes",
+    "Nodes older than the retention that the last housekeeping kept, because their scope's "
+    "collection of that kind has not succeeded since they were last seen",
+    ["provider", "label"],
+    multiprocess_mode="max",
 )
 LINKS_REMOVED = Counter(
     "inventory_links_removed_total",
@@ -78,5 +91,5 @@ def serve(port: int) -> None:
     try:
         start_http_server(port, addr="127.0.0.1")
     except OSError as exc:
-        raise ConfigError(f"cannot serve metrics on 127.0.0.1:{port}: {exc.strerror}") from None
+        raise ActionableError(f"cannot serve metrics on 127.0.0.1:{port}: {exc.strerror}") from None
     log.info("metrics on http://127.0.0.1:%d/metrics", port)

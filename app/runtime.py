@@ -18,6 +18,7 @@ from collectors.base import Source
 from graph import driver as graph_driver
 from graph.writer import Writer
 from worker.broker import build_broker, records_for
+from worker.leases import Leases
 from worker.queues import Queues
 from worker.records import Records
 from worker.tasks import declare_actors, enqueue
@@ -49,6 +50,12 @@ class Runtime:
         return self.connect_redis(decode_responses=True)
 
     @cached_property
+    def leases(self) -> Leases:
+        """One collection per kind and scope at a time."""
+        t = self.settings.tasks
+        return Leases(self.redis, self.settings.redis.namespace, t.collection_lease_s)
+
+    @cached_property
     def records(self) -> Records:
         return records_for(self.settings, self.redis)
 
@@ -66,10 +73,14 @@ class Runtime:
         return Queues(self.broker, self.records)
 
     def enqueue(
-        self, task: str, payload: dict[str, Any] | None = None, priority: str | None = None
+        self,
+        task: str,
+        payload: dict[str, Any] | None = None,
+        priority: str | None = None,
+        message_id: str | None = None,
     ) -> str:
         """Validate and enqueue one task; its id (see ``worker.tasks.enqueue``)."""
-        return enqueue(self, task, payload, priority)
+        return enqueue(self, task, payload, priority, message_id)
 
     def source(self, provider: str) -> Source:
         """The provider's SDK side, made on first use (the API process never needs one)."""

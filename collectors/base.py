@@ -12,11 +12,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from model import Kind
+from model import UNKNOWN, Kind
+
+T = TypeVar("T")
 
 
 class PermanentError(Exception):
@@ -32,6 +34,26 @@ class Collector:
 
 class Session(ABC):
     """An open connection to one scope (an AWS account and region, a vCenter)."""
+
+    def __init__(self) -> None:
+        self.warnings: list[str] = []
+
+    def attempt(self, what: str, call: Callable[[], T]) -> T | Any:
+        """A detail call about one listed item: its answer, or ``UNKNOWN`` and a warning.
+
+        One odd item (deleted since the listing, a call closed to us, a balancer with no
+        target groups) must not fail its whole scope: the item is written with what is
+        known, and the task succeeds with the warning in its result.
+        """
+        try:
+            return call()
+        except Exception as exc:
+            self.warnings.append(f"{what}: {self.describe(exc)}")
+            return UNKNOWN
+
+    def describe(self, exc: BaseException) -> str:
+        """A one-line reason for a provider error, without secrets."""
+        return f"{type(exc).__name__}: {exc}"
 
     @property
     @abstractmethod
@@ -75,6 +97,9 @@ class Provider:
     payload: type[BaseModel]  # the payload of its collect tasks: a scope, or part of one
     # The payload keys that name one scope of a kind ("account", "region").
     scope_keys: Callable[[Kind], tuple[str, ...]]
+    # config section -> payload key -> the values the config knows ({"account": {...}}):
+    # a payload naming anything else is refused before it is enqueued.
+    known: Callable[[Any], dict[str, set[str]]]
     # The label whose nodes enumerate the scopes link tasks run in, and their properties.
     scope_label: str
     link_scope: tuple[str, ...]

@@ -36,3 +36,8 @@ def where(var: str, props: Iterable[str], param: str = "scope") -> str:
     """The fragment keeping ``var`` inside one scope: ``n.account_id = $scope.account_id
     AND ...`` (``true`` for no properties); property names come from kind descriptions."""
     return " AND ".join(f"{var}.{p} = ${param}.{p}" for p in props) or "true"
+
+
+def same(a: str, b: str, props: Iterable[str]) -> str:
+    """The fragment matching ``a`` and ``b`` on each property: ``a.p = b.p AND ...``."""
+    return " AND ".join(f"{a}.{p} = {b}.{p}" for p in props) or "true"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from neo4j import Driver
 
 import cypher
+from graph import status
 from model import Catalog
 
 
@@ -26,10 +27,10 @@ def statements(catalog: Catalog) -> list[str]:
         if props != ("uid",):
             wanted[(label, props)] = None
 
-    out = [
-        cypher.render("constraint_uid", name=f"{kind.label}_uid", label=kind.label)
-        for kind in catalog.kinds
-    ]
+    # The collections' own records (graph.status), looked up by uid and by kind.
+    wanted[(status.LABEL, ("label",))] = None
+    labels = [kind.label for kind in catalog.kinds] + [status.LABEL]
+    out = [cypher.render("constraint_uid", name=f"{label}_uid", label=label) for label in labels]
     for label, props in wanted:
         if not props:
             continue

@@ -98,13 +98,27 @@ class Writer:
         )
         return self._drain(statement, scope=dict(scope), seen_at=seen_at)
 
-    def housekeep(self, kinds: Iterable[Kind], before: datetime) -> dict[str, int]:
-        """Delete nodes of any scope not seen since ``before``; counts per label."""
-        removed = {}
-        for kind in kinds:
-            statement = cypher.render("housekeep_label", label=kind.label)
-            removed[kind.label] = self._drain(statement, before=before)
-        return removed
+    def housekeep(self, kind: Kind, before: datetime) -> tuple[int, list[dict[str, Any]]]:
+        """Delete the nodes of ``kind`` not seen since ``before`` whose scope has had a
+        successful collection since they were last seen (for a shared kind: that no scope
+        has any more).  The count removed, and what was kept, counted per scope."""
+        if kind.member_of:
+            link = kind.member_of
+            statement = cypher.render("housekeep_shared", label=kind.label, type=link.type)
+            scope: tuple[str, ...] = ()
+        else:
+            scope = kind.scope
+            statement = cypher.render(
+                "housekeep_scoped", label=kind.label, scope=cypher.same("n", "c", scope)
+            )
+        removed = self._drain(statement, before=before, label=kind.label)
+        columns = ", ".join(f"n.{p} AS {p}" for p in scope) or "'all' AS scope"
+        kept, _, _ = self.driver.execute_query(
+            cypher.render("housekept", label=kind.label, columns=columns),
+            before=before,
+            database_=self.database,
+        )
+        return removed, [r.data() for r in kept]
 
     def _drain(self, statement: str, **params: Any) -> int:
         # Deletes run in bounded transactions until nothing is left to delete.

@@ -28,6 +28,21 @@ class RowError(ValueError):
     """A provider value does not fit the field that declares it."""
 
 
+class _Unknown:
+    """A value a per-item call failed to give this time (see ``UNKNOWN``)."""
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+#: Put in a record for what the provider could not tell this time (a detail call that
+#: failed): the row leaves that field out, so the graph keeps what it knew before.
+UNKNOWN = _Unknown()
+
+
 def check_identifier(name: str) -> None:
     # Labels and property names are spliced into Cypher, so they must be plain identifiers.
     if not _IDENT.match(name):
@@ -46,8 +61,8 @@ def read(record: Any, source: Source) -> Any:
         return record[source]
     value = record
     for step in source.split("."):
-        if value is None:
-            return None
+        if value is None or value is UNKNOWN:
+            return value
         value = value.get(step) if isinstance(value, Mapping) else getattr(value, step, None)
     return value
 
@@ -200,6 +215,7 @@ class Kind:
         """``row`` with every value checked against its field (RowError names kind and field).
 
         Keys the kind does not declare are refused, so a misspelt one cannot pass silently.
+        A value that is ``UNKNOWN`` is left out, so the node keeps its earlier value.
         """
         fields = {f.name: f for f in self.stored}
         unknown = sorted(set(row) - set(fields) - {"uid"})
@@ -210,6 +226,8 @@ class Kind:
             raise RowError(f"{self.label}: row without a string uid: {uid!r:.200}")
         out: Row = {"uid": uid}
         for name, f in fields.items():
+            if row.get(name) is UNKNOWN:
+                continue
             try:
                 out[name] = f.check(row.get(name))
             except RowError as exc:

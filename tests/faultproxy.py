@@ -1,13 +1,18 @@
 """An HTTP proxy in front of moto that can refuse one region's calls, as AWS does when a
-policy or an opt-out denies them, or answer them slowly, as a far endpoint does.  Test-only;
-runs in a thread on loopback."""
+policy or an opt-out denies them, answer them slowly, as a far endpoint does, answer
+chosen calls with an error, run a hook before a call (to change the estate under a
+collection), or answer a share of all calls with throttling or 503.  Test-only; runs in
+a thread on loopback."""
 
 from __future__ import annotations
 
 import http.client
+import random
 import re
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
@@ -23,7 +28,26 @@ def _error(code: str, message: str) -> bytes:
     ).encode()
 
 
+def s3_error(code: str, message: str) -> bytes:
+    return f"<Error><Code>{code}</Code><Message>{message}</Message></Error>".encode()
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call through the proxy, for rules and hooks to look at."""
+
+    method: str
+    path: str
+    body: bytes
+    service: str
+    region: str
+
+    def has(self, text: str) -> bool:
+        return text in self.path or text.encode() in self.body
+
+
 DENIED = _error("UnauthorizedOperation", "You are not authorized to perform this operation.")
+UNAVAILABLE = _error("ServiceUnavailable", "Service is unavailable, try again.")
 BAD_KEY = _error("InvalidClientTokenId", "The security token included in the request is invalid.")
 THROTTLED = _error("RequestLimitExceeded", "Request limit exceeded.")
 
@@ -39,6 +63,12 @@ class FaultProxy(ThreadingHTTPServer):
         self.calls = 0  # calls that reached moto
         self._lock = threading.Lock()
         self.delays: dict[tuple[str, str], float] = {}  # (region, service) -> seconds
+        # (matches, status, body): the first rule a call matches answers it.
+        self.rules: list[tuple[Callable[[Call], bool], int, bytes]] = []
+        self.hooks: list[Callable[[Call], None]] = []  # run before a call goes on
+        self.fault_rate = 0.0  # this share of calls gets throttling or a 503, at random
+        self.faults = 0  # how many it gave
+        self.random = random.Random(7)
         super().__init__(("127.0.0.1", 0), _Handler)
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
         self.thread.start()
@@ -63,9 +93,12 @@ class _Handler(BaseHTTPRequestHandler):
         found = _SCOPE.search(self.headers.get("Authorization", ""))
         key, region, service = found.groups() if found else ("", "", "")
         server = self.server
+        call = Call(self.command, self.path, body, service, region)
         with server._lock:
             throttled = server.throttle > 0
             server.throttle -= throttled
+            fault = server.random.random() < server.fault_rate
+            server.faults += fault
         time.sleep(server.delays.get((region, service), 0))
         if key in server.bad_keys:
             return self._refuse(403, BAD_KEY)
@@ -73,6 +106,13 @@ class _Handler(BaseHTTPRequestHandler):
             return self._refuse(403, DENIED)
         if throttled:
             return self._refuse(400, THROTTLED)
+        if fault:
+            return self._refuse(*server.random.choice([(400, THROTTLED), (503, UNAVAILABLE)]))
+        for matches, status, answer in list(server.rules):
+            if matches(call):
+                return self._refuse(status, answer)
+        for hook in list(server.hooks):
+            hook(call)
         with server._lock:
             server.calls += 1
         up = server.upstream

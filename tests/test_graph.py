@@ -8,7 +8,7 @@ import pytest
 
 from app.runtime import Runtime
 from collectors import CATALOG
-from graph import links, schema
+from graph import links, schema, status
 
 VPC = CATALOG.by_label["AWSVPC"]
 SUBNET = CATALOG.by_label["AWSSubnet"]
@@ -107,14 +107,36 @@ def test_cleanup_refuses_an_incomplete_scope(clean_graph: Runtime) -> None:
         clean_graph.writer.remove_stale(INSTANCE, {"account_id": "1"}, datetime.now(UTC))
 
 
-def test_housekeeper_deletes_only_what_is_old(clean_graph: Runtime) -> None:
+def test_housekeeper_deletes_only_what_a_later_success_did_not_see(clean_graph: Runtime) -> None:
     rt = clean_graph
-    now = rt.writer.now()
-    rt.writer.write(VPC, [{"uid": "vpc-old"}], EU, now - timedelta(days=10))
-    rt.writer.write(VPC, [{"uid": "vpc-new"}], EU, now)
-    removed = rt.writer.housekeep(CATALOG.kinds, now - timedelta(days=7))
-    assert removed["AWSVPC"] == 1
-    assert node(rt, "AWSVPC", "vpc-new") and not node(rt, "AWSVPC", "vpc-old")
+    db = rt.settings.neo4j.database
+    old = rt.writer.now() - timedelta(days=10)
+    # Three scopes with a node not seen for ten days each: EU has been collected with
+    # success since; US has only failed since (a permission missing for one call); the
+    # third has no collection on record at all.
+    nowhere = {"account_id": "222222222222", "region": "eu-west-1"}
+    for scope, uid in ((EU, "vpc-eu-old"), (US, "vpc-us-old"), (nowhere, "vpc-nowhere-old")):
+        rt.writer.write(VPC, [{"uid": uid}], scope, old)
+    rt.writer.write(VPC, [{"uid": "vpc-eu-new"}], EU, rt.writer.now())
+    payload = {"account": "a", "region": "eu-west-1"}
+    status.succeeded(rt.driver, db, VPC, payload, EU, rt.writer.now(), "t-1", 0)
+    us = {"account": "a", "region": "us-east-1"}
+    status.succeeded(rt.driver, db, VPC, us, US, old - timedelta(days=1), "t-0", 0)
+    rt.driver.execute_query(  # that success was before the node was last seen
+        "MATCH (c:InventoryCollection {uid: $uid}) SET c.last_success = $at",
+        uid=status.uid(VPC, us),
+        at=old - timedelta(days=1),
+    )
+    status.failed(rt.driver, db, VPC, us, "UnauthorizedOperation", "t-2")
+
+    removed, kept = rt.writer.housekeep(VPC, rt.writer.now() - timedelta(days=7))
+    assert removed == 1
+    assert not node(rt, "AWSVPC", "vpc-eu-old") and node(rt, "AWSVPC", "vpc-eu-new")
+    assert node(rt, "AWSVPC", "vpc-us-old") and node(rt, "AWSVPC", "vpc-nowhere-old")
+    assert sorted((k["account_id"], k["region"], k["kept"]) for k in kept) == [
+        ("111111111111", "us-east-1", 1),
+        ("222222222222", "eu-west-1", 1),
+    ]
 
 
 def test_links_follow_a_moved_instance(clean_graph: Runtime) -> None:

@@ -3,24 +3,31 @@ leader killed: every firing is enqueued exactly once, after the kill by the othe
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
 import socket
 import time
 import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import dramatiq
 import httpx
+import pytest
+import redis
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from app.config import ScheduleConfig, Settings
+from app.config import ScheduleConfig, SchedulerConfig, Settings
 from app.runtime import Runtime
 from dev.stack import Stack, wait_until
 from tests.helpers import cli, config_with, json_lines
-from worker.scheduler import fire_times, lease_key, next_run
+from worker.scheduler import Scheduler, fire_times, lease_key, next_run
 
 LEASE_S = 3
 INTERVAL_S = 2
@@ -131,8 +138,8 @@ def test_two_schedulers_enqueue_each_firing_once_and_the_survivor_takes_over(
     stack: Stack, config_path: Path, runtime: Runtime, tmp_path: Path
 ) -> None:
     name = f"tick-{uuid.uuid4().hex[:8]}"
-    # A housekeeper that keeps ten years removes nothing: cheap, and harmless to any test.
-    payload = {"retention_days": 3650 + uuid.uuid4().int % 1000}
+    # A housekeeper that keeps years removes nothing: cheap, and harmless to any test.
+    payload = {"retention_days": 2000 + uuid.uuid4().int % 1600}
     schedule = {"name": name, "task": "aux:housekeeper", "interval_s": INTERVAL_S}
     config = config_with(
         config_path,
@@ -180,3 +187,104 @@ def test_two_schedulers_enqueue_each_firing_once_and_the_survivor_takes_over(
         stack.stop("scheduler-a")
         stack.stop("scheduler-b")
     assert runtime.redis.get(lease) is None  # a scheduler stopped gracefully hands over
+
+
+@pytest.fixture
+def in_process(runtime: Runtime) -> Iterator[Callable[..., Any]]:
+    yield functools.partial(_in_process, runtime)
+    dramatiq.set_broker(runtime.broker)  # a new runtime made its broker Dramatiq's global one
+
+
+def _in_process(runtime: Runtime, interval_s: int) -> tuple[Runtime, ScheduleConfig, Counter]:
+    """A runtime with one schedule of its own and a two-second lease, for schedulers run
+    in this process (so that a test can break one between two steps); and a count of the
+    messages its broker enqueued, by id."""
+    name = f"once-{uuid.uuid4().hex[:8]}"
+    payload = {"retention_days": 2000 + uuid.uuid4().int % 1600}
+    schedule = ScheduleConfig(
+        name=name, task="aux:housekeeper", interval_s=interval_s, payload=payload
+    )
+    settings = runtime.settings.model_copy(
+        update={"schedules": [schedule], "scheduler": SchedulerConfig(lease_s=2)}
+    )
+    rt = Runtime(settings)
+    rt.redis.delete(lease_key(settings.redis.namespace))
+    sent: Counter[str] = Counter()
+    enqueue = rt.broker.enqueue
+
+    def counted(message: Any, **options: Any) -> Any:
+        out = enqueue(message, **options)
+        sent[message.message_id] += 1
+        return out
+
+    rt.broker.enqueue = counted  # type: ignore[method-assign]
+    return rt, schedule, sent
+
+
+def _just_after_a_firing(schedule: ScheduleConfig) -> datetime:
+    """Wait until a fire time has just passed; that fire time."""
+    now = datetime.now(UTC)
+    at = next_run(schedule, now)
+    assert at is not None
+    time.sleep((at - now).total_seconds() + 0.2)
+    return at
+
+
+def _ran_once(rt: Runtime, schedule: ScheduleConfig, task_id: str) -> None:
+    wait_until(lambda: (rt.records.get(task_id) or {}).get("state") == "succeeded", 60, "it")
+    records = [r for r in rt.records.recent(1000) if r["payload"] == schedule.payload]
+    assert [r["id"] for r in records] == [task_id]
+
+
+def test_a_firing_claimed_by_a_scheduler_that_died_before_enqueueing_runs_once(
+    workers: Stack, in_process: Callable[..., Any]
+) -> None:
+    rt, schedule, sent = in_process(interval_s=20)
+    dying = Scheduler(rt, identity="dying")
+
+    class Died(BaseException):
+        pass
+
+    def die(*_: object) -> None:  # the fault hook: the process ends between claim and enqueue
+        raise Died
+
+    dying._enqueue = die  # type: ignore[method-assign]
+    at = _just_after_a_firing(schedule)
+    with pytest.raises(Died):
+        dying.hold_lease()  # it leads, claims the firing, and dies
+    claim = fired(rt, schedule.name)
+    assert list(claim) == [at]
+    task_id = claim[at]
+    assert not rt.queues.reached(task_id) and not sent
+
+    successor = Scheduler(rt, identity="successor")
+    wait_until(successor.hold_lease, 10, "the successor to take the lease over")
+    _ran_once(rt, schedule, task_id)
+    for _ in range(3):  # later rounds leave it be
+        successor.fire(schedule)
+    assert sent == {task_id: 1}
+    assert fired(rt, schedule.name) == {at: task_id}
+    successor.resign()
+
+
+def test_an_enqueue_that_fails_after_its_message_got_through_is_not_repeated(
+    workers: Stack, in_process: Callable[..., Any]
+) -> None:
+    rt, schedule, sent = in_process(interval_s=20)
+    enqueue = rt.broker.enqueue
+
+    def lost_reply(message: Any, **options: Any) -> Any:
+        enqueue(message, **options)  # the message is in Redis; the reply never comes
+        raise redis.exceptions.TimeoutError("Timeout reading from socket")
+
+    rt.broker.enqueue = lost_reply  # type: ignore[method-assign]
+    scheduler = Scheduler(rt, identity="unlucky")
+    at = _just_after_a_firing(schedule)
+    assert scheduler.hold_lease()
+    rt.broker.enqueue = enqueue  # type: ignore[method-assign]
+    task_id = fired(rt, schedule.name)[at]
+    for _ in range(3):  # later rounds see the firing enqueued and leave it
+        scheduler.fire(schedule)
+    _ran_once(rt, schedule, task_id)
+    assert sent == {task_id: 1}
+    scheduler.resign()

@@ -32,7 +32,7 @@ IDLE = "inventory.low"  # no worker reads it unless a test starts one
 BUSY = "inventory.default"
 SCOPE = {"account": "demo-main", "region": "eu-west-1"}
 SLOW_CALLS = ("eu-west-1", "ec2")  # what SCOPE's collection waits on
-UNKNOWN_ACCOUNT = {"account": "nope", "region": "eu-west-1"}  # fails at once, for good
+LOCKED = {"account": "locked", "region": "eu-west-1"}  # bad keys: fails at once, for good
 UNREACHABLE = {"account": "down", "region": "eu-west-1"}  # fails, and is retried later
 QUICK = {"retention_days": 3650}  # a housekeeper that finds nothing to remove
 
@@ -100,6 +100,8 @@ def admin_config(stack: Stack, config_path: Path, proxy: FaultProxy, tmp_path_fa
     keys = {"access_key_id": "testing", "secret_access_key": "testing"}
     down = {"name": "down", "endpoint_url": "http://127.0.0.1:1", "max_attempts": 1, **keys}
     config["aws"]["accounts"].append({**down, "regions": ["eu-west-1"]})
+    locked = {"access_key_id": "LOCKED", "secret_access_key": "x", "endpoint_url": proxy.url}
+    config["aws"]["accounts"].append({"name": "locked", "regions": ["eu-west-1"], **locked})
     # A retry waits long enough to be seen waiting.
     config["tasks"].update(min_backoff_ms=60_000, max_backoff_ms=60_000)
     path = tmp_path_factory.mktemp("task-admin") / "inventory.yaml"
@@ -125,6 +127,7 @@ def admin(
     stack: Stack, admin_config: Path, admin_runtime: Runtime, admin_api: TestClient, proxy
 ) -> Iterator[Admin]:
     admin_runtime.redis.flushdb()
+    proxy.bad_keys.add("LOCKED")
     yield Admin(
         stack,
         admin_config,
@@ -136,6 +139,7 @@ def admin(
     )
     proxy.denied.clear()
     proxy.delays.clear()
+    proxy.bad_keys.discard("LOCKED")
 
 
 def graphql(a: Admin, query: str, headers: dict[str, str], **variables: Any) -> dict[str, Any]:
@@ -206,8 +210,8 @@ def test_delete_removes_pending_and_dead_messages_and_keeps_their_records(
 ) -> None:
     pending = admin.enqueue("aux:housekeeper", QUICK, "low")
     with admin.worker(BUSY):
-        dead = admin.enqueue("aws:collect-vpcs", UNKNOWN_ACCOUNT, "default")
-        assert "unknown AWS account 'nope'" in admin.wait(dead, "failed")["error"]
+        dead = admin.enqueue("aws:collect-vpcs", LOCKED, "default")
+        assert "InvalidClientTokenId" in admin.wait(dead, "failed")["error"]
     assert admin.messages(BUSY)["dead"] == admin.messages(BUSY)["dead data"] == 1
 
     assert f"{pending}: deleted" in admin.cli("task", "delete", pending)
@@ -228,7 +232,7 @@ def test_retry_from_the_dead_letters_runs_a_failed_task_again(admin: Admin) -> N
     with admin.worker(BUSY):
         healed = admin.enqueue("aws:collect-vpcs", SCOPE, "default")
         assert "UnauthorizedOperation" in admin.wait(healed, "failed")["error"]
-        hopeless = admin.enqueue("aws:collect-vpcs", UNKNOWN_ACCOUNT, "default")
+        hopeless = admin.enqueue("aws:collect-vpcs", LOCKED, "default")
         admin.wait(hopeless, "failed")
         assert admin.messages(BUSY)["dead"] == 2
 
@@ -256,7 +260,7 @@ def test_stats_count_every_state_from_the_broker_and_the_records(admin: Admin) -
     admin.rt.queues.delete(waiting[1])
     admin.proxy.delays[SLOW_CALLS] = 20
     with admin.worker(BUSY):
-        admin.wait(admin.enqueue("aws:collect-vpcs", UNKNOWN_ACCOUNT, "default"), "failed")
+        admin.wait(admin.enqueue("aws:collect-vpcs", LOCKED, "default"), "failed")
         admin.wait(admin.enqueue("aws:collect-vpcs", UNREACHABLE, "default"), "delayed")
         admin.wait(admin.enqueue("aux:housekeeper", QUICK, "default"), "succeeded")
         slow = admin.enqueue("aws:collect-vpcs", SCOPE, "default")

@@ -8,17 +8,22 @@ link tasks of its scope; ``<provider>:link-all`` (re)builds relationships per sc
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from dramatiq.middleware import CurrentMessage
+
 from app import metrics
 from collectors import CATALOG
 from collectors.base import PermanentError, Provider, Source
 from graph import links as graph_links
+from graph import status
 from model import Kind, Link, RowError
+from worker.leases import Held
 
 if TYPE_CHECKING:
     from app.runtime import Runtime
@@ -26,6 +31,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Job = Callable[["Runtime", dict[str, Any]], dict[str, Any]]
+# How many warnings a task result names (it counts them all).
+MAX_REASONS = 5
 
 
 class TaskError(Exception):
@@ -76,8 +83,33 @@ def _provider_errors(source: Source) -> Iterator[None]:
 def _collect_scope(
     rt: Runtime, provider: Provider, source: Source, kind: Kind, payload: dict[str, Any]
 ) -> dict[str, Any]:
+    message = CurrentMessage.get_current_message()
+    task_id = message.message_id if message else None
+    lease = f"{kind.task}:{json.dumps(payload, sort_keys=True)}"
+    try:
+        with rt.leases.hold(lease, task_id or "direct"):
+            return _collect(rt, provider, source, kind, payload, task_id)
+    except Held as held:
+        log.info("skipped %s %s: %s", kind.task, payload, held)
+        return {"skipped": str(held), "running": held.holder}
+    except Exception as exc:
+        reason = str(exc) if isinstance(exc, PermanentError | TaskError) else repr(exc)
+        status.failed(rt.driver, rt.settings.neo4j.database, kind, payload, reason, task_id)
+        raise
+
+
+def _collect(
+    rt: Runtime,
+    provider: Provider,
+    source: Source,
+    kind: Kind,
+    payload: dict[str, Any],
+    task_id: str | None,
+) -> dict[str, Any]:
     collector = provider.collector(kind.name)
     assert collector is not None
+    # Taken under the lease, so no other collection of this kind and scope lists later
+    # than this and has its finds deleted by this one's cleanup.
     seen_at = rt.writer.now()
     written = 0
     with _provider_errors(source), source.open(kind, payload) as session:
@@ -87,16 +119,33 @@ def _collect_scope(
         for page in collector.collect(session):
             rows = [kind.row(record) for record in page]
             written += rt.writer.write(kind, rows, node_scope, seen_at, owner)
-    # Only a collection that went through entirely may declare what it missed as gone.
+    # Only a collection whose listing went through entirely may declare what it missed as
+    # gone; failed detail calls only leave some properties as they were (warnings).
     removed = rt.writer.remove_stale(kind, node_scope, seen_at, owner)
+    warnings = session.warnings
+    database = rt.settings.neo4j.database
+    status.succeeded(
+        rt.driver, database, kind, payload, node_scope, seen_at, task_id, len(warnings)
+    )
     types = sorted({lk.type for lk in CATALOG.derived if kind.label in (lk.source, lk.target)})
     if types:
         link_scope = {k: values[k] for k in provider.link_scope if k in values}
         rt.enqueue(f"{provider.name}:link-all", {**link_scope, "types": types})
     metrics.NODES_WRITTEN.labels(provider.name, kind.label).inc(written)
     metrics.NODES_REMOVED.labels(provider.name, kind.label).inc(removed)
+    metrics.WARNINGS.labels(provider.name, kind.label).inc(len(warnings))
     log.info("collected %s in %s: %d written, %d removed", kind.label, values, written, removed)
-    return {"scope": values, "nodes_written": written, "nodes_removed": removed}
+    result = {"scope": values, "nodes_written": written, "nodes_removed": removed}
+    if warnings:
+        log.warning(
+            "%d warning(s) collecting %s in %s: %s",
+            len(warnings),
+            kind.label,
+            values,
+            "; ".join(warnings[:MAX_REASONS]),
+        )
+        result |= {"warnings": len(warnings), "warning_reasons": warnings[:MAX_REASONS]}
+    return result
 
 
 def link_all(provider: Provider, links: list[Link]) -> Job:
@@ -136,7 +185,19 @@ def link_all(provider: Provider, links: list[Link]) -> Job:
 def housekeeper(rt: Runtime, payload: dict[str, Any]) -> dict[str, Any]:
     days = payload.get("retention_days") or rt.settings.graph.retention_days
     before = rt.writer.now() - timedelta(days=days)
-    removed = rt.writer.housekeep(CATALOG.kinds, before)
-    for label, count in removed.items():
-        metrics.NODES_REMOVED.labels(CATALOG.by_label[label].provider, label).inc(count)
-    return {"nodes_removed": sum(removed.values()), "by_label": removed}
+    removed: dict[str, int] = {}
+    kept: list[dict[str, Any]] = []
+    for kind in CATALOG.kinds:
+        gone, held = rt.writer.housekeep(kind, before)
+        removed[kind.label] = gone
+        metrics.NODES_REMOVED.labels(kind.provider, kind.label).inc(gone)
+        metrics.KEPT.labels(kind.provider, kind.label).set(sum(h["kept"] for h in held))
+        kept += [{"label": kind.label, **h} for h in held]
+    if kept:
+        log.warning(
+            "kept %d node(s) older than %s days: their scopes' collections have not "
+            "succeeded since they were last seen (see the result's kept list)",
+            sum(k["kept"] for k in kept),
+            days,
+        )
+    return {"nodes_removed": sum(removed.values()), "by_label": removed, "kept": kept}

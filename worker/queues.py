@@ -115,6 +115,25 @@ class Queues:
             args += [key, data]
         return bool(self._move(keys=keys, args=args))
 
+    def reached(self, task_id: str) -> bool:
+        """Whether the message of ``task_id`` reached the broker: it waits there, a worker
+        holds it, or it has run.  False when its enqueue never got through (no record, or a
+        waiting record whose message is in no queue)."""
+        record = self.records.get(task_id)
+        if record is None:
+            return False
+        if record["state"] not in ("pending", "delayed"):
+            return True
+        key, queue = record.get("redis_message_id"), record["queue"]
+        client = self.broker.client
+        return bool(
+            key
+            and (
+                client.hexists(self._key(queue, ".msgs"), key)
+                or client.hexists(self._key(queue, ".DQ.msgs"), key)
+            )
+        )
+
     def cancel(self, task_id: str) -> Outcome:
         record = self._record(task_id)
         state, queue = record["state"], record["queue"]
@@ -193,7 +212,7 @@ class Queues:
             for _ in workers:
                 counts["active"] += next(replies)
                 counts["delayed"] += next(replies)  # a worker keeps delayed ones in memory
-            for state in ("succeeded", "cancelled", "deleted"):
+            for state in ("succeeded", "skipped", "cancelled", "deleted"):
                 counts[state] = finished[(q, state)]
             per_queue[q] = counts
         total = {s: sum(c[s] for c in per_queue.values()) for s in STATES}

@@ -16,8 +16,13 @@ import redis
 
 # "deleted": a pending or dead message removed from the broker; the record stays as the
 # trace of it until the retention ends.
-STATES = ("pending", "delayed", "active", "succeeded", "failed", "cancelled", "deleted")
-FINAL = frozenset({"succeeded", "failed", "cancelled", "deleted"})
+# "skipped": a collection that found another of its kind and scope running, and left the
+# work to it (its result names that task).
+STATES = (
+    "pending", "delayed", "active", "succeeded", "skipped", "failed", "cancelled", "deleted"
+)  # fmt: skip
+FINAL = frozenset({"succeeded", "skipped", "failed", "cancelled", "deleted"})
+DONE = frozenset({"succeeded", "skipped"})  # ended as it should
 
 
 def now() -> float:
@@ -184,7 +189,7 @@ def follow(records: Records, root: str, timeout: float, say: Callable[[str], Any
         return False
     done = totals(tree)
     say("  " + ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in sorted(done.items())))
-    failed = [r for r in tree if r["state"] != "succeeded"]
+    failed = [r for r in tree if r["state"] not in DONE]
     for r in failed:
         say(f"  {r['state']}: {r['task']} {json.dumps(r['payload'])}: {r.get('error')}")
     return not failed

@@ -6,7 +6,10 @@ out.  Each firing (schedule and nominal fire time) has a claim key in Redis that
 process can set, so a firing is enqueued at most once however leadership moves; the key
 then holds the task id.  A leader enqueues every unclaimed firing of the last two lease
 periods, first when it takes over: so the firings its dead predecessor missed happen
-too, late by about a lease period, and each firing happens exactly once.
+too, late by about a lease period, and each firing happens exactly once: its task id
+is derived from the schedule and the fire time, so a firing claimed by a leader that died
+before enqueueing it, or enqueued by one whose enqueue timed out, is recognised (see
+``Scheduler.claim``).
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ import os
 import signal
 import socket
 import threading
+import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -31,7 +36,6 @@ from prometheus_client import Counter, Gauge
 from app import metrics
 from app.config import ScheduleConfig
 from app.runtime import Runtime
-from worker.tasks import REGISTRY, BadPayload, UnknownTask, validate
 
 log = logging.getLogger(__name__)
 
@@ -128,8 +132,15 @@ class Scheduler:
         return mine
 
     def keep_lease(self) -> None:
+        """Renew the lease every quarter of it; as the leader, also enqueue any firing of
+        the window still missing (one whose enqueue failed, or a dead leader's)."""
         while not self.stopping.wait(self.lease_ms / 4000):
-            self.hold_lease()
+            if self.hold_lease():
+                for schedule in self.schedules:
+                    try:
+                        self.fire(schedule)
+                    except Exception as exc:  # Redis away: the next round tries again
+                        log.warning("schedule %s: firing failed: %s", schedule.name, exc)
 
     def is_leader(self) -> bool:
         return self.redis.get(self.lease_key) == self.identity
@@ -151,15 +162,29 @@ class Scheduler:
         return [task_id for task_id in claimed if task_id]
 
     def claim(self, schedule: ScheduleConfig, at: datetime) -> str | None:
+        """Enqueue the firing of ``schedule`` at ``at`` unless it already was; its task id.
+
+        The firing's task id is made from the schedule and the fire time, and the claim key
+        holds it from the start, so the firing is recognisable however often it is tried:
+        a leader that died between its claim and its enqueue leaves a claim whose message
+        never reached the broker, which the next leader enqueues; an enqueue that failed
+        after its message reached Redis is not repeated.
+        """
         key = f"{self.firing_prefix}:{schedule.name}:{at.isoformat()}"
-        if not self.redis.set(key, self.identity, nx=True, ex=CLAIM_TTL_S):
-            return None
-        try:
-            task_id = self.rt.enqueue(schedule.task, schedule.payload, schedule.priority)
-        except Exception:
-            self.redis.delete(key)  # unclaimed again, for the next try
-            raise
-        self.redis.set(key, task_id, xx=True, keepttl=True)
+        task_id = str(uuid.uuid5(uuid.NAMESPACE_URL, key))
+        if not self.redis.set(key, task_id, nx=True, ex=CLAIM_TTL_S):
+            # Claimed earlier (by a leader that may have died before enqueueing): give the
+            # claimer a lease period to finish, then see whether its message got through.
+            age_ms = CLAIM_TTL_S * 1000 - max(self.redis.pttl(key), 0)
+            if age_ms < self.lease_ms or self.rt.queues.reached(task_id):
+                return None
+            log.warning(
+                "schedule %s: the firing of %s was claimed but never enqueued; enqueueing it",
+                schedule.name,
+                at.isoformat(),
+                extra={"schedule": schedule.name, "task_id": task_id},
+            )
+        self._enqueue(schedule, task_id)
         FIRINGS.labels(schedule.name).inc()
         log.info(
             "schedule %s fired for %s as task %s",
@@ -174,6 +199,21 @@ class Scheduler:
             },
         )
         return task_id
+
+    def _enqueue(self, schedule: ScheduleConfig, task_id: str) -> None:
+        """Enqueue the firing, retrying an enqueue that failed unless its message reached
+        the broker after all (a reply lost to a timeout)."""
+        for attempt in range(3):
+            try:
+                self.rt.enqueue(schedule.task, schedule.payload, schedule.priority, task_id)
+                return
+            except Exception as exc:
+                if self.rt.queues.reached(task_id):
+                    return
+                log.warning("schedule %s: enqueue failed (%s); trying again", schedule.name, exc)
+                if attempt == 2:
+                    raise  # the claim stays: the next round enqueues it
+                time.sleep(0.5 * (attempt + 1))
 
     def run(self) -> None:
         """Run until SIGTERM or SIGINT."""
@@ -199,17 +239,6 @@ def serve_metrics(port: int) -> None:
     for metric in (LEADER, FIRINGS):
         prometheus_client.REGISTRY.register(metric)
     metrics.serve(port)
-
-
-def check(schedules: list[ScheduleConfig]) -> None:
-    """Refuse schedules whose task or payload is wrong, before anything runs."""
-    for s in schedules:
-        if s.task not in REGISTRY:
-            raise UnknownTask(f"schedule {s.name}: unknown task {s.task!r}")
-        try:
-            validate(REGISTRY[s.task], s.payload)
-        except BadPayload as exc:
-            raise BadPayload(f"schedule {s.name}: {exc}") from None
 
 
 def describe(schedules: list[ScheduleConfig]) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import dramatiq
 from dramatiq.common import q_name
@@ -22,6 +22,7 @@ from collectors.base import PermanentError, Provider
 from worker import jobs
 
 if TYPE_CHECKING:
+    from app.config import Settings
     from app.runtime import Runtime
 
 
@@ -35,7 +36,7 @@ class BadPayload(ValueError):
 
 class HousekeeperPayload(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    retention_days: float | None = Field(None, gt=0)
+    retention_days: float | None = Field(None, ge=1, le=3650)
 
 
 @dataclass(frozen=True)
@@ -44,14 +45,16 @@ class Task:
     payload: type[BaseModel]
     run: Callable[[Runtime, dict[str, Any]], dict[str, Any]]
     description: str
+    provider: Provider | None = None  # whose config names the scopes a payload may name
 
 
 def _link_payload(provider: Provider) -> type[BaseModel]:
     scope: dict[str, Any] = {key: (str | None, None) for key in provider.link_scope}
+    types = sorted({lk.type for lk in CATALOG.provider_links(provider.name)})
     return create_model(
         f"{provider.name.capitalize()}LinkPayload",
         __config__=ConfigDict(extra="forbid"),
-        types=(list[str] | None, None),
+        types=(list[Literal[tuple(types)]] | None, None),  # type: ignore[valid-type]
         **scope,
     )
 
@@ -59,8 +62,10 @@ def _link_payload(provider: Provider) -> type[BaseModel]:
 def _registry() -> dict[str, Task]:
     out: dict[str, Task] = {}
 
-    def add(name: str, payload: type[BaseModel], run: Any, description: str) -> None:
-        out[name] = Task(name, payload, run, description)
+    def add(
+        name: str, payload: type[BaseModel], run: Any, description: str, p: Provider | None = None
+    ) -> None:
+        out[name] = Task(name, payload, run, description, p)
 
     for p in PROVIDERS.values():
         add(
@@ -68,6 +73,7 @@ def _registry() -> dict[str, Task]:
             p.payload,
             jobs.collect_all(p),
             f"Collect every {p.name} kind (fans out to one task per kind).",
+            p,
         )
         for kind in p.kinds:
             add(
@@ -75,6 +81,7 @@ def _registry() -> dict[str, Task]:
                 p.payload,
                 jobs.collect_kind(p, kind),
                 f"Collect {kind.label} (fans out to one task per scope).",
+                p,
             )
         add(
             f"{p.name}:link-all",
@@ -102,27 +109,56 @@ def spec(task: str) -> Task:
     return found
 
 
-def validate(spec: Task, payload: Any) -> BaseModel:
+def validate(spec: Task, payload: Any, settings: Settings | None = None) -> BaseModel:
+    """The payload checked against the task's schema (fields, types, bounds) and, given
+    the settings, against the accounts or vCenters they name; BadPayload names the field."""
     if not isinstance(payload, dict):
-        raise BadPayload(f"payload for {spec.name} must be a JSON object")
+        raise BadPayload(f"payload for {spec.name} must be a JSON object, not {payload!r:.40}")
     try:
-        return spec.payload.model_validate(payload)
+        model = spec.payload.model_validate(payload)
     except ValidationError as exc:
         e = exc.errors()[0]
         where = ".".join(str(p) for p in e["loc"]) or "payload"
         reason = "unknown key" if e["type"] == "extra_forbidden" else e["msg"]
         raise BadPayload(f"bad payload for {spec.name}: {where}: {reason}") from None
+    if spec.provider is not None and settings is not None:
+        section = getattr(settings, spec.provider.name)
+        for key, known in spec.provider.known(section).items():
+            value = payload.get(key)
+            if value is not None and value not in known:
+                names = ", ".join(sorted(known)) or "none configured"
+                raise BadPayload(
+                    f"bad payload for {spec.name}: {key}: unknown {key} {value!r} (known: {names})"
+                )
+    return model
+
+
+def check_schedules(settings: Settings) -> None:
+    """Refuse schedules whose task or payload is wrong (UnknownTask, BadPayload)."""
+    for s in settings.schedules:
+        if s.task not in REGISTRY:
+            raise UnknownTask(f"schedules: {s.name}: unknown task {s.task!r}")
+        try:
+            validate(REGISTRY[s.task], s.payload, settings)
+        except BadPayload as exc:
+            raise BadPayload(f"schedules: {s.name}: {exc}") from None
 
 
 def enqueue(
-    rt: Runtime, task: str, payload: dict[str, Any] | None = None, priority: str | None = None
+    rt: Runtime,
+    task: str,
+    payload: dict[str, Any] | None = None,
+    priority: str | None = None,
+    message_id: str | None = None,
 ) -> str:
     """Validate and enqueue one message; return its id (the task id).
 
     From inside a running task, the message becomes its child and inherits its queue.
+    ``message_id`` gives the message an id of the caller's (a schedule's firing), so that
+    enqueueing it again is recognisable.
     """
     payload = {} if payload is None else payload
-    validate(spec(task), payload)
+    validate(spec(task), payload, rt.settings)
     options: dict[str, Any] = {}
     parent = CurrentMessage.get_current_message()
     if parent is not None:
@@ -135,6 +171,8 @@ def enqueue(
         queue = rt.settings.queue_for(task, priority)
     actor = rt.broker.get_actor(task)
     message = actor.message_with_options(args=(payload,), **options).copy(queue_name=queue)
+    if message_id is not None:
+        message = message.copy(message_id=message_id)
     rt.broker.enqueue(message)
     return message.message_id
 
@@ -156,7 +194,7 @@ def declare_actors(broker: dramatiq.Broker, rt: Runtime) -> None:
 def _actor_fn(task: Task, rt: Runtime) -> Callable[[dict[str, Any]], dict[str, Any]]:
     def run(payload: dict[str, Any]) -> dict[str, Any]:
         try:
-            model = validate(task, payload)
+            model = validate(task, payload, rt.settings)
         except BadPayload as exc:
             raise PermanentError(str(exc)) from None
         return task.run(rt, model.model_dump(exclude_none=True))

@@ -30,6 +30,10 @@ def _connect(config: AwsConfig) -> Source:
     return AwsSource(config)
 
 
+def _known(config: AwsConfig) -> dict[str, set[str]]:
+    return {"account": {a.name for a in config.accounts}}
+
+
 PROVIDER = Provider(
     name="aws",
     collectors=(
@@ -49,6 +53,7 @@ PROVIDER = Provider(
     config=AwsConfig,
     payload=AwsPayload,
     scope_keys=scope_keys,
+    known=_known,
     scope_label="AWSRegion",
     link_scope=("account_id", "region"),
     connect=_connect,

@@ -44,12 +44,18 @@ LEGACY = {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}
 def collect(session: AwsSession) -> Iterator[list[dict[str, Any]]]:
     s3 = session.client("s3")
     for page in s3.get_paginator("list_buckets").paginate():
-        yield [{**b, "Region": _region(s3, b["Name"])} for b in page["Buckets"]]
+        yield [
+            {**b, "Region": session.attempt(f"location of bucket {b['Name']}", _region(s3, b))}
+            for b in page["Buckets"]
+        ]
 
 
-def _region(s3: Any, name: str) -> str:
-    location = s3.get_bucket_location(Bucket=name).get("LocationConstraint")
-    return LEGACY.get(location, location)
+def _region(s3: Any, bucket: dict[str, Any]) -> Any:
+    def ask() -> str:
+        location = s3.get_bucket_location(Bucket=bucket["Name"]).get("LocationConstraint")
+        return LEGACY.get(location, location)
+
+    return ask
 
 
 COLLECTOR = Collector(KIND, collect)

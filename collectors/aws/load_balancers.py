@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from collectors.aws.common import REGIONAL
 from collectors.base import Collector
-from model import Field, Kind, Link
+from model import UNKNOWN, Field, Kind, Link
 
 if TYPE_CHECKING:
     from collectors.aws.session import AwsSession
@@ -64,27 +64,37 @@ KIND = Kind(
 def collect(session: AwsSession) -> Iterator[list[dict[str, Any]]]:
     elbv2 = session.client("elbv2")
     for page in elbv2.get_paginator("describe_load_balancers").paginate():
-        yield [_with_targets(elbv2, lb) for lb in page["LoadBalancers"]]
+        yield [_with_targets(session, elbv2, lb) for lb in page["LoadBalancers"]]
     elb = session.client("elb")
     for page in elb.get_paginator("describe_load_balancers").paginate():
         yield [_classic(session, lb) for lb in page["LoadBalancerDescriptions"]]
 
 
-def _with_targets(elbv2: Any, lb: dict[str, Any]) -> dict[str, Any]:
-    pages = elbv2.get_paginator("describe_target_groups").paginate(
-        LoadBalancerArn=lb["LoadBalancerArn"]
-    )
-    groups = [g for page in pages for g in page["TargetGroups"]]
-    targets: set[str] = set()
-    for group in groups:
-        if group.get("TargetType", "instance") != "instance":
-            continue  # IP and Lambda targets name no instance
-        health = elbv2.describe_target_health(TargetGroupArn=group["TargetGroupArn"])
-        targets |= {t["Target"]["Id"] for t in health["TargetHealthDescriptions"]}
+def _with_targets(session: AwsSession, elbv2: Any, lb: dict[str, Any]) -> dict[str, Any]:
+    """The balancer with its target groups and their instances; what a detail call could
+    not give (a balancer with no target group, one deleted since the listing) UNKNOWN."""
+    arn = lb["LoadBalancerArn"]
+
+    def groups() -> list[dict[str, Any]]:
+        pages = elbv2.get_paginator("describe_target_groups").paginate(LoadBalancerArn=arn)
+        return [g for page in pages for g in page["TargetGroups"]]
+
+    def targets(found: list[dict[str, Any]]) -> list[str]:
+        out: set[str] = set()
+        for group in found:
+            if group.get("TargetType", "instance") != "instance":
+                continue  # IP and Lambda targets name no instance
+            health = elbv2.describe_target_health(TargetGroupArn=group["TargetGroupArn"])
+            out |= {t["Target"]["Id"] for t in health["TargetHealthDescriptions"]}
+        return sorted(out)
+
+    found = session.attempt(f"target groups of {arn}", groups)
+    if found is UNKNOWN:
+        return {**lb, "TargetGroupArns": UNKNOWN, "TargetInstanceIds": UNKNOWN}
     return {
         **lb,
-        "TargetGroupArns": sorted(g["TargetGroupArn"] for g in groups),
-        "TargetInstanceIds": sorted(targets),
+        "TargetGroupArns": sorted(g["TargetGroupArn"] for g in found),
+        "TargetInstanceIds": session.attempt(f"targets of {arn}", lambda: targets(found)),
     }
 
 

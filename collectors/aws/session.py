@@ -9,6 +9,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 
 from collectors.aws.config import AwsAccountConfig
 from collectors.base import Session
@@ -20,6 +21,17 @@ def _secret(value: Any) -> str | None:
 
 # Assumed-role credentials last an hour; the clients are rebuilt well before that.
 MAX_AGE_S = 45 * 60
+
+
+def describe(exc: BaseException) -> str:
+    """A one-line reason for an AWS error, without secrets."""
+    if isinstance(exc, ClientError):
+        err = exc.response.get("Error", {})
+        op = getattr(exc, "operation_name", "call")
+        return f"AWS {op} failed: {err.get('Code')}: {err.get('Message')}"
+    if isinstance(exc, BotoCoreError):
+        return f"AWS error: {exc}"
+    return f"{type(exc).__name__}: {exc}"
 
 
 class AccountClients:
@@ -102,8 +114,12 @@ class AwsSession(Session):
     """One account, and one region for regional kinds."""
 
     def __init__(self, clients: AccountClients, region: str | None) -> None:
+        super().__init__()
         self.clients = clients
         self.region = region
+
+    def describe(self, exc: BaseException) -> str:
+        return describe(exc)
 
     @property
     def account(self) -> AwsAccountConfig:

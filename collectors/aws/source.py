@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+from botocore.exceptions import ClientError, NoCredentialsError
 
 from collectors.aws.config import AwsAccountConfig, AwsConfig
-from collectors.aws.session import AccountClients, AwsSession
+from collectors.aws.session import AccountClients, AwsSession, describe
 from collectors.base import PermanentError, Source
 from model import Kind
 
@@ -87,10 +87,4 @@ class AwsSource(Source):
         return False
 
     def describe(self, exc: BaseException) -> str:
-        if isinstance(exc, ClientError):
-            err = exc.response.get("Error", {})
-            op = getattr(exc, "operation_name", "call")
-            return f"AWS {op} failed: {err.get('Code')}: {err.get('Message')}"
-        if isinstance(exc, BotoCoreError):
-            return f"AWS error: {exc}"
-        return f"{type(exc).__name__}: {exc}"
+        return describe(exc)

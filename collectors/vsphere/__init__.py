@@ -25,6 +25,10 @@ def _connect(config: VSphereConfig) -> Source:
     return VSphereSource(config)
 
 
+def _known(config: VSphereConfig) -> dict[str, set[str]]:
+    return {"vcenter": {v.name for v in config.vcenters}}
+
+
 PROVIDER = Provider(
     name="vsphere",
     collectors=(
@@ -39,6 +43,7 @@ PROVIDER = Provider(
     config=VSphereConfig,
     payload=VSpherePayload,
     scope_keys=scope_keys,
+    known=_known,
     scope_label="VSphereVCenter",
     link_scope=("vcenter",),
     connect=_connect,

@@ -128,6 +128,7 @@ class VSphereSession(Session):
     """One vCenter, read for one collection."""
 
     def __init__(self, vcenter: VCenter) -> None:
+        super().__init__()
         self.vcenter = vcenter
 
     @property

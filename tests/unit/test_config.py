@@ -167,3 +167,15 @@ def test_vcenters_are_checked_at_load(config, tmp_path: Path) -> None:
     config(base + "}")
     (vc,) = load_settings().vsphere.vcenters
     assert vc.verify_tls and vc.port == 443 and vc.password.get_secret_value() == "p"
+
+
+def test_a_schedule_with_a_bad_payload_is_refused_at_load(config) -> None:
+    config(
+        "aws:\n  accounts:\n    - name: prod\n"
+        "schedules:\n  - {name: s, task: aws:collect-vpcs, interval_s: 60, payload: {account: qa}}"
+    )
+    with pytest.raises(ConfigError, match=r"schedules: s: .*unknown account 'qa' \(known: prod\)"):
+        load_settings()
+    config("schedules:\n  - {name: s, task: aws:collect-nothing, interval_s: 60}")
+    with pytest.raises(ConfigError, match="unknown task 'aws:collect-nothing'"):
+        load_settings()

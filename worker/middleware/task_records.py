@@ -61,8 +61,10 @@ class TaskRecords(Middleware):
         self, broker: Any, message: Any, *, result: Any = None, exception: Any = None
     ) -> None:
         if exception is None:
+            skipped = isinstance(result, dict) and "skipped" in result
+            state = "skipped" if skipped else "succeeded"
             self.records.update(
-                message.message_id, state="succeeded", result=result, error=None, finished_at=now()
+                message.message_id, state=state, result=result, error=None, finished_at=now()
             )
             return
         if cancelled(exception):

@@ -3,7 +3,8 @@
 Recordings live in ``recorded/<service>.<operation>.json`` as lists of
 ``{"params": {...}, "response": {...}}``; a time is written ``{"$time": "<ISO 8601>"}``,
 as botocore would parse it.  ``record.py`` makes them from a moto server.  A test may
-also hand a session its answers inline, in the same shape.
+also hand a session its answers inline, in the same shape, or an ``"error"`` (a code and
+message) to be raised as botocore's ClientError.
 """
 
 from __future__ import annotations
@@ -14,6 +15,11 @@ from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+
+from botocore.exceptions import ClientError
+
+from collectors.aws.session import describe
+from collectors.base import Session
 
 RECORDED = Path(__file__).parent / "recorded"
 
@@ -26,6 +32,10 @@ def _times(value: Any) -> Any:
     if isinstance(value, list):
         return [_times(v) for v in value]
     return value
+
+
+def _camel(operation: str) -> str:
+    return "".join(word.capitalize() for word in operation.split("_"))
 
 
 def recording(service: str, operation: str) -> list[dict[str, Any]]:
@@ -56,6 +66,8 @@ class FakeClient:
         recorded = [] if inline else recording(self.service, operation)
         for entry in inline or recorded:
             if entry["params"] == params:
+                if "error" in entry:  # as botocore raises an error answer
+                    raise ClientError({"Error": entry["error"]}, _camel(operation))
                 return entry["response"]
         raise LookupError(f"no recorded {self.service}.{operation} for {params}")
 
@@ -66,7 +78,7 @@ class FakeClient:
         return lambda **params: self.answer(operation, params)
 
 
-class FakeSession:
+class FakeSession(Session):
     """What the AWS collectors use of a session, answering from recordings."""
 
     def __init__(
@@ -76,6 +88,7 @@ class FakeSession:
         account_name: str = "demo-main",
         answers: dict[str, list[dict[str, Any]]] | None = None,
     ) -> None:
+        super().__init__()
         self.account_id = account_id
         self.region = region
         self.account = SimpleNamespace(name=account_name)
@@ -95,6 +108,13 @@ class FakeSession:
 
     def regions(self) -> list[str]:
         return [self.region]
+
+    @property
+    def scope(self) -> dict[str, Any]:
+        return {"account_id": self.account_id, "region": self.region}
+
+    def describe(self, exc: BaseException) -> str:
+        return describe(exc)
 
 
 def rows(collector: Any, session: FakeSession) -> list[dict[str, Any]]:

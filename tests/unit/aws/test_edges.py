@@ -46,3 +46,43 @@ def test_buckets_sit_in_the_region_their_location_names() -> None:
     assert got[f"main-{ACCOUNT}-us-east-1"]["region"] == "us-east-1"
     assert got[f"main-{ACCOUNT}-eu-west-1"]["region"] == "eu-west-1"
     assert all(r["creation_date"] is not None for r in got.values())
+
+
+def test_a_balancer_whose_detail_call_fails_is_kept_with_a_warning() -> None:
+    web = recording("elbv2", "describe_load_balancers")[0]["response"]["LoadBalancers"][0]
+    gone = {"Code": "TargetGroupNotFound", "Message": "One or more target groups not found"}
+    session = FakeSession(
+        ACCOUNT,
+        REGION,
+        answers={
+            "elbv2.describe_target_groups": [
+                {"params": {"LoadBalancerArn": web["LoadBalancerArn"]}, "error": gone}
+            ]
+        },
+    )
+    got = {r["name"]: r for r in rows(load_balancers.COLLECTOR, session)}
+    # Written with what is known; the targets it could not read are left as they were.
+    assert got["main-web"]["type"] == "application"
+    assert "target_instance_ids" not in got["main-web"]
+    assert "target_group_arns" not in got["main-web"]
+    assert got["main-legacy"]["target_instance_ids"]  # the others are whole
+    (warning,) = session.warnings
+    assert web["LoadBalancerArn"] in warning and "TargetGroupNotFound" in warning
+
+
+def test_a_bucket_whose_location_is_denied_keeps_its_region_with_a_warning() -> None:
+    denied = {"Code": "AccessDenied", "Message": "Access Denied"}
+    name = f"main-{ACCOUNT}-eu-west-1"
+    answers = [
+        *recording("s3", "get_bucket_location"),
+        {"params": {"Bucket": name}, "error": denied},
+    ]
+    # The denial comes first, so it is the answer for that bucket.
+    answers.sort(key=lambda a: "error" not in a)
+    session = FakeSession(ACCOUNT, REGION, answers={"s3.get_bucket_location": answers})
+    got = {r["name"]: r for r in rows(buckets.COLLECTOR, session)}
+    assert "region" not in got[name]
+    assert got[f"main-{ACCOUNT}-us-east-1"]["region"] == "us-east-1"
+    assert session.warnings == [
+        f"location of bucket {name}: AWS GetBucketLocation failed: AccessDenied: Access Denied"
+    ]

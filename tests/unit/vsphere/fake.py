@@ -14,6 +14,8 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from collectors.base import Session
+
 RECORDED = Path(__file__).parent / "recorded"
 NAME = "demo-vcenter"
 
@@ -22,14 +24,15 @@ def _load(name: str) -> Any:
     return json.loads((RECORDED / f"{name}.json").read_text())
 
 
-class FakeVSphereSession:
+class FakeVSphereSession(Session):
     name = NAME
+    scope = {"vcenter": NAME}  # noqa: RUF012
 
     def __init__(self) -> None:
+        super().__init__()
         self.asked: dict[str, list[str]] = {}
         self.vcenter = SimpleNamespace(config=SimpleNamespace(host="vcenter.example.com"))
         self.about = SimpleNamespace(**_load("about"))
-        self.scope = {"vcenter": NAME}
 
     def objects(self, vim_type: str, paths: list[str]) -> Iterator[list[dict[str, Any]]]:
         self.asked[vim_type] = paths

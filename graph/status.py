@@ -1,0 +1,68 @@
+"""What the graph keeps of its collections: per kind and scope, the last success and the
+last failure with its error, as ``InventoryCollection`` nodes.
+
+They live in the graph, beside the nodes they vouch for, so that the housekeeper can keep
+what failures kept from being seen and reports can list failing scopes, each in one
+query.  A node is named by the task's payload (an account's name, a vCenter's), which is
+known even when the collection fails before it learns the scope's properties.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from neo4j import Driver
+
+import cypher
+from model import Kind
+
+LABEL = "InventoryCollection"
+
+
+def uid(kind: Kind, payload: Mapping[str, Any]) -> str:
+    return "|".join([kind.label, *(f"{k}={payload[k]}" for k in sorted(payload))])
+
+
+def _props(kind: Kind, payload: Mapping[str, Any], scope: Mapping[str, Any]) -> dict[str, Any]:
+    return {"label": kind.label, "provider": kind.provider, "task": kind.task, **payload, **scope}
+
+
+def succeeded(
+    driver: Driver,
+    database: str,
+    kind: Kind,
+    payload: Mapping[str, Any],
+    scope: Mapping[str, Any],
+    seen_at: datetime,
+    task_id: str | None,
+    warnings: int,
+) -> None:
+    driver.execute_query(
+        cypher.source("collection_succeeded"),
+        uid=uid(kind, payload),
+        props=_props(kind, payload, scope),
+        seen_at=seen_at,
+        task_id=task_id,
+        warnings=warnings,
+        database_=database,
+    )
+
+
+def failed(
+    driver: Driver,
+    database: str,
+    kind: Kind,
+    payload: Mapping[str, Any],
+    error: str,
+    task_id: str | None,
+) -> None:
+    driver.execute_query(
+        cypher.source("collection_failed"),
+        uid=uid(kind, payload),
+        props=_props(kind, payload, {}),
+        error=error[:1000],
+        task_id=task_id,
+        database_=database,
+    )

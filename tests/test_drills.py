@@ -1,0 +1,146 @@
+"""Fault drills during a full AWS collection, each ending with every task done and the
+graph equal to the estate: Neo4j paused for 40 s, Redis restarted, a worker SIGKILLed,
+and 30% of provider calls answered with throttling or 503.
+
+The drills run on a worker pool of their own, on a Redis database of their own, with the
+product's default retry settings but a short heartbeat timeout (so that a killed worker's
+messages come back within the test's patience)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from app.config import Settings
+from app.runtime import Runtime
+from collectors import CATALOG
+from dev.demo import aws_truth
+from dev.stack import Stack, wait_until
+from tests.conftest import wipe
+from tests.faultproxy import FaultProxy
+from worker.records import DONE
+
+AWS_LINKS = [lk for lk in CATALOG.links if CATALOG.by_label[lk.source].provider == "aws"]
+
+
+@pytest.fixture(scope="module")
+def drill(
+    stack: Stack, config_path: Path, proxy: FaultProxy, migrated: Runtime, estate
+) -> Iterator[tuple[Stack, Runtime, str]]:
+    config = yaml.safe_load(config_path.read_text())
+    config["redis"]["url"] = config["redis"]["url"].rsplit("/", 1)[0] + "/3"
+    config["tasks"] = {"heartbeat_timeout_s": 10, "collection_lease_s": 10}
+    config["vsphere"] = {"vcenters": []}
+    path = stack.home / "drills.yaml"
+    path.write_text(yaml.safe_dump(config))
+    rt = Runtime(Settings(**config))
+    yield stack, rt, str(path)
+    rt.close()
+
+
+def _worker(stack: Stack, config: str, name: str = "worker-drill") -> int:
+    service = stack.inventory(name, "worker", "--metrics-port", "0")
+    service.env["INVENTORY_CONFIG"] = config
+    return stack.start(service)
+
+
+def _collect_through(
+    drill: tuple[Stack, Runtime, str], fault: Callable[[Stack, Runtime], None], moto_url: str
+) -> list[dict]:
+    """Collect everything while ``fault`` happens; the task tree, once all of it ended."""
+    stack, rt, config = drill
+    wipe(rt)
+    _worker(stack, config)
+    try:
+        root = rt.enqueue("aws:collect-all", {}, "high")
+        fault(stack, rt)
+        tree = rt.records.wait(root, timeout=600)
+    finally:
+        stack.stop("worker-drill")
+    assert tree is not None, "the collection did not end within 10 minutes"
+    states = Counter(r["state"] for r in tree)
+    assert set(states) <= DONE, {r["task"]: r["error"] for r in tree if r["state"] not in DONE}
+    _graph_is_the_estate(rt, moto_url)
+    return tree
+
+
+def _graph_is_the_estate(rt: Runtime, moto_url: str) -> None:
+    truth = aws_truth.read(moto_url)
+    for label, want in truth.nodes.items():
+        got, _, _ = rt.driver.execute_query(f"MATCH (n:{label}) RETURN collect(n.uid) AS u")
+        assert set(got[0]["u"]) == want, label
+    for lk in AWS_LINKS:
+        query = f"MATCH (a:{lk.source})-[:{lk.type}]->(b:{lk.target}) RETURN a.uid AS a, b.uid AS b"
+        got, _, _ = rt.driver.execute_query(query)
+        assert {(r["a"], r["b"]) for r in got} == truth.links[(lk.source, lk.type, lk.target)]
+
+
+def _when_busy(rt: Runtime, started: int = 3) -> None:
+    """Wait until the collection is under way: some tasks have started."""
+    wait_until(
+        lambda: sum(1 for r in rt.records.recent(200) if r["state"] != "pending") >= started,
+        60,
+        "the collection to get under way",
+    )
+
+
+def test_neo4j_paused_for_40_seconds(drill, moto_url: str) -> None:
+    def pause(stack: Stack, rt: Runtime) -> None:
+        _when_busy(rt)
+        group = os.getpgid(stack.procs["neo4j"].pid)
+        os.killpg(group, signal.SIGSTOP)
+        try:
+            time.sleep(40)
+        finally:
+            os.killpg(group, signal.SIGCONT)
+
+    _collect_through(drill, pause, moto_url)
+
+
+def test_redis_restarted(drill, moto_url: str) -> None:
+    def restart(stack: Stack, rt: Runtime) -> None:
+        _when_busy(rt)
+        stack.stop("redis")  # SIGTERM: it writes its append-only file and stops
+        stack.start(stack.redis())
+
+    _collect_through(drill, restart, moto_url)
+
+
+def test_a_worker_killed_mid_collection(drill, moto_url: str) -> None:
+    cut_short: list[str] = []
+
+    def kill(stack: Stack, rt: Runtime) -> None:
+        wait_until(
+            lambda: any(r["state"] == "active" for r in rt.records.recent(200)),
+            60,
+            "a task to be running",
+        )
+        os.killpg(stack.procs["worker-drill"].pid, signal.SIGKILL)
+        cut_short.extend(r["id"] for r in rt.records.recent(200) if r["state"] == "active")
+        stack.stop("worker-drill")
+        _, _, config = drill
+        _worker(stack, config)  # the dead one's messages come back to this one
+
+    tree = _collect_through(drill, kill, moto_url)
+    by_id = {r["id"]: r for r in tree}
+    assert cut_short and all(by_id[t]["state"] in DONE for t in cut_short if t in by_id)
+
+
+def test_a_third_of_provider_calls_throttled_or_unavailable(
+    drill, proxy: FaultProxy, moto_url: str
+) -> None:
+    def flaky(stack: Stack, rt: Runtime) -> None:
+        proxy.fault_rate = 0.3
+
+    try:
+        _collect_through(drill, flaky, moto_url)
+    finally:
+        proxy.fault_rate = 0.0
+    assert proxy.faults > 20  # the faults happened, and were ridden out

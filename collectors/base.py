@@ -8,6 +8,7 @@ which is imported only then, so that the API and the config never load an SDK.
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
@@ -38,18 +39,28 @@ class Session(ABC):
     def __init__(self) -> None:
         self.warnings: list[str] = []
 
-    def attempt(self, what: str, call: Callable[[], T]) -> T | Any:
+    def attempt(self, what: str, call: Callable[[], T], tries: int = 3) -> T | Any:
         """A detail call about one listed item: its answer, or ``UNKNOWN`` and a warning.
 
         One odd item (deleted since the listing, a call closed to us, a balancer with no
         target groups) must not fail its whole scope: the item is written with what is
-        known, and the task succeeds with the warning in its result.
+        known, and the task succeeds with the warning in its result.  A transient error
+        (throttling, an endpoint busy) is tried again first.
         """
-        try:
-            return call()
-        except Exception as exc:
-            self.warnings.append(f"{what}: {self.describe(exc)}")
-            return UNKNOWN
+        for attempt in range(tries):
+            try:
+                return call()
+            except Exception as exc:
+                if attempt + 1 < tries and self.transient(exc):
+                    time.sleep(0.5 * 2**attempt)
+                    continue
+                self.warnings.append(f"{what}: {self.describe(exc)}")
+                break
+        return UNKNOWN
+
+    def transient(self, exc: BaseException) -> bool:
+        """Whether a provider error may go away by itself (throttling, a busy endpoint)."""
+        return isinstance(exc, OSError)
 
     def describe(self, exc: BaseException) -> str:
         """A one-line reason for a provider error, without secrets."""

@@ -1,10 +1,14 @@
-// Nodes of one kind not seen since $before in scopes whose collection of that kind has
-// succeeded since they were last seen: gone for sure.  A scope that only failed since
-// (broken credentials, a permission missing for one call) keeps its nodes.
-MATCH (c:InventoryCollection {label: $label})
-WHERE c.last_success IS NOT NULL
+// Nodes of one kind not seen since $before, except where a collection of that kind and
+// scope has failed since the node was last seen with no successful one begun since: what
+// failures (broken credentials, a permission missing for one call) kept from being seen
+// stays, and is reported.  A scope no longer collected at all ages out.
 MATCH (n:{{label}})
-WHERE {{scope}} AND n.last_seen < $before AND n.last_seen < c.last_success
-WITH DISTINCT n LIMIT $batch
+WHERE n.last_seen < $before
+OPTIONAL MATCH (c:InventoryCollection {label: $label})
+WHERE {{scope}}
+WITH n, [x IN collect(c) WHERE x.last_failure > n.last_seen
+         AND coalesce(x.last_success_seen_at, n.last_seen) <= n.last_seen] AS failing
+WHERE size(failing) = 0
+WITH n LIMIT $batch
 DETACH DELETE n
 RETURN count(*) AS removed

@@ -2,9 +2,10 @@
 last failure with its error, as ``InventoryCollection`` nodes.
 
 They live in the graph, beside the nodes they vouch for, so that the housekeeper can keep
-what failures kept from being seen and reports can list failing scopes, each in one
-query.  A node is named by the task's payload (an account's name, a vCenter's), which is
-known even when the collection fails before it learns the scope's properties.
+what failures kept from being seen (nodes last seen before a failure, with no successful
+collection begun since) and reports can list failing scopes, each in one query.  A node
+is named by the task's payload (an account's name, a vCenter's), which is known even when
+the collection fails before it learns the scope's properties.
 """
 
 from __future__ import annotations

@@ -99,9 +99,10 @@ class Writer:
         return self._drain(statement, scope=dict(scope), seen_at=seen_at)
 
     def housekeep(self, kind: Kind, before: datetime) -> tuple[int, list[dict[str, Any]]]:
-        """Delete the nodes of ``kind`` not seen since ``before`` whose scope has had a
-        successful collection since they were last seen (for a shared kind: that no scope
-        has any more).  The count removed, and what was kept, counted per scope."""
+        """Delete the nodes of ``kind`` not seen since ``before``, but not those whose
+        scope's collection has failed since they were last seen and not succeeded since
+        (for a shared kind: only those no scope has any more).  The count removed, and
+        what was kept, counted per scope."""
         if kind.member_of:
             link = kind.member_of
             statement = cypher.render("housekeep_shared", label=kind.label, type=link.type)

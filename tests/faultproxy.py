@@ -48,6 +48,10 @@ class Call:
 
 DENIED = _error("UnauthorizedOperation", "You are not authorized to perform this operation.")
 UNAVAILABLE = _error("ServiceUnavailable", "Service is unavailable, try again.")
+S3_FAULTS = [
+    (503, s3_error("SlowDown", "Please reduce your request rate.")),
+    (503, s3_error("ServiceUnavailable", "Service is unavailable, try again.")),
+]
 BAD_KEY = _error("InvalidClientTokenId", "The security token included in the request is invalid.")
 THROTTLED = _error("RequestLimitExceeded", "Request limit exceeded.")
 
@@ -107,7 +111,9 @@ class _Handler(BaseHTTPRequestHandler):
         if throttled:
             return self._refuse(400, THROTTLED)
         if fault:
-            return self._refuse(*server.random.choice([(400, THROTTLED), (503, UNAVAILABLE)]))
+            # In the shape each protocol has: S3's own, the query protocols' otherwise.
+            faults = S3_FAULTS if service == "s3" else [(400, THROTTLED), (503, UNAVAILABLE)]
+            return self._refuse(*server.random.choice(faults))
         for matches, status, answer in list(server.rules):
             if matches(call):
                 return self._refuse(status, answer)

@@ -107,36 +107,33 @@ def test_cleanup_refuses_an_incomplete_scope(clean_graph: Runtime) -> None:
         clean_graph.writer.remove_stale(INSTANCE, {"account_id": "1"}, datetime.now(UTC))
 
 
-def test_housekeeper_deletes_only_what_a_later_success_did_not_see(clean_graph: Runtime) -> None:
+def test_housekeeper_keeps_what_failing_collections_could_not_see(clean_graph: Runtime) -> None:
     rt = clean_graph
     db = rt.settings.neo4j.database
     old = rt.writer.now() - timedelta(days=10)
     # Three scopes with a node not seen for ten days each: EU has been collected with
-    # success since; US has only failed since (a permission missing for one call); the
-    # third has no collection on record at all.
+    # success since; US was collected with success then, and has only failed since (a
+    # permission missing for one call); the third is not collected any more.
     nowhere = {"account_id": "222222222222", "region": "eu-west-1"}
     for scope, uid in ((EU, "vpc-eu-old"), (US, "vpc-us-old"), (nowhere, "vpc-nowhere-old")):
         rt.writer.write(VPC, [{"uid": uid}], scope, old)
     rt.writer.write(VPC, [{"uid": "vpc-eu-new"}], EU, rt.writer.now())
-    payload = {"account": "a", "region": "eu-west-1"}
-    status.succeeded(rt.driver, db, VPC, payload, EU, rt.writer.now(), "t-1", 0)
-    us = {"account": "a", "region": "us-east-1"}
-    status.succeeded(rt.driver, db, VPC, us, US, old - timedelta(days=1), "t-0", 0)
-    rt.driver.execute_query(  # that success was before the node was last seen
-        "MATCH (c:InventoryCollection {uid: $uid}) SET c.last_success = $at",
-        uid=status.uid(VPC, us),
-        at=old - timedelta(days=1),
-    )
+    eu, us = {"account": "a", "region": "eu-west-1"}, {"account": "a", "region": "us-east-1"}
+    status.succeeded(rt.driver, db, VPC, eu, EU, rt.writer.now(), "t-1", 0)
+    status.succeeded(rt.driver, db, VPC, us, US, old, "t-0", 0)
     status.failed(rt.driver, db, VPC, us, "UnauthorizedOperation", "t-2")
 
     removed, kept = rt.writer.housekeep(VPC, rt.writer.now() - timedelta(days=7))
-    assert removed == 1
+    assert removed == 2
     assert not node(rt, "AWSVPC", "vpc-eu-old") and node(rt, "AWSVPC", "vpc-eu-new")
-    assert node(rt, "AWSVPC", "vpc-us-old") and node(rt, "AWSVPC", "vpc-nowhere-old")
-    assert sorted((k["account_id"], k["region"], k["kept"]) for k in kept) == [
-        ("111111111111", "us-east-1", 1),
-        ("222222222222", "eu-west-1", 1),
-    ]
+    assert not node(rt, "AWSVPC", "vpc-nowhere-old")
+    assert node(rt, "AWSVPC", "vpc-us-old")
+    assert kept == [{"account_id": "111111111111", "region": "us-east-1", "kept": 1}]
+
+    # Once US succeeds again without seeing it, it goes.
+    status.succeeded(rt.driver, db, VPC, us, US, rt.writer.now(), "t-3", 0)
+    removed, kept = rt.writer.housekeep(VPC, rt.writer.now() - timedelta(days=7))
+    assert (removed, kept) == (1, [])
 
 
 def test_links_follow_a_moved_instance(clean_graph: Runtime) -> None:

@@ -282,7 +282,7 @@ def test_stats_count_every_state_from_the_broker_and_the_records(admin: Admin) -
         table = admin.cli("task", "stats").splitlines()
         assert table[0].split() == ["queue", *STATES]
         assert table[-1].split() == ["all", *map(str, total.values())]
-        query = "{ taskStats { total { pending delayed active succeeded failed cancelled "
+        query = "{ taskStats { total { pending delayed active succeeded skipped failed cancelled "
         query += "deleted } queues { queue counts { active } } } }"
         data = graphql(admin, query, admin.read)["data"]["taskStats"]
         assert data["total"] == total

@@ -34,6 +34,22 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+# Error codes of throttling and of a busy endpoint, which pass with time.
+TRANSIENT = {
+    "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException",
+    "SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout", "PriorRequestNotComplete",
+}  # fmt: skip
+
+
+def transient(exc: BaseException) -> bool:
+    """Whether an AWS error may pass with time (botocore has retried it already)."""
+    if isinstance(exc, ClientError):
+        code = exc.response.get("Error", {}).get("Code")
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        return code in TRANSIENT or status >= 500
+    return isinstance(exc, BotoCoreError | OSError)
+
+
 class AccountClients:
     """Clients for one account, made once and shared by a worker's threads (a boto3
     session costs tens of MB of service models); credentials are never logged."""
@@ -120,6 +136,9 @@ class AwsSession(Session):
 
     def describe(self, exc: BaseException) -> str:
         return describe(exc)
+
+    def transient(self, exc: BaseException) -> bool:
+        return transient(exc)
 
     @property
     def account(self) -> AwsAccountConfig:

@@ -112,15 +112,18 @@ class Producer(threading.Thread):
         super().__init__(daemon=True)
         self.rt = rt
         self.acked: list[tuple[float, str]] = []
-        self.refused = 0
+        self.refused: list[str] = []
+        self.slowest = 0.0
         self.stop = threading.Event()
 
     def run(self) -> None:
         while not self.stop.wait(0.05):
+            start = time.monotonic()
             try:
                 self.acked.append((time.monotonic(), self.rt.enqueue("aux:housekeeper", PAYLOAD)))
-            except redis.RedisError:
-                self.refused += 1  # not acknowledged: the caller would try again
+            except redis.RedisError as exc:  # not acknowledged: the caller would try again
+                self.refused.append(f"{type(exc).__name__}: {exc}")
+            self.slowest = max(self.slowest, time.monotonic() - start)
 
 
 def unfinished(rt: Runtime, ids: list[str]) -> Counter[str | None]:
@@ -151,7 +154,8 @@ def test_enqueueing_and_processing_resume_after_failover_and_no_acked_message_is
     after = [task_id for at, task_id in producer.acked if at > killed + failover]
     print(
         f"failover {failover:.1f}s; {len(ids)} enqueues acknowledged ({len(after)} after the "
-        f"failover), {producer.refused} refused"
+        f"failover), {len(producer.refused)} refused {producer.refused[:3]}; slowest enqueue "
+        f"{producer.slowest:.1f}s"
     )
     assert len(after) >= 10  # enqueueing resumed
     with contextlib.suppress(StackError):

@@ -13,14 +13,15 @@ from fastapi.responses import JSONResponse, Response
 from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
 
-from api import auth, dashboard, graphql, kinds, schedules, tasks
+from api import auth, dashboard, graphql, kinds, reports, schedules, tasks
 from app import redisconn
 from app.config import Settings, load_settings
-from app.metrics import QueueDepth
+from app.metrics import QueueDepth, ReportRowsGauge
 from app.runtime import Runtime
 from collectors import CATALOG
 from graph.driver import connect_async
 from graph.reads import Reader
+from graph.reports import ReportError
 from worker.queues import TaskConflict, TaskNotFound
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(kinds.router(CATALOG, settings.api.max_page_size))
     app.include_router(tasks.router())
     app.include_router(schedules.router())
+    app.include_router(reports.router(settings.api.max_page_size))
     app.include_router(graphql.router(CATALOG, settings.api.max_page_size), prefix="/graphql")
     app.mount(dashboard.PREFIX, dashboard.Dashboard())
     _health(app)
@@ -94,6 +96,7 @@ def _health(app: FastAPI) -> None:
         """Prometheus metrics: the API's own, and the depth of every queue."""
         depth = CollectorRegistry()
         depth.register(QueueDepth(request.app.state.runtime.queues))
+        depth.register(ReportRowsGauge(request.app.state.runtime.report_rows))
         body = generate_latest() + generate_latest(depth)
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 
@@ -126,9 +129,16 @@ def _errors(app: FastAPI) -> None:
     app.add_exception_handler(Neo4jError, graph_error)
 
     app.add_exception_handler(ValueError, _detail(400))
+    # A report or a report parameter that does not exist or fit (ReportError names it).
+    app.add_exception_handler(ReportError, _report_error)
     # A task operation refused: the id is unknown, or the task's state does not allow it.
     app.add_exception_handler(TaskNotFound, _detail(404))
     app.add_exception_handler(TaskConflict, _detail(409))
+
+
+async def _report_error(request: Request, exc: Exception) -> JSONResponse:
+    status = 404 if str(exc).startswith("no report") else 422
+    return JSONResponse({"detail": str(exc)}, status_code=status)
 
 
 def _detail(status: int) -> Any:

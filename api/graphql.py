@@ -16,6 +16,7 @@ from strawberry.fastapi import BaseContext, GraphQLRouter
 from strawberry.tools import create_type, merge_types
 
 from api import auth
+from api.graphql_reports import ReportQuery
 from api.graphql_tasks import Mutation, TaskQuery
 from app.runtime import Runtime
 from graph.reads import Reader
@@ -32,9 +33,12 @@ _SCALARS: dict[type, Any] = {
 
 
 class Context(BaseContext):
-    def __init__(self, reader: Reader, runtime: Runtime, access: str | None) -> None:
+    def __init__(
+        self, reader: Reader, runtime: Runtime, access: str | None, max_limit: int
+    ) -> None:
         super().__init__()
         self.reader = reader
+        self.max_limit = max_limit
         self.runtime = runtime
         self.access = access  # the token's: read or admin (None only for the GraphiQL page)
         self._loaders: dict[tuple[str, str], DataLoader[str, list[dict[str, Any]]]] = {}
@@ -144,7 +148,7 @@ def schema(catalog: Catalog, max_limit: int) -> strawberry.Schema:
         item_field = _item_field(kind, cls)
         item_field.name = kind.graphql_item
         fields += [list_field, item_field]
-    query = merge_types("Query", (create_type("KindQuery", fields), TaskQuery))
+    query = merge_types("Query", (create_type("KindQuery", fields), TaskQuery, ReportQuery))
     return strawberry.Schema(query=query, mutation=Mutation)
 
 
@@ -158,6 +162,6 @@ def router(catalog: Catalog, max_limit: int) -> GraphQLRouter:
             and "text/html" in request.headers.get("accept", "")
         )
         access = None if ide else auth.token_access(request, await auth.bearer(request))
-        return Context(request.app.state.reader, request.app.state.runtime, access)
+        return Context(request.app.state.reader, request.app.state.runtime, access, max_limit)
 
     return GraphQLRouter(schema(catalog, max_limit), context_getter=context, graphql_ide="graphiql")

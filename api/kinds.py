@@ -2,33 +2,17 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import inspect
 from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 
-from api import auth
+from api import auth, cursors
 from graph.reads import Reader
 from model import Catalog, Kind
 
 DEFAULT_LIMIT = 100
-
-
-def encode_cursor(uid: str) -> str:
-    return base64.urlsafe_b64encode(uid.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> str:
-    try:
-        uid = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True)
-        if not uid:
-            raise ValueError("empty cursor")
-        return uid.decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise HTTPException(400, "invalid cursor: pass back next_cursor as it was given") from None
 
 
 def reader(request: Request) -> Reader:
@@ -49,11 +33,11 @@ def _list_route(kind: Kind, max_limit: int) -> Any:
             )
         limit, cursor = params.pop("limit"), params.pop("cursor")
         chosen = {k: v for k, v in params.items() if v is not None}
-        after = decode_cursor(cursor) if cursor else ""
+        after = cursors.decode(cursor) if cursor else ""
         items = await request.app.state.reader.page(kind, chosen, after, limit + 1)
         more = len(items) > limit
         items = items[:limit]
-        return {"items": items, "next_cursor": encode_cursor(items[-1]["uid"]) if more else None}
+        return {"items": items, "next_cursor": cursors.encode(items[-1]["uid"]) if more else None}
 
     params = [
         inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),

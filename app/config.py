@@ -198,6 +198,10 @@ class CoreSettings(BaseSettings):
 
     _unique = field_validator("schedules")(lambda items: unique_names(items, "schedule"))
 
+    def report_defaults(self) -> dict[str, Any]:
+        """Report parameters whose defaults come from the config."""
+        return {"retention_days": self.graph.retention_days}
+
     def queue_for(self, task: str, priority: str | None = None) -> str:
         """The queue a message of ``task`` goes to: the asked priority, else the configured one."""
         return QUEUES[priority or self.tasks.priorities.get(task, "default")]

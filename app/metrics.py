@@ -20,6 +20,7 @@ from app.errors import ActionableError
 
 if TYPE_CHECKING:
     from worker.queues import Queues
+    from worker.report_rows import ReportRows
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,27 @@ class QueueDepth(Collector):
         for queue, counts in stats["queues"].items():
             for state, count in counts.items():
                 gauge.add_metric([queue, state], count)
+        yield gauge
+
+
+class ReportRowsGauge(Collector):
+    """Rows per report as ``aux:reports`` last counted them, so that "unattached volumes
+    > 0" can alert; the API serves it, whichever worker counted."""
+
+    def __init__(self, rows: ReportRows) -> None:
+        self.rows = rows
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        try:
+            counts = self.rows.load()
+        except redis.exceptions.RedisError as exc:
+            log.warning("report rows left out of the metrics: Redis is unavailable: %s", exc)
+            return
+        gauge = GaugeMetricFamily(
+            "inventory_report_rows", "Rows of each report when last counted", labels=["report"]
+        )
+        for name, count in sorted(counts.items()):
+            gauge.add_metric([name], count["rows"])
         yield gauge
 
 

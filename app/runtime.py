@@ -21,6 +21,7 @@ from worker.broker import build_broker, records_for
 from worker.leases import Leases
 from worker.queues import Queues
 from worker.records import Records
+from worker.report_rows import ReportRows
 from worker.tasks import declare_actors, enqueue
 
 
@@ -54,6 +55,10 @@ class Runtime:
         """One collection per kind and scope at a time."""
         t = self.settings.tasks
         return Leases(self.redis, self.settings.redis.namespace, t.collection_lease_s)
+
+    @cached_property
+    def report_rows(self) -> ReportRows:
+        return ReportRows(self.redis, self.settings.redis.namespace)
 
     @cached_property
     def records(self) -> Records:

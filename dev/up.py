@@ -35,6 +35,7 @@ DEMO_SCHEDULES = [
         for p in PROVIDERS
     ),
     {"name": "housekeeping", "task": "aux:housekeeper", "cron": "30 3 * * *"},
+    {"name": "report-counts", "task": "aux:reports", "interval_s": 300, "priority": "low"},
 ]
 
 
@@ -177,6 +178,8 @@ def _start(stack: Stack, user: dict[str, Any], is_demo: bool, say: Say) -> None:
             continue  # not configured
         say(f"running the first collection ({provider}:collect-all)")
         follow(rt.records, rt.enqueue(f"{provider}:collect-all", {}, "high"), 600, say)
+    say("counting the reports' rows (aux:reports)")
+    follow(rt.records, rt.enqueue("aux:reports", {}, "high"), 120, say)
     rt.close()
 
 

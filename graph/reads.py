@@ -19,10 +19,11 @@ def plain(node: Any, kind: Kind | None = None) -> Node:
     with ``kind``, every declared field in declared order, absent ones as None."""
     props = dict(node)
     names = [f.name for f in kind.all_fields] if kind else list(props)
-    return {name: _plain_value(props.get(name)) for name in names}
+    return {name: plain_value(props.get(name)) for name in names}
 
 
-def _plain_value(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
+    """A value as JSON holds it: temporal values as ISO 8601 text."""
     if isinstance(value, DateTime):
         return value.to_native().isoformat()
     if isinstance(value, Date | Time | Duration):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from neo4j import Driver
 
 import cypher
-from graph import status
+from graph import reports, status
 from model import Catalog
 
 
@@ -27,6 +27,10 @@ def statements(catalog: Catalog) -> list[str]:
         if props != ("uid",):
             wanted[(label, props)] = None
 
+    # What reports look things up by (their ``index:`` lines).
+    for report in reports.catalog().values():
+        for label, prop in report.indexes:
+            wanted[(label, (prop,))] = None
     # The collections' own records (graph.status), looked up by uid and by kind.
     wanted[(status.LABEL, ("label",))] = None
     labels = [kind.label for kind in catalog.kinds] + [status.LABEL]

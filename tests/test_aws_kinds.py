@@ -111,7 +111,7 @@ def test_load_balancers_of_both_generations(graph: Runtime, moto_url: str) -> No
         (f"{owner}-{suffix}", kind, account, region)
         for account, owner in ((demo.MAIN_ACCOUNT, "main"), (demo.SHOP_ACCOUNT, "shop"))
         for region in demo.REGIONS
-        for suffix, kind in (("web", "application"), ("legacy", "classic"))
+        for suffix, kind in (("web", "application"), ("legacy", "classic"), ("idle", "application"))
     }
 
 

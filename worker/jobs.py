@@ -21,7 +21,7 @@ from app import metrics
 from collectors import CATALOG
 from collectors.base import PermanentError, Provider, Source
 from graph import links as graph_links
-from graph import status
+from graph import reports, status
 from model import Kind, Link, RowError
 from worker.leases import Held
 
@@ -201,3 +201,14 @@ def housekeeper(rt: Runtime, payload: dict[str, Any]) -> dict[str, Any]:
             days,
         )
     return {"nodes_removed": sum(removed.values()), "by_label": removed, "kept": kept}
+
+
+def refresh_reports(rt: Runtime, payload: dict[str, Any]) -> dict[str, Any]:
+    """Count every report's rows, for the API's list and the inventory_report_rows gauge."""
+    database = rt.settings.neo4j.database
+    counts = {}
+    for report in reports.catalog().values():
+        args = report.arguments({}, rt.settings.report_defaults())
+        counts[report.name] = reports.count(rt.driver, database, report, args)
+    rt.report_rows.save(counts)
+    return {"reports": counts, "rows": sum(counts.values())}

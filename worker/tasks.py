@@ -34,6 +34,10 @@ class BadPayload(ValueError):
     pass
 
 
+class NoPayload(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
 class HousekeeperPayload(BaseModel):
     model_config = ConfigDict(extra="forbid")
     retention_days: float | None = Field(None, ge=1, le=3650)
@@ -94,6 +98,12 @@ def _registry() -> dict[str, Task]:
         HousekeeperPayload,
         jobs.housekeeper,
         "Delete nodes not seen for the retention period.",
+    )
+    add(
+        "aux:reports",
+        NoPayload,
+        jobs.refresh_reports,
+        "Count every report's rows (the inventory_report_rows gauge).",
     )
     return out
 

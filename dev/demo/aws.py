@@ -71,7 +71,8 @@ def seed_region(s: boto3.Session, endpoint: str, region: str, owner: str, per_su
     """Seed one account and region; return the number of instances made.
 
     Per region: two VPCs; a web security group; a data volume on one instance and one
-    attached to nothing; an application load balancer whose
+    attached to nothing; an idle load balancer, a detached interface and an unused
+    security group (leaks the reports find); an application load balancer whose
     target group routes to the prod instances; a classic ELB in front of staging; a
     bucket; and an image of the account's own, made from one of its instances.
     """
@@ -154,6 +155,32 @@ def seed_region(s: boto3.Session, endpoint: str, region: str, owner: str, per_su
     )
     elb.register_instances_with_load_balancer(
         LoadBalancerName=f"{owner}-legacy", Instances=[{"InstanceId": i} for i in placed["staging"]]
+    )
+    # Leaks for the reports to find: a balancer whose target group has no target, an
+    # interface attached to nothing, a security group nothing uses.
+    idle = elbv2.create_load_balancer(
+        Name=f"{owner}-idle", Subnets=subnets["staging"], Type="application"
+    )
+    empty = elbv2.create_target_group(
+        Name=f"{owner}-idle",
+        Protocol="HTTP",
+        Port=80,
+        VpcId=placed["staging-vpc"][0],
+        TargetType="instance",
+    )["TargetGroups"][0]["TargetGroupArn"]
+    elbv2.create_listener(
+        LoadBalancerArn=idle["LoadBalancers"][0]["LoadBalancerArn"],
+        Protocol="HTTP",
+        Port=80,
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": empty}],
+    )
+    ec2.create_network_interface(
+        SubnetId=subnets["staging"][0],
+        Description="left behind",
+        TagSpecifications=_tags("network-interface", Name=f"{owner}-detached"),
+    )
+    ec2.create_security_group(
+        GroupName=f"{owner}-unused", Description="nothing uses it", VpcId=placed["staging-vpc"][0]
     )
     ec2.create_image(InstanceId=placed["prod"][0], Name=f"{owner}-golden-{region}")
     s3 = s.client("s3", region_name=region, endpoint_url=endpoint)

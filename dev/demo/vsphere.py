@@ -75,11 +75,37 @@ def set_guest_ip(vm: Any, ip: str) -> None:
     wait(vm.ReconfigVM_Task(spec=vim.vm.ConfigSpec(extraConfig=[option])))
 
 
+def fill(vm: Any, share: float = 0.95) -> None:
+    """Give ``vm`` a thin disk as large as ``share`` of its datastore's free space: the
+    simulator counts it as used, so the datastore looks that full (and no real disk is)."""
+    ds = vm.datastore[0]
+    controller = next(
+        d.key
+        for d in vm.config.hardware.device
+        if isinstance(d, vim.vm.device.VirtualSCSIController | vim.vm.device.VirtualIDEController)
+    )
+    disk = vim.vm.device.VirtualDisk(
+        key=-1,
+        controllerKey=controller,
+        unitNumber=3,
+        capacityInKB=int(ds.summary.freeSpace * share) // 1024,
+        backing=vim.vm.device.VirtualDisk.FlatVer2BackingInfo(
+            diskMode="persistent",
+            thinProvisioned=True,
+            fileName=f"[{ds.name}] {vm.name}/filler.vmdk",
+            datastore=ds,
+        ),
+    )
+    change = vim.vm.device.VirtualDeviceSpec(operation="add", fileOperation="create", device=disk)
+    wait(vm.ReconfigVM_Task(spec=vim.vm.ConfigSpec(deviceChange=[change])))
+
+
 def shape(port: int, host: str = "127.0.0.1") -> dict[str, int]:
     """Power off every fifth VM, make every eighth a template, give guest IPs to two
-    thirds of the running ones; how many of each."""
+    thirds of the running ones, and fill the first VM's datastore to 95%; how many of each."""
     made = {"vms": 0, "powered_off": 0, "templates": 0, "with_ip": 0}
     with connect(port, host) as content:
+        fill(every(content, vim.VirtualMachine)[0])
         for n, vm in enumerate(every(content, vim.VirtualMachine)):
             made["vms"] += 1
             template, off = n % 8 == 7, n % 5 == 4

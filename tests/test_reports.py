@@ -1,0 +1,269 @@
+"""Every report on a graph built for it: the rows that must appear appear, the near
+misses do not, parameters change the result, and bad parameters are refused on REST,
+GraphQL and the CLI.  Each report also runs as its file says, in the Browser's way."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from app.config import Settings
+from app.runtime import Runtime
+from dev.stack import Stack
+from graph import reports
+from tests.helpers import cli
+
+NOW = "datetime()"
+AGO = "datetime() - duration({days: %d})"
+HOURS_AGO = "datetime() - duration({hours: %d})"
+
+# report -> (the graph, the keys it must give with its defaults, {params: keys}).
+CASES: dict[str, tuple[str, list[str], dict[str, list[str]]]] = {
+    "unattached-volumes": (
+        f"""CREATE (:AWSVolume {{uid: 'vol-free', instance_ids: [], create_time: {AGO % 10}}}),
+        (:AWSVolume {{uid: 'vol-new', instance_ids: [], create_time: {NOW}}}),
+        (:AWSVolume {{uid: 'vol-used', instance_ids: ['i-1'], create_time: {AGO % 10}}})""",
+        ["vol-free", "vol-new"],
+        {"min_age_days=5": ["vol-free"]},
+    ),
+    "idle-load-balancers": (
+        """CREATE (:AWSLoadBalancer {uid: 'lb-idle'}),
+        (:AWSLoadBalancer {uid: 'lb-stopped'})-[:ROUTES_TO]->(:AWSInstance {uid: 'i-s', state: 'stopped'}),
+        (busy:AWSLoadBalancer {uid: 'lb-busy'})-[:ROUTES_TO]->(:AWSInstance {uid: 'i-r', state: 'running'}),
+        (busy)-[:ROUTES_TO]->(:AWSInstance {uid: 'i-s2', state: 'stopped'})""",
+        ["lb-idle", "lb-stopped"],
+        {},
+    ),
+    "detached-network-interfaces": (
+        """CREATE (:AWSNetworkInterface {uid: 'eni-free', status: 'available'}),
+        (:AWSNetworkInterface {uid: 'eni-used', status: 'in-use', instance_id: 'i-1'}),
+        (:AWSNetworkInterface {uid: 'eni-elb', status: 'in-use'})""",
+        ["eni-free"],
+        {},
+    ),
+    "unused-security-groups": (
+        """CREATE (:AWSSecurityGroup {uid: 'sg-unused', group_name: 'old', vpc_id: 'v1'}),
+        (:AWSInstance {uid: 'i-1'})-[:IN_SECURITY_GROUP]->(:AWSSecurityGroup {uid: 'sg-inst', group_name: 'a', vpc_id: 'v1'}),
+        (:AWSSecurityGroup {uid: 'sg-eni', group_name: 'b', vpc_id: 'v1'}),
+        (:AWSNetworkInterface {uid: 'eni-1', vpc_id: 'v1', security_group_ids: ['sg-eni']}),
+        (:AWSSecurityGroup {uid: 'sg-lb', group_name: 'c', vpc_id: 'v1'}),
+        (:AWSLoadBalancer {uid: 'lb-1', vpc_id: 'v1', security_group_ids: ['sg-lb']}),
+        (:AWSSecurityGroup {uid: 'sg-default', group_name: 'default', vpc_id: 'v1'})""",
+        ["sg-unused"],
+        {},
+    ),
+    "unused-images": (
+        f"""CREATE (r:AWSRegion {{uid: '1:r', account_id: '1', region: 'r'}}),
+        (r)-[:HAS_IMAGE]->(:AWSImage {{uid: 'img-old', owner_id: '1', creation_date: {AGO % 60}}}),
+        (r)-[:HAS_IMAGE]->(used:AWSImage {{uid: 'img-used', owner_id: '1', creation_date: {AGO % 60}}}),
+        (:AWSInstance {{uid: 'i-1'}})-[:USES_IMAGE]->(used),
+        (r)-[:HAS_IMAGE]->(:AWSImage {{uid: 'img-new', owner_id: '1', creation_date: {AGO % 1}}}),
+        (r)-[:HAS_IMAGE]->(:AWSImage {{uid: 'img-public', owner_id: '99', creation_date: {AGO % 60}}})""",
+        ["img-old"],
+        {"min_age_days=0": ["img-new", "img-old"]},
+    ),
+    "stopped-instances": (
+        """CREATE (i:AWSInstance {uid: 'i-stop', state: 'stopped'}),
+        (i)-[:HAS_VOLUME]->(:AWSVolume {uid: 'v-1', size_gib: 10}),
+        (i)-[:HAS_VOLUME]->(:AWSVolume {uid: 'v-2', size_gib: 20}),
+        (:AWSInstance {uid: 'i-run', state: 'running'})""",
+        ["i-stop"],
+        {},
+    ),
+    "empty-vpcs": (
+        """CREATE (:AWSVPC {uid: 'vpc-empty', is_default: false})-[:HAS_SUBNET]->(:AWSSubnet {uid: 's-1'}),
+        (:AWSVPC {uid: 'vpc-default', is_default: true}),
+        (:AWSVPC {uid: 'vpc-inst', is_default: false})-[:HAS_SUBNET]->(:AWSSubnet {uid: 's-2'})-[:HAS_INSTANCE]->(:AWSInstance {uid: 'i-1'}),
+        (:AWSVPC {uid: 'vpc-eni', is_default: false})-[:HAS_SUBNET]->(:AWSSubnet {uid: 's-3'})<-[:IN_SUBNET]-(:AWSNetworkInterface {uid: 'eni-1'}),
+        (:AWSVPC {uid: 'vpc-lb', is_default: false})-[:HAS_LOAD_BALANCER]->(:AWSLoadBalancer {uid: 'lb-1'})""",
+        ["vpc-empty"],
+        {},
+    ),
+    "public-instances": (
+        """CREATE (:AWSInstance {uid: 'i-pub', public_ip: '203.0.113.7', state: 'running'}),
+        (:AWSInstance {uid: 'i-priv', private_ip: '10.0.0.7', state: 'running'})""",
+        ["i-pub"],
+        {},
+    ),
+    "powered-off-vms": (
+        """CREATE (:VSphereVM {uid: 'vc:vm-off', power_state: 'poweredOff', template: false}),
+        (:VSphereVM {uid: 'vc:vm-on', power_state: 'poweredOn', template: false}),
+        (:VSphereVM {uid: 'vc:vm-tmpl', power_state: 'poweredOff', template: true})""",
+        ["vc:vm-off"],
+        {},
+    ),
+    "templates": (
+        """CREATE (:VSphereVM {uid: 'vc:vm-tmpl', template: true}),
+        (:VSphereVM {uid: 'vc:vm-plain', template: false})""",
+        ["vc:vm-tmpl"],
+        {},
+    ),
+    "vms-on-hosts-in-maintenance": (
+        """CREATE (:VSphereHost {uid: 'vc:h-m', maintenance_mode: true})-[:RUNS]->(:VSphereVM {uid: 'vc:vm-a'}),
+        (:VSphereHost {uid: 'vc:h-ok', maintenance_mode: false})-[:RUNS]->(:VSphereVM {uid: 'vc:vm-b'})""",
+        ["vc:vm-a"],
+        {},
+    ),
+    "full-datastores": (
+        """CREATE (:VSphereDatastore {uid: 'vc:ds-full', capacity_bytes: 100, free_bytes: 5}),
+        (:VSphereDatastore {uid: 'vc:ds-half', capacity_bytes: 100, free_bytes: 50}),
+        (:VSphereDatastore {uid: 'vc:ds-unknown', capacity_bytes: 0, free_bytes: 0})""",
+        ["vc:ds-full"],
+        {"min_used_percent=40": ["vc:ds-full", "vc:ds-half"]},
+    ),
+    "unhealthy-hosts": (
+        """CREATE (:VSphereHost {uid: 'vc:h-disc', connection_state: 'disconnected'}),
+        (:VSphereHost {uid: 'vc:h-nr', connection_state: 'notResponding'}),
+        (:VSphereHost {uid: 'vc:h-ok', connection_state: 'connected'})""",
+        ["vc:h-disc", "vc:h-nr"],
+        {},
+    ),
+    "vms-without-network": (
+        """CREATE (:VSphereVM {uid: 'vc:vm-lonely', template: false}),
+        (:VSphereVM {uid: 'vc:vm-net', template: false})-[:CONNECTED_TO]->(:VSphereNetwork {uid: 'vc:net-1'}),
+        (:VSphereVM {uid: 'vc:vm-tmpl', template: true})""",
+        ["vc:vm-lonely"],
+        {},
+    ),
+    "stale-nodes": (
+        f"""CREATE (:AWSVPC {{uid: 'v-old', account_id: '1', region: 'r', last_seen: {AGO % 5}}}),
+        (:AWSVPC {{uid: 'v-new', account_id: '1', region: 'r', last_seen: {NOW}}}),
+        (:VSphereVM {{uid: 'vc:vm-old', vcenter: 'vc', last_seen: {AGO % 5}}})""",
+        ["AWSVPC|1|r", "VSphereVM|vc|"],
+        {"retention_days=20": []},
+    ),
+    "failing-collections": (
+        f"""CREATE (:InventoryCollection {{uid: 'c-fail', last_success: {HOURS_AGO % 10},
+                                          last_failure: {HOURS_AGO % 1}, last_error: 'denied'}}),
+        (:InventoryCollection {{uid: 'c-ok', last_success: {HOURS_AGO % 1}}}),
+        (:InventoryCollection {{uid: 'c-never', last_failure: {HOURS_AGO % 1}, last_error: 'x'}})""",
+        ["c-fail", "c-never"],
+        {"min_hours=12": ["c-never"]},
+    ),
+}  # fmt: skip
+
+
+def test_every_report_has_a_case() -> None:
+    assert set(CASES) == set(reports.catalog())
+
+
+@pytest.fixture(scope="module")
+def client(settings: Settings, migrated: Runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def read(stack: Stack) -> dict[str, str]:
+    return {"Authorization": f"Bearer {stack.secrets.read_token}"}
+
+
+def _keys(client: TestClient, read: dict, name: str, params: dict[str, str]) -> list[str]:
+    reply = client.get(f"/api/v1/reports/{name}", headers=read, params=params)
+    assert reply.status_code == 200, reply.text
+    key = reports.get(name).key
+    return [row[key] for row in reply.json()["items"]]
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_a_report_finds_what_it_must_and_not_the_near_misses(
+    clean_graph: Runtime, client: TestClient, read: dict, config_path: Path, name: str
+) -> None:
+    graph, want, variants = CASES[name]
+    clean_graph.driver.execute_query(graph)
+    assert _keys(client, read, name, {}) == sorted(want)
+    for params, keys in variants.items():
+        key, value = params.split("=")
+        assert _keys(client, read, name, {key: value}) == sorted(keys), params
+    # The same through GraphQL and the CLI.
+    query = "query($n: String!) { report(name: $n) { rows columns nextCursor } }"
+    body = client.post("/graphql", headers=read, json={"query": query, "variables": {"n": name}})
+    page = body.json()["data"]["report"]
+    assert [r[reports.get(name).key] for r in page["rows"]] == sorted(want)
+    assert page["columns"] == list(reports.get(name).columns) and page["nextCursor"] is None
+    result = cli("report", "run", name, "--format", "json", config=config_path)
+    assert result.returncode == 0, result.stderr
+    assert [r[reports.get(name).key] for r in json.loads(result.stdout)] == sorted(want)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_a_report_runs_in_the_browser_way_with_its_param_lines(
+    clean_graph: Runtime, name: str
+) -> None:
+    """The file itself, with the values its :param lines set, as the Browser runs it."""
+    report = reports.get(name)
+    clean_graph.driver.execute_query(CASES[name][0])
+    params = {}
+    for line in report.browser().splitlines():
+        key, _, value = line.removeprefix(":param ").partition(" => ")
+        params[key] = json.loads(value.replace("'", '"')) if value != "''" else ""
+    records, _, _ = clean_graph.driver.execute_query(report.query, params)
+    assert list(records[0].keys()) == list(report.columns)
+
+
+def test_pages_follow_the_cursor_to_the_end(
+    clean_graph: Runtime, client: TestClient, read: dict
+) -> None:
+    clean_graph.driver.execute_query(
+        "UNWIND range(1, 5) AS n CREATE (:AWSVolume {uid: 'vol-' + n, instance_ids: []})"
+    )
+    seen, cursor = [], None
+    for _ in range(5):
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        body = client.get("/api/v1/reports/unattached-volumes", headers=read, params=params).json()
+        seen += [r["uid"] for r in body["items"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [f"vol-{n}" for n in range(1, 6)]
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "status", "message"),
+    [
+        ("unattached-volumes", {"min_age_days": "soon"}, 422, "min_age_days: expected int"),
+        ("unattached-volumes", {"min_age_days": "-1"}, 422, "min_age_days: must be at least 0"),
+        ("full-datastores", {"min_used_percent": "101"}, 422, "min_used_percent: must be at most"),
+        ("templates", {"colour": "red"}, 422, "colour: templates has no such parameter"),
+        ("leaks-of-all-kinds", {}, 404, "no report 'leaks-of-all-kinds'"),
+    ],
+)
+def test_bad_parameters_are_refused_by_name_everywhere(
+    client: TestClient, read: dict, config_path: Path, name: str, params: dict, status: int,
+    message: str,
+) -> None:  # fmt: skip
+    reply = client.get(f"/api/v1/reports/{name}", headers=read, params=params)
+    assert reply.status_code == status and message in reply.json()["detail"]
+    query = "query($n: String!, $p: JSON) { report(name: $n, params: $p) { rows } }"
+    body = client.post(
+        "/graphql", headers=read, json={"query": query, "variables": {"n": name, "p": params}}
+    ).json()
+    assert body["data"] is None and message in body["errors"][0]["message"]
+    args = [f"--param={k}={v}" for k, v in params.items()]
+    result = cli("report", "run", name, *args, config=config_path)
+    assert result.returncode == 2 and message in result.stderr
+
+
+def test_the_list_names_every_report_with_its_parameters(
+    client: TestClient, read: dict, config_path: Path
+) -> None:
+    listed = client.get("/api/v1/reports", headers=read).json()
+    assert {r["name"] for r in listed} == set(reports.catalog())
+    volumes = next(r for r in listed if r["name"] == "unattached-volumes")
+    assert volumes["parameters"] == [
+        {
+            "name": "min_age_days",
+            "type": "int",
+            "minimum": 0,
+            "maximum": 36500,
+            "default": 0,
+            "description": "only volumes created at least this many days ago",
+        }
+    ]
+    result = cli("report", "list", "--json", config=config_path)
+    assert {r["name"] for r in json.loads(result.stdout)} == set(reports.catalog())

@@ -13,6 +13,7 @@ import secrets
 import shutil
 import signal
 import socket
+import string
 import subprocess
 import sys
 import tempfile
@@ -46,11 +47,18 @@ class Ports:
     metrics: int = 9191  # the first of the workers' and schedulers' metrics ports
 
 
+def _secret(length: int) -> str:
+    """Random letters and digits: no leading "-" that a command line would take for an
+    option, nothing a shell or a URL would need quoted."""
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
 @dataclass
 class Secrets:
-    neo4j_password: str = field(default_factory=lambda: secrets.token_urlsafe(12))
-    admin_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
-    read_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    neo4j_password: str = field(default_factory=lambda: _secret(16))
+    admin_token: str = field(default_factory=lambda: _secret(32))
+    read_token: str = field(default_factory=lambda: _secret(32))
 
 
 def free_port() -> int:

@@ -31,6 +31,9 @@ def _options(config: Neo4jSettings) -> dict[str, Any]:
         "auth": (config.user, config.password.get_secret_value()),
         "connection_timeout": config.connect_timeout,
         "max_transaction_retry_time": config.retry_time_s,
+        # The server's hints (a property no node has yet, say) are for people writing
+        # queries; in the service's logs they are noise on every report of a sparse graph.
+        "notifications_min_severity": "OFF",
     }
 
 

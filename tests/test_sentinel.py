@@ -121,8 +121,8 @@ class Producer(threading.Thread):
             start = time.monotonic()
             try:
                 self.acked.append((time.monotonic(), self.rt.enqueue("aux:housekeeper", PAYLOAD)))
-            except redis.RedisError as exc:  # not acknowledged: the caller would try again
-                self.refused.append(f"{type(exc).__name__}: {exc}")
+            except Exception as exc:  # not acknowledged: the caller would try again
+                self.refused.append(f"{type(exc).__module__}.{type(exc).__name__}: {exc}")
             self.slowest = max(self.slowest, time.monotonic() - start)
 
 

@@ -109,7 +109,7 @@ mv -f "$conf.tmp" "$conf"
 if [ ! -d "$NEO4J_DIR/data/databases/system" ]; then
   if ! out="$(NEO4J_HOME="$NEO4J_DIR" NEO4J_CONF="$NEO4J_DIR/conf" \
         "$JAVA" -Xmx128m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "$CP" \
-        org.neo4j.cli.AdminTool dbms set-initial-password "$NEO4J_PASSWORD" 2>&1)"; then
+        org.neo4j.cli.AdminTool dbms set-initial-password -- "$NEO4J_PASSWORD" 2>&1)"; then
     printf '%s\n' "$out" >&2
     die "set-initial-password failed"
   fi

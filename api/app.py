@@ -14,13 +14,14 @@ from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
 
 from api import auth, dashboard, graphql, kinds, reports, schedules, tasks
+from api.layers import BodyLimit, RequestId
 from app import redisconn
 from app.config import Settings, load_settings
 from app.metrics import QueueDepth, ReportRowsGauge
 from app.runtime import Runtime
 from collectors import CATALOG
 from graph.driver import connect_async
-from graph.reads import Reader
+from graph.reads import QueryTimeout, Reader
 from graph.reports import ReportError
 from worker.queues import TaskConflict, TaskNotFound
 
@@ -39,7 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         driver = connect_async(settings.neo4j)
-        app.state.reader = Reader(driver, settings.neo4j.database)
+        app.state.reader = Reader(driver, settings.neo4j.database, settings.api.query_timeout_s)
         app.state.redis = redisconn.connect_async(settings.redis, REDIS_RETRY_S, socket_timeout=5)
         app.state.runtime = Runtime(settings, redis_retry_s=REDIS_RETRY_S)
         try:
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.tokens = auth.Tokens(settings.api)
     app.include_router(kinds.router(CATALOG, settings.api.max_page_size))
     app.include_router(tasks.router())
     app.include_router(schedules.router())
@@ -65,6 +67,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount(dashboard.PREFIX, dashboard.Dashboard())
     _health(app)
     _errors(app)
+    # Outermost last: each request gets its id first, then its body is limited.
+    app.add_middleware(BodyLimit, max_bytes=settings.api.max_body_bytes)
+    app.add_middleware(RequestId)
     return app
 
 
@@ -121,6 +126,12 @@ def _errors(app: FastAPI) -> None:
         redis.exceptions.TimeoutError,
     ):
         app.add_exception_handler(exc_type, unavailable)
+
+    async def too_slow(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("query timed out on %s: %s", request.url.path, exc)
+        return JSONResponse({"detail": str(exc)}, status_code=504)
+
+    app.add_exception_handler(QueryTimeout, too_slow)
 
     async def graph_error(request: Request, exc: Exception) -> JSONResponse:
         log.error("query failed on %s: %s", request.url.path, exc)

@@ -1,7 +1,12 @@
-"""Bearer tokens, each with ``read`` or ``admin`` access."""
+"""Bearer tokens, each with ``read`` or ``admin`` access.
+
+The configured tokens are kept here only as SHA-256 digests; a presented token is hashed
+and compared with every one of them in constant time.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from collections.abc import Callable
 
@@ -14,13 +19,22 @@ bearer = HTTPBearer(auto_error=False, description="A token with read or admin ac
 RANK = {"read": 0, "admin": 1}
 
 
-def access_of(config: ApiConfig, token: str) -> str | None:
-    """The access a token grants, comparing in constant time."""
-    found = None
-    for t in config.tokens:
-        if hmac.compare_digest(t.token.get_secret_value().encode(), token.encode()):
-            found = t.access
-    return found
+def digest(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+class Tokens:
+    def __init__(self, config: ApiConfig) -> None:
+        self._known = [(digest(t.token.get_secret_value()), t.access) for t in config.tokens]
+
+    def access_of(self, token: str) -> str | None:
+        """The access a token grants, or None; every known token is compared."""
+        given = digest(token)
+        found = None
+        for known, access in self._known:
+            if hmac.compare_digest(known, given):
+                found = access
+        return found
 
 
 def token_access(request: Request, credentials: HTTPAuthorizationCredentials | None) -> str:
@@ -30,7 +44,7 @@ def token_access(request: Request, credentials: HTTPAuthorizationCredentials | N
             "missing bearer token (Authorization: Bearer <token>)",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    access = access_of(request.app.state.settings.api, credentials.credentials)
+    access = request.app.state.tokens.access_of(credentials.credentials)
     if access is None:
         raise HTTPException(401, "invalid token", headers={"WWW-Authenticate": "Bearer"})
     return access

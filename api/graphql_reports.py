@@ -81,10 +81,7 @@ class ReportQuery:
         report = reports.get(name)
         settings = info.context.runtime.settings
         args = report.arguments(params or {}, settings.report_defaults())
-        reader = info.context.reader
-        rows, key = await reports.page_async(
-            reader.driver, reader.database, report, args, after or "", first
-        )
+        rows, key = await reports.page_async(info.context.reader, report, args, after or "", first)
         return ReportPage(
             name=name, columns=list(report.columns), rows=rows, next_cursor=key, parameters=args
         )

@@ -49,10 +49,7 @@ def router(max_limit: int) -> APIRouter:
         settings = request.app.state.settings
         args = report.arguments(given, settings.report_defaults())
         after = cursors.decode(cursor) if cursor else ""
-        reader = request.app.state.reader
-        rows, key = await reports.page_async(
-            reader.driver, reader.database, report, args, after, limit
-        )
+        rows, key = await reports.page_async(request.app.state.reader, report, args, after, limit)
         return {
             "items": rows,
             "next_cursor": cursors.encode(key) if key is not None else None,

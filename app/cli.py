@@ -145,13 +145,17 @@ def api(host: str | None, port: int | None) -> None:
     """Serve REST, GraphQL and the dashboard."""
     import uvicorn
 
+    from app import logs
+
     settings = load_settings()
+    logs.setup(settings)  # JSON lines with the request id, secrets masked, uvicorn's too
     uvicorn.run(
         "api.app:create_app",
         factory=True,
         host=host or settings.api.host,
         port=port or settings.api.port,
         log_level=settings.log_level.lower(),
+        log_config=None,
     )
 
 

@@ -90,18 +90,49 @@ class RedisConfig(Section):
         return self
 
 
+MIN_TOKEN_LENGTH = 24
+
+
 class TokenConfig(Section):
     token: SecretStr
     # What the token may do; "scope" is the key's older name.
     access: Literal["read", "admin"] = Field(validation_alias=AliasChoices("access", "scope"))
     name: str = "token"
 
+    @field_validator("token")
+    @classmethod
+    def _long_enough(cls, token: SecretStr) -> SecretStr:
+        if len(token.get_secret_value()) < MIN_TOKEN_LENGTH:
+            raise ValueError(
+                f"a token must be at least {MIN_TOKEN_LENGTH} characters; make one with "
+                "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        return token
+
+
+class GraphQLLimits(Section):
+    """What one GraphQL query may ask for; each refused before any database work."""
+
+    max_depth: int = Field(6, ge=1, le=50)  # nested selections, root fields at depth 1
+    max_aliases: int = Field(10, ge=0, le=1000)
+    max_fields: int = Field(200, ge=1, le=100_000)  # selections of fields, all levels
+    # The estimated number of nodes a query may return: each list field multiplies its
+    # parent's estimate by its page size (``first``/``limit``, or its default).
+    max_cost: int = Field(50_000, ge=1, le=10_000_000)
+
 
 class ApiConfig(Section):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     tokens: list[TokenConfig] = []
-    max_page_size: int = Field(1000, ge=1)
+    max_page_size: int = Field(1000, ge=1, le=100_000)
+    # Requests with a larger body are refused (413) before they are read further.
+    max_body_bytes: int = Field(1_048_576, ge=1024, le=1_073_741_824)
+    # Every graph read stops after this long, answered with 504.
+    query_timeout_s: float = Field(10, gt=0, le=600)
+    # How long a dashboard login lasts.
+    dashboard_session_s: int = Field(8 * 3600, ge=60, le=7 * 86400)
+    graphql: GraphQLLimits = GraphQLLimits()
 
 
 class TasksConfig(Section):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +18,20 @@ from app.config import Settings
 _STANDARD = {*vars(logging.LogRecord("", 0, "", 0, "", None, None)), "message", "asctime"}
 # Their debug lines hold request and response bodies: STS credentials among them.
 _CHATTY = ("botocore", "boto3", "s3transfer", "urllib3")
+
+
+#: The id of the API request being handled (see api.app), on each line logged meanwhile.
+REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+
+class RequestContext(logging.Filter):
+    """Adds ``request_id`` to lines logged while the API handles a request."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        request_id = REQUEST_ID.get()
+        if request_id is not None:
+            record.request_id = request_id
+        return True
 
 
 class TaskContext(logging.Filter):
@@ -77,6 +92,7 @@ def setup(settings: Settings) -> None:
     for handler in root.handlers:
         handler.setFormatter(formatter)
         handler.addFilter(TaskContext())
+        handler.addFilter(RequestContext())
     root.setLevel(settings.log_level)
     for name in _CHATTY:
         logging.getLogger(name).setLevel(max(logging.INFO, root.level))

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from neo4j import AsyncDriver
+from neo4j import AsyncDriver, Query
+from neo4j.exceptions import Neo4jError
 from neo4j.time import Date, DateTime, Duration, Time
 
 import cypher
@@ -31,15 +32,37 @@ def plain_value(value: Any) -> Any:
     return value
 
 
+class QueryTimeout(Exception):
+    """A read ran past its time limit; the message says what to do."""
+
+
+def timed_out(exc: Neo4jError) -> bool:
+    return "TransactionTimedOut" in (exc.code or "")
+
+
 class Reader:
-    def __init__(self, driver: AsyncDriver, database: str) -> None:
+    """Reads for the APIs, each stopped by the server after ``timeout`` seconds."""
+
+    def __init__(self, driver: AsyncDriver, database: str, timeout: float | None = None) -> None:
         self.driver = driver
         self.database = database
+        self.timeout = timeout
 
-    async def _run(self, statement: str, **params: Any) -> list[Any]:
-        records, _, _ = await self.driver.execute_query(
-            statement, params, database_=self.database, routing_="r"
-        )
+    async def run(self, statement: str, **params: Any) -> list[Any]:
+        try:
+            records, _, _ = await self.driver.execute_query(
+                Query(statement, timeout=self.timeout),  # type: ignore[arg-type]
+                params,
+                database_=self.database,
+                routing_="r",
+            )
+        except Neo4jError as exc:
+            if timed_out(exc):
+                raise QueryTimeout(
+                    f"the query ran past {self.timeout:g}s (api.query_timeout_s); "
+                    "ask for less: a smaller page, filters, fewer levels"
+                ) from None
+            raise
         return records
 
     async def page(self, kind: Kind, filters: dict[str, Any], after: str, limit: int) -> list[Node]:
@@ -50,20 +73,20 @@ class Reader:
             raise ValueError(f"not filterable: {sorted(unknown)}")
         where = "".join(f" AND n.{name} = $filters.{name}" for name in sorted(filters))
         statement = cypher.render("list_nodes", label=kind.label, filters=where)
-        records = await self._run(statement, after=after, limit=limit, filters=filters)
+        records = await self.run(statement, after=after, limit=limit, filters=filters)
         return [plain(r["n"], kind) for r in records]
 
     async def get_many(self, kind: Kind, uids: list[str]) -> dict[str, Node]:
-        records = await self._run(cypher.render("get_nodes", label=kind.label), uids=uids)
+        records = await self.run(cypher.render("get_nodes", label=kind.label), uids=uids)
         return {r["uid"]: plain(r["n"], kind) for r in records}
 
     async def count(self, kind: Kind) -> int:
-        records = await self._run(cypher.render("count_nodes", label=kind.label))
+        records = await self.run(cypher.render("count_nodes", label=kind.label))
         return records[0]["count"]
 
     async def neighbours(self, kind: Kind, uid: str, limit: int = 1000) -> list[Node]:
         statement = cypher.render("node_links", label=kind.label)
-        return [r.data() for r in await self._run(statement, uid=uid, limit=limit)]
+        return [r.data() for r in await self.run(statement, uid=uid, limit=limit)]
 
     async def related(self, link: Link, from_label: str, uids: list[str]) -> dict[str, list[Node]]:
         """For each uid of ``from_label``, the nodes at the other end of ``link``."""
@@ -75,6 +98,6 @@ class Reader:
             other=link.other(from_label),
         )
         out: dict[str, list[Node]] = defaultdict(list)
-        for r in await self._run(statement, uids=uids):
+        for r in await self.run(statement, uids=uids):
             out[r["uid"]].append(plain(r["m"]))
         return out

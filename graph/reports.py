@@ -18,10 +18,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from neo4j import AsyncDriver, Driver
+from neo4j import Driver
 
 import cypher
-from graph.reads import plain_value
+from graph.reads import Reader, plain_value
 
 FOLDER = Path(cypher.__file__).resolve().parent / "reports"
 TYPES: dict[str, type] = {"int": int, "float": float, "str": str, "bool": bool}
@@ -205,16 +205,10 @@ def page(
 
 
 async def page_async(
-    driver: AsyncDriver,
-    database: str,
-    report: Report,
-    args: Mapping[str, Any],
-    after: str,
-    limit: int,
+    reader: Reader, report: Report, args: Mapping[str, Any], after: str, limit: int
 ) -> tuple[list[dict[str, Any]], str | None]:
-    records, _, _ = await driver.execute_query(
-        report.query, {**args, "after": after, "limit": limit + 1}, database_=database, routing_="r"
-    )
+    """``page`` for the APIs, through their reader (and its time limit)."""
+    records = await reader.run(report.query, **args, after=after, limit=limit + 1)
     return _page(report, _rows(report, records), limit)
 
 

@@ -183,13 +183,13 @@ def test_graphql_nesting_costs_one_query_per_level(
     from graph.reads import Reader
 
     calls: list[str] = []
-    original = Reader._run
+    original = Reader.run
 
     async def counting(self, statement: str, **params):
         calls.append(statement)
         return await original(self, statement, **params)
 
-    monkeypatch.setattr(Reader, "_run", counting)
+    monkeypatch.setattr(Reader, "run", counting)
     query = "{ awsVpcs(limit: 1000) { subnets { instances { subnet { vpc { uid } } } } } }"
     reply = client.post("/graphql", json={"query": query}, headers=read)
     assert reply.status_code == 200 and "errors" not in reply.json()

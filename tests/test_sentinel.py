@@ -117,12 +117,17 @@ class Producer(threading.Thread):
         self.stop = threading.Event()
 
     def run(self) -> None:
+        import faulthandler
+
+        dump = open("/tmp/sentinel_stacks.txt", "a")  # noqa: SIM115 (debugging)
         while not self.stop.wait(0.05):
             start = time.monotonic()
+            faulthandler.dump_traceback_later(8, file=dump)
             try:
                 self.acked.append((time.monotonic(), self.rt.enqueue("aux:housekeeper", PAYLOAD)))
             except Exception as exc:  # not acknowledged: the caller would try again
                 self.refused.append(f"{type(exc).__module__}.{type(exc).__name__}: {exc}")
+            faulthandler.cancel_dump_traceback_later()
             self.slowest = max(self.slowest, time.monotonic() - start)
 
 

@@ -351,8 +351,8 @@ def test_graphql_enqueues_lists_cancels_deletes_and_retries_tasks(admin: Admin) 
 def test_dashboard_serves_dramatiq_2_to_the_admin_token_only(admin: Admin) -> None:
     admin.enqueue("aux:housekeeper", QUICK, "low")
     api = admin.api
-    assert api.get("/dashboard/").status_code == 401
-    assert api.get("/dashboard/?token=nope", follow_redirects=False).status_code == 401
+    api.cookies.clear()
+    assert api.get("/dashboard/", follow_redirects=False).headers["location"] == "/dashboard/login"
     assert api.get("/dashboard/", headers=admin.read).status_code == 403
 
     page = api.get("/dashboard/", headers=admin.admin)
@@ -362,11 +362,29 @@ def test_dashboard_serves_dramatiq_2_to_the_admin_token_only(admin: Admin) -> No
     queue_page = api.get(f"/dashboard/queues/{IDLE}", headers=admin.admin)
     assert queue_page.status_code == 200 and "aux:housekeeper" in queue_page.text
 
+
+def test_dashboard_login_is_a_form_with_a_session_that_expires_and_ends(admin: Admin) -> None:
+    api = admin.api
+    api.cookies.clear()
+    form = api.get("/dashboard/login")
+    assert form.status_code == 200 and 'type="password" name="token"' in form.text
+    assert api.post("/dashboard/login", data={"token": "nope" * 8}).status_code == 401
+    read = admin.read["Authorization"].split()[1]
+    assert api.post("/dashboard/login", data={"token": read}).status_code == 403
+
     token = admin.admin["Authorization"].split()[1]
-    login = api.get(f"/dashboard/queues/{IDLE}?token={token}", follow_redirects=False)
-    assert login.status_code == 303 and login.headers["location"] == f"/dashboard/queues/{IDLE}"
+    login = api.post("/dashboard/login", data={"token": token}, follow_redirects=False)
+    assert login.status_code == 303 and login.headers["location"] == "/dashboard/"
     cookie = login.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and token not in cookie
-    assert api.get(f"/dashboard/queues/{IDLE}").status_code == 200  # the cookie lets it in
-    api.cookies.clear()
-    assert api.get("/dashboard/").status_code == 401
+    lifetime = admin.rt.settings.api.dashboard_session_s
+    assert f"Max-Age={lifetime}" in cookie  # it expires, 8 hours by default
+    assert api.get(f"/dashboard/queues/{IDLE}").status_code == 200  # the session lets it in
+    session = api.cookies["inventory_dashboard"]
+    key = next(admin.rt.redis.scan_iter(match="*:dashboard:session:*"))
+    assert 0 < admin.rt.redis.ttl(key) <= lifetime and session not in key
+
+    out = api.get("/dashboard/logout", follow_redirects=False)
+    assert out.status_code == 303
+    api.cookies.set("inventory_dashboard", session, path="/dashboard")  # a stolen copy
+    assert api.get("/dashboard/", follow_redirects=False).status_code == 303  # ended for good

@@ -24,7 +24,9 @@ def test_every_secret_in_the_settings_is_known(monkeypatch: pytest.MonkeyPatch) 
     settings = Settings(
         neo4j={"password": "pw-1"},
         redis={"sentinels": ["a:1"], "master_name": "m", "sentinel_password": "pw-2"},
-        api={"tokens": [{"token": "tok-3", "access": "read"}]},
+        api={"tokens": [{"token": "tok-3-xxxxxxxxxxxxxxxxxxxxxxxx", "access": "read"}]},
         aws={"accounts": [{"name": "a", "access_key_id": "AK", "secret_access_key": "sk-4"}]},
     )
-    assert {"pw-1", "pw-2", "tok-3", "AK", "sk-4"} <= set(secrets_in(settings))
+    assert {"pw-1", "pw-2", "tok-3-xxxxxxxxxxxxxxxxxxxxxxxx", "AK", "sk-4"} <= set(
+        secrets_in(settings)
+    )

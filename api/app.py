@@ -63,7 +63,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tasks.router())
     app.include_router(schedules.router())
     app.include_router(reports.router(settings.api.max_page_size))
-    app.include_router(graphql.router(CATALOG, settings.api.max_page_size), prefix="/graphql")
+    app.include_router(
+        graphql.router(CATALOG, settings.api.max_page_size, settings.api.graphql),
+        prefix="/graphql",
+    )
     app.mount(dashboard.PREFIX, dashboard.Dashboard())
     _health(app)
     _errors(app)

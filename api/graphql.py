@@ -15,12 +15,15 @@ from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext, GraphQLRouter
 from strawberry.tools import create_type, merge_types
 
-from api import auth
+from api import auth, graphql_limits
 from api.graphql_reports import ReportQuery
 from api.graphql_tasks import Mutation, TaskQuery
+from app.config import GraphQLLimits
 from app.runtime import Runtime
 from graph.reads import Reader
 from model import Catalog, Field, Kind, Link
+
+DEFAULT_LIMIT = 100
 
 _SCALARS: dict[type, Any] = {
     str: str,
@@ -41,14 +44,18 @@ class Context(BaseContext):
         self.max_limit = max_limit
         self.runtime = runtime
         self.access = access  # the token's: read or admin (None only for the GraphiQL page)
-        self._loaders: dict[tuple[str, str], DataLoader[str, list[dict[str, Any]]]] = {}
+        self._loaders: dict[tuple[Any, ...], DataLoader[str, list[dict[str, Any]]]] = {}
 
-    def loader(self, link: Link, from_label: str) -> DataLoader[str, list[dict[str, Any]]]:
-        key = (link.type, from_label)
+    def loader(
+        self, link: Link, from_label: str, first: int, after: str
+    ) -> DataLoader[str, list[dict[str, Any]]]:
+        """One loader per relationship, direction and page: all the parents a level of a
+        query resolves are read in one query."""
+        key = (link.source, link.type, link.target, from_label, first, after)
         if key not in self._loaders:
 
             async def load(uids: list[str]) -> list[list[dict[str, Any]]]:
-                found = await self.reader.related(link, from_label, list(uids))
+                found = await self.reader.related(link, from_label, list(uids), first, after)
                 return [found.get(uid, []) for uid in uids]
 
             self._loaders[key] = DataLoader(load_fn=load)
@@ -60,23 +67,37 @@ def _make(cls: type, row: dict[str, Any]) -> Any:
     return cls(**{k: row.get(k) for k in names})
 
 
-def _relationship(link: Link, from_label: str, many: bool, types: dict[str, type]) -> Any:
+def _relationship(
+    link: Link, from_label: str, many: bool, types: dict[str, type], max_limit: int
+) -> Any:
     other = types[link.other(from_label)]
 
-    async def resolve(root: Any, info: strawberry.Info) -> Any:
-        rows = await info.context.loader(link, from_label).load(root.uid)
-        if many:
-            return [_make(other, r) for r in rows]
-        return _make(other, rows[0]) if rows else None
+    if not many:
+
+        async def resolve_one(root: Any, info: strawberry.Info) -> Any:
+            rows = await info.context.loader(link, from_label, 1, "").load(root.uid)
+            return _make(other, rows[0]) if rows else None
+
+        return strawberry.field(
+            resolver=resolve_one, graphql_type=other | None, description=f"Through {link.type}."
+        )
+
+    async def resolve(
+        root: Any, info: strawberry.Info, first: int = DEFAULT_LIMIT, after: str | None = None
+    ) -> Any:
+        if not 1 <= first <= max_limit:
+            raise ValueError(f"first must be between 1 and {max_limit}")
+        rows = await info.context.loader(link, from_label, first, after or "").load(root.uid)
+        return [_make(other, r) for r in rows]
 
     return strawberry.field(
         resolver=resolve,
-        graphql_type=list[other] if many else other | None,
-        description=f"Through {link.type}.",
+        graphql_type=list[other],
+        description=f"Through {link.type}, in uid order: `first` of them after the uid `after`.",
     )
 
 
-def _node_types(catalog: Catalog) -> dict[str, type]:
+def _node_types(catalog: Catalog, max_limit: int) -> dict[str, type]:
     # Plain classes first, so that relationship fields can name each other.
     types: dict[str, type] = {}
     for kind in catalog.kinds:
@@ -90,11 +111,15 @@ def _node_types(catalog: Catalog) -> dict[str, type]:
         for link in catalog.links_of(kind.label):
             if link.source == kind.label:
                 setattr(
-                    cls, link.forward, _relationship(link, kind.label, link.forward_many, types)
+                    cls,
+                    link.forward,
+                    _relationship(link, kind.label, link.forward_many, types, max_limit),
                 )
             if link.target == kind.label:
                 setattr(
-                    cls, link.backward, _relationship(link, kind.label, link.backward_many, types)
+                    cls,
+                    link.backward,
+                    _relationship(link, kind.label, link.backward_many, types, max_limit),
                 )
         strawberry.type(cls, description=kind.description or kind.label)
     return types
@@ -138,8 +163,8 @@ def _item_field(kind: Kind, cls: type) -> Any:
     return strawberry.field(resolver=resolve, description=f"One {kind.label} by uid.")
 
 
-def schema(catalog: Catalog, max_limit: int) -> strawberry.Schema:
-    types = _node_types(catalog)
+def schema(catalog: Catalog, max_limit: int, limits: GraphQLLimits) -> strawberry.Schema:
+    types = _node_types(catalog, max_limit)
     fields = []
     for kind in catalog.kinds:
         cls = types[kind.label]
@@ -149,10 +174,12 @@ def schema(catalog: Catalog, max_limit: int) -> strawberry.Schema:
         item_field.name = kind.graphql_item
         fields += [list_field, item_field]
     query = merge_types("Query", (create_type("KindQuery", fields), TaskQuery, ReportQuery))
-    return strawberry.Schema(query=query, mutation=Mutation)
+    return strawberry.Schema(
+        query=query, mutation=Mutation, extensions=[graphql_limits.extension(limits)]
+    )
 
 
-def router(catalog: Catalog, max_limit: int) -> GraphQLRouter:
+def router(catalog: Catalog, max_limit: int, limits: GraphQLLimits) -> GraphQLRouter:
     async def context(request: Request) -> Context:
         # The GraphiQL page itself holds no data; every query needs a token (set it in
         # GraphiQL's headers tab as {"Authorization": "Bearer <token>"}).
@@ -164,4 +191,6 @@ def router(catalog: Catalog, max_limit: int) -> GraphQLRouter:
         access = None if ide else auth.token_access(request, await auth.bearer(request))
         return Context(request.app.state.reader, request.app.state.runtime, access, max_limit)
 
-    return GraphQLRouter(schema(catalog, max_limit), context_getter=context, graphql_ide="graphiql")
+    return GraphQLRouter(
+        schema(catalog, max_limit, limits), context_getter=context, graphql_ide="graphiql"
+    )

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 
 from api import auth, cursors
 from graph.reads import Reader
-from model import Catalog, Kind
+from model import Catalog, Kind, Link
 
 DEFAULT_LIMIT = 100
 
@@ -88,6 +88,47 @@ def _get_route(kind: Kind, catalog: Catalog) -> Any:
     return get_item
 
 
+def _related_route(kind: Kind, link: Link, name: str, max_limit: int) -> Any:
+    other = link.other(kind.label)
+
+    async def related(
+        request: Request,
+        uid: str = Path(description=f"The {kind.label}'s uid."),
+        limit: int = Query(DEFAULT_LIMIT, ge=1, le=max_limit, description="Page size."),
+        cursor: str | None = Query(None, description="next_cursor from the previous page."),
+    ) -> dict[str, Any]:
+        r: Reader = request.app.state.reader
+        if uid not in await r.get_many(kind, [uid]):
+            raise HTTPException(404, f"no {kind.label} with uid {uid!r}")
+        after = cursors.decode(cursor) if cursor else ""
+        found = await r.related(link, kind.label, [uid], limit + 1, after)
+        items = found.get(uid, [])
+        more = len(items) > limit
+        items = items[:limit]
+        return {
+            "items": items,
+            "next_cursor": cursors.encode(items[-1]["uid"]) if more else None,
+        }
+
+    related.__name__ = f"{kind.provider}_{kind.name.replace('-', '_')}_{name}"
+    related.__doc__ = (
+        f"A page of the {other} nodes related to one {kind.label} through {link.type}, "
+        "in uid order."
+    )
+    return related
+
+
+def relationships(catalog: Catalog, kind: Kind) -> dict[str, Link]:
+    """The kind's relationship fields (the links' ``forward``/``backward`` names)."""
+    out = {}
+    for link in catalog.links_of(kind.label):
+        if link.source == kind.label:
+            out[link.forward] = link
+        if link.target == kind.label:
+            out[link.backward] = link
+    return out
+
+
 def router(catalog: Catalog, max_limit: int) -> APIRouter:
     api = APIRouter(prefix="/api/v1", dependencies=[Depends(auth.read)])
 
@@ -119,6 +160,15 @@ def router(catalog: Catalog, max_limit: int) -> APIRouter:
             tags=[tag],
             summary=f"List {kind.label} nodes",
         )
+        # Before the item route: a uid (an ARN) may hold slashes.
+        for name, link in relationships(catalog, kind).items():
+            api.add_api_route(
+                route + "/{uid:path}/" + name,
+                _related_route(kind, link, name, max_limit),
+                methods=["GET"],
+                tags=[tag],
+                summary=f"{kind.label} {name} ({link.type})",
+            )
         api.add_api_route(
             route + "/{uid:path}",
             _get_route(kind, catalog),

@@ -1,5 +1,9 @@
-// For a batch of nodes, the nodes pointing at each one through one relationship type.
+// For a batch of nodes, a page of the nodes pointing at each one through one relationship
+// type: the first $first with a uid after $after, in uid order.
 UNWIND $uids AS uid
 MATCH (:{{label}} {uid: uid})<-[:{{type}}]-(m:{{other}})
+WHERE m.uid > $after
+WITH uid, m ORDER BY m.uid
+WITH uid, collect(m)[..$first] AS page
+UNWIND page AS m
 RETURN uid, m
-ORDER BY uid, m.uid

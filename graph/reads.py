@@ -88,8 +88,11 @@ class Reader:
         statement = cypher.render("node_links", label=kind.label)
         return [r.data() for r in await self.run(statement, uid=uid, limit=limit)]
 
-    async def related(self, link: Link, from_label: str, uids: list[str]) -> dict[str, list[Node]]:
-        """For each uid of ``from_label``, the nodes at the other end of ``link``."""
+    async def related(
+        self, link: Link, from_label: str, uids: list[str], first: int, after: str = ""
+    ) -> dict[str, list[Node]]:
+        """For each uid of ``from_label``, the first ``first`` nodes at the other end of
+        ``link`` with a uid after ``after``, in uid order."""
         outgoing = from_label == link.source
         statement = cypher.render(
             "related_out" if outgoing else "related_in",
@@ -98,6 +101,6 @@ class Reader:
             other=link.other(from_label),
         )
         out: dict[str, list[Node]] = defaultdict(list)
-        for r in await self.run(statement, uids=uids):
+        for r in await self.run(statement, uids=uids, first=first, after=after):
             out[r["uid"]].append(plain(r["m"]))
         return out

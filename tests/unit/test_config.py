@@ -179,3 +179,18 @@ def test_a_schedule_with_a_bad_payload_is_refused_at_load(config) -> None:
     config("schedules:\n  - {name: s, task: aws:collect-nothing, interval_s: 60}")
     with pytest.raises(ConfigError, match="unknown task 'aws:collect-nothing'"):
         load_settings()
+
+
+@pytest.mark.parametrize("token", ["", "short", "x" * 23])
+def test_a_token_shorter_than_24_characters_is_refused_at_load(config, token: str) -> None:
+    config(f"api:\n  tokens:\n    - {{name: ops, access: admin, token: '{token}'}}")
+    with pytest.raises(ConfigError, match="api.tokens.0.token: .*at least 24 characters"):
+        load_settings()
+
+
+def test_an_empty_token_file_is_refused_too(config, tmp_path: Path) -> None:
+    empty = tmp_path / "token"
+    empty.write_text("\n")
+    config(f"api:\n  tokens:\n    - {{name: ops, access: admin, token_file: {empty}}}")
+    with pytest.raises(ConfigError, match="at least 24 characters"):
+        load_settings()

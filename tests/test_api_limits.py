@@ -1,0 +1,200 @@
+"""The API under abuse: GraphQL depth, alias, field and cost limits refused before any
+database work; relationship pages on GraphQL and REST; bodies limited before they are
+read or a token is looked at; every graph read time-limited."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from app.config import GraphQLLimits, Settings
+from app.runtime import Runtime
+from dev.stack import Stack
+from graph.reads import Reader
+
+
+@pytest.fixture(scope="module")
+def client(collected: Runtime, settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def read(stack: Stack) -> dict[str, str]:
+    return {"Authorization": f"Bearer {stack.secrets.read_token}"}
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The graph reads the API makes meanwhile."""
+    calls: list[str] = []
+    original = Reader.run
+
+    async def counting(self: Reader, statement: str, **params: object) -> list:
+        calls.append(statement)
+        return await original(self, statement, **params)
+
+    monkeypatch.setattr(Reader, "run", counting)
+    return calls
+
+
+def graphql(client: TestClient, headers: dict, query: str, **variables: object) -> dict:
+    reply = client.post("/graphql", headers=headers, json={"query": query, "variables": variables})
+    assert reply.status_code == 200, reply.text
+    return reply.json()
+
+
+def _refused(body: dict, limit: str) -> str:
+    """The message of the refusal for ``limit`` (a query may break several)."""
+    assert body["data"] is None
+    (error,) = [e for e in body["errors"] if e["extensions"].get("limit") == limit]
+    assert error["extensions"]["code"] == "QUERY_TOO_LARGE"
+    return error["message"]
+
+
+NESTED = "{ awsSecurityGroups { instances { securityGroups { instances { securityGroups { " \
+    "instances { uid } } } } } } }"  # fmt: skip
+
+
+def test_a_query_too_deep_is_refused_before_any_read(
+    client: TestClient, read: dict, reads: list[str]
+) -> None:
+    start = time.monotonic()
+    message = _refused(graphql(client, read, NESTED), "depth")
+    assert message == "query depth 7 is over the limit of 6: nest fewer levels"
+    assert reads == [] and time.monotonic() - start < 5
+
+
+def test_too_many_aliases_are_refused_before_any_read(
+    client: TestClient, read: dict, reads: list[str]
+) -> None:
+    query = "{ " + " ".join(f"a{n}: awsVpcs(limit: 1) {{ uid }}" for n in range(30)) + " }"
+    assert "query aliases 30 is over the limit of 10" in _refused(
+        graphql(client, read, query), "aliases"
+    )
+    assert reads == []
+
+
+def test_a_query_that_could_return_too_much_is_refused_by_its_cost(
+    client: TestClient, read: dict, reads: list[str]
+) -> None:
+    query = "query($n: Int!) { awsVpcs(limit: $n) { subnets(first: $n) { instances(first: $n) { uid } } } }"  # noqa: E501
+    message = _refused(graphql(client, read, query, n=1000), "cost")
+    assert message.startswith("query cost 1001001000 is over the limit of 50000")
+    assert reads == []
+    # The same shape with small pages passes, and costs one read per level.
+    body = graphql(client, read, query, n=10)
+    assert body.get("errors") is None and body["data"]["awsVpcs"]
+    assert len(reads) == 3
+
+
+def test_too_many_fields_are_refused(settings: Settings, collected: Runtime, read: dict) -> None:
+    strict = settings.model_copy(
+        update={"api": settings.api.model_copy(update={"graphql": GraphQLLimits(max_fields=3)})}
+    )
+    with TestClient(create_app(strict)) as c:
+        body = graphql(c, read, "{ awsVpcs { uid name cidrBlock state } }")
+    assert "query fields 5 is over the limit of 3" in _refused(body, "fields")
+
+
+def test_relationship_lists_come_in_pages_on_graphql(client: TestClient, read: dict) -> None:
+    query = """query($after: String) { awsVpcs(filter: {name: "main-prod"}, limit: 1) {
+        subnets(first: 1, after: $after) { uid } } }"""
+    seen: list[str] = []
+    after = None
+    for _ in range(5):
+        page = graphql(client, read, query, after=after)["data"]["awsVpcs"][0]["subnets"]
+        if not page:
+            break
+        seen += [s["uid"] for s in page]
+        after = page[-1]["uid"]
+    every = graphql(
+        client, read, '{ awsVpcs(filter: {name: "main-prod"}, limit: 1) { subnets { uid } } }'
+    )
+    assert seen == [s["uid"] for s in every["data"]["awsVpcs"][0]["subnets"]] and len(seen) == 2
+    body = graphql(client, read, "{ awsVpcs(limit: 1) { subnets(first: 5000) { uid } } }")
+    assert "first must be between 1 and 1000" in body["errors"][0]["message"]
+
+
+def test_relationship_lists_come_in_pages_on_rest(client: TestClient, read: dict) -> None:
+    vpc = client.get("/api/v1/aws/vpcs", headers=read, params={"name": "main-prod", "limit": 1})
+    uid = vpc.json()["items"][0]["uid"]
+    seen, cursor = [], None
+    for _ in range(5):
+        params = {"limit": 1, **({"cursor": cursor} if cursor else {})}
+        page = client.get(f"/api/v1/aws/vpcs/{uid}/subnets", headers=read, params=params).json()
+        seen += [s["uid"] for s in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    item = client.get(f"/api/v1/aws/vpcs/{uid}", headers=read).json()
+    assert seen == sorted(r["uid"] for r in item["relationships"] if r["type"] == "HAS_SUBNET")
+    assert len(seen) == 2
+    assert client.get("/api/v1/aws/vpcs/vpc-nope/subnets", headers=read).status_code == 404
+    assert (
+        client.get("/api/v1/aws/vpcs/x/subnets", params={"limit": 0}, headers=read).status_code
+        == 422
+    )
+
+
+def test_a_body_too_large_is_refused_unread_and_before_the_token(
+    client: TestClient, settings: Settings
+) -> None:
+    limit = settings.api.max_body_bytes
+    big = b"{" + b" " * (limit + 10) + b"}"
+    reply = client.post("/graphql", content=big, headers={"content-type": "application/json"})
+    assert reply.status_code == 413  # no token sent: the size is what refused it
+    assert f"larger than {limit} bytes" in reply.json()["detail"]
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: counted as it comes
+        for _ in range(limit // 65536 + 2):
+            yield b" " * 65536
+
+    reply = client.post("/api/v1/tasks", content=chunks())
+    assert reply.status_code == 413
+
+
+def test_the_body_limit_holds_on_a_real_socket(stack: Stack, collected: Runtime) -> None:
+    """Against the running API process: a 50 MB POST without a token gets a 413 at once."""
+    from tests.helpers import config_with  # noqa: F401  (the API of the workers' stack)
+
+    url = f"http://127.0.0.1:{stack.ports.api}"
+    if "api" not in stack.procs:
+        stack.start(stack.api())
+    start = time.monotonic()
+    with httpx.Client(timeout=30) as c:
+        reply = c.post(
+            f"{url}/graphql",
+            content=b"x" * (50 * 1024 * 1024),
+            headers={"content-type": "application/json"},
+        )
+    assert reply.status_code == 413
+    assert time.monotonic() - start < 20
+
+
+def test_a_read_past_its_time_limit_is_a_504_saying_what_to_do(
+    settings: Settings, collected: Runtime, read: dict
+) -> None:
+    # Enough old nodes that counting them takes well over a millisecond anywhere.
+    collected.driver.execute_query(
+        "UNWIND range(1, 100000) AS n CREATE (:AWSVPC {uid: 'slow-' + n, account_id: 'slow', "
+        "last_seen: datetime() - duration({days: 30})})"
+    )
+    hurried = settings.model_copy(
+        update={"api": settings.api.model_copy(update={"query_timeout_s": 0.001})}
+    )
+    try:
+        with TestClient(create_app(hurried)) as c:
+            reply = c.get("/api/v1/reports/stale-nodes", headers=read)
+    finally:
+        with collected.driver.session() as session:  # in transactions: an implicit one
+            session.run(
+                "MATCH (n:AWSVPC {account_id: 'slow'}) CALL (n) { DELETE n } IN TRANSACTIONS"
+            ).consume()
+    assert reply.status_code == 504
+    assert "ran past 0.001s (api.query_timeout_s)" in reply.json()["detail"]

@@ -184,7 +184,7 @@ def test_a_schedule_with_a_bad_payload_is_refused_at_load(config) -> None:
 @pytest.mark.parametrize("token", ["", "short", "x" * 23])
 def test_a_token_shorter_than_24_characters_is_refused_at_load(config, token: str) -> None:
     config(f"api:\n  tokens:\n    - {{name: ops, access: admin, token: '{token}'}}")
-    with pytest.raises(ConfigError, match="api.tokens.0.token: .*at least 24 characters"):
+    with pytest.raises(ConfigError, match=r"api.tokens.0.token: .*at least 24 characters"):
         load_settings()
 
 

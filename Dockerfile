@@ -1,6 +1,13 @@
 # The inventory image: one image for every role (api, worker, scheduler, db migrate).
 #   docker build -t inventory:latest .
 #   docker run --rm inventory:latest --help
+
+# The web pages' assets (Swagger UI, ReDoc, GraphiQL), from the npm registry: the API
+# serves them itself, so no page needs another host.
+FROM node:20-slim AS assets
+COPY scripts/fetch-assets.sh /fetch-assets.sh
+RUN bash /fetch-assets.sh /assets
+
 FROM python:3.11-slim
 
 # In a container the API must listen beyond loopback to be reachable at all.
@@ -12,6 +19,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /src
 COPY . .
+COPY --from=assets /assets api/static/vendor
 RUN pip install --no-cache-dir . \
     && useradd --create-home --uid 10001 --user-group inventory
 

@@ -10,6 +10,7 @@ install: system $(STAMP)
 system:
 	@bash scripts/install-system.sh
 	@bash scripts/install-vcsim.sh
+	@bash scripts/fetch-assets.sh
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import redis.exceptions
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
 
@@ -56,6 +59,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="AWS and vSphere inventory as a graph. Every route but /healthz and "
         "/readyz needs `Authorization: Bearer <token>` (read, or admin to change things).",
         lifespan=lifespan,
+        docs_url=None,  # served below, from assets of our own
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.tokens = auth.Tokens(settings.api)
@@ -68,12 +73,45 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         prefix="/graphql",
     )
     app.mount(dashboard.PREFIX, dashboard.Dashboard())
+    _pages(app)
     _health(app)
     _errors(app)
     # Outermost last: each request gets its id first, then its body is limited.
     app.add_middleware(BodyLimit, max_bytes=settings.api.max_body_bytes)
     app.add_middleware(RequestId)
     return app
+
+
+STATIC = Path(__file__).parent / "static"
+VENDOR = "/static/vendor"
+
+
+def _pages(app: FastAPI) -> None:
+    """Swagger UI and ReDoc from assets this server holds (``make install`` fetches them
+    from the npm registry): no page loads anything from another host."""
+    if not (STATIC / "vendor" / ".versions").exists():
+        log.warning("the web pages' assets are missing: run scripts/fetch-assets.sh")
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Inventory API",
+            swagger_js_url=f"{VENDOR}/swagger-ui-bundle.js",
+            swagger_css_url=f"{VENDOR}/swagger-ui.css",
+            swagger_favicon_url=f"{VENDOR}/favicon-32x32.png",
+        )
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc() -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url="/openapi.json",
+            title="Inventory API",
+            redoc_js_url=f"{VENDOR}/redoc.standalone.js",
+            redoc_favicon_url=f"{VENDOR}/favicon-32x32.png",
+            with_google_fonts=False,
+        )
 
 
 def _health(app: FastAPI) -> None:

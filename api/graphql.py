@@ -7,10 +7,12 @@ query costs one database round trip per level, not one per parent row.
 """
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import strawberry
 from fastapi import Request
+from fastapi.responses import HTMLResponse
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext, GraphQLRouter
 from strawberry.tools import create_type, merge_types
@@ -191,6 +193,16 @@ def router(catalog: Catalog, max_limit: int, limits: GraphQLLimits) -> GraphQLRo
         access = None if ide else auth.token_access(request, await auth.bearer(request))
         return Context(request.app.state.reader, request.app.state.runtime, access, max_limit)
 
-    return GraphQLRouter(
+    return Router(
         schema(catalog, max_limit, limits), context_getter=context, graphql_ide="graphiql"
     )
+
+
+GRAPHIQL = (Path(__file__).parent / "static" / "graphiql.html").read_text()
+
+
+class Router(GraphQLRouter):
+    """The GraphQL router, whose GraphiQL page loads its assets from this server."""
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        return HTMLResponse(GRAPHIQL)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the stack needs, if missing: Redis, a JDK 17 and Maven.
+# Installs the Debian packages the stack needs, if missing: Redis, a JDK 17, Maven, npm and
+# Chromium (for the browser tests).
 set -euo pipefail
 
 need=()
@@ -8,6 +9,9 @@ command -v redis-sentinel >/dev/null 2>&1 || [ -x /usr/bin/redis-sentinel ] || n
 command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
 command -v python3 >/dev/null 2>&1 || need+=(python3 python3-venv)
+# npm fetches the web pages' assets; chromium renders them in the browser tests.
+command -v npm >/dev/null 2>&1 || need+=(npm)
+command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
 
 [ ${#need[@]} -eq 0 ] && exit 0
 

@@ -11,10 +11,11 @@ from typing import Any
 import redis.exceptions
 from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
+from pydantic import BaseModel
 
 from api import auth, dashboard, graphql, kinds, reports, schedules, tasks
 from api.layers import BodyLimit, RequestId
@@ -35,6 +36,28 @@ REQUESTS = Counter(
 )
 # A request waits this long for Redis at most (a failover), then gets a 503 to retry on.
 REDIS_RETRY_S = 3
+
+
+class Problem(BaseModel):
+    """What went wrong, and what to do about it."""
+
+    detail: str
+
+
+# The answers any route may give besides its own, each with {"detail": ...}.
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": Problem, "description": text}
+    for code, text in (
+        (400, "A parameter is malformed (a cursor not passed back as given, say)."),
+        (401, "No token, or one that is not valid."),
+        (403, "The token's access is not enough (admin needed)."),
+        (404, "No such item, task or report."),
+        (409, "The task's state does not allow it."),
+        (413, "The request body is too large."),
+        (503, "Neo4j or Redis is unavailable: try again later."),
+        (504, "The graph query ran past its time limit: ask for less."),
+    )
+}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -61,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,  # served below, from assets of our own
         redoc_url=None,
+        responses=ERRORS,
     )
     app.state.settings = settings
     app.state.tokens = auth.Tokens(settings.api)
@@ -68,9 +92,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tasks.router())
     app.include_router(schedules.router())
     app.include_router(reports.router(settings.api.max_page_size))
+    # GraphQL describes itself (introspection, GraphiQL at /graphql), not in OpenAPI.
     app.include_router(
         graphql.router(CATALOG, settings.api.max_page_size, settings.api.graphql),
         prefix="/graphql",
+        include_in_schema=False,
     )
     app.mount(dashboard.PREFIX, dashboard.Dashboard())
     _pages(app)
@@ -137,7 +163,13 @@ def _health(app: FastAPI) -> None:
         ready = all(v == "ok" for v in checks.values())
         return JSONResponse({"ready": ready, **checks}, status_code=200 if ready else 503)
 
-    @app.get("/metrics", tags=["health"], dependencies=[Depends(auth.read)])
+    @app.get(
+        "/metrics",
+        tags=["health"],
+        dependencies=[Depends(auth.read)],
+        response_class=PlainTextResponse,
+        responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}},
+    )
     def metrics(request: Request) -> Response:
         """Prometheus metrics: the API's own, and the depth of every queue."""
         depth = CollectorRegistry()

@@ -27,7 +27,7 @@ PORTS = {
 def dev_env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "INVENTORY_CONFIG"}
     env["INVENTORY_HOME"] = str(tmp_path / "home")
-    env["INVENTORY_ADMIN_TOKEN"] = "admin-token-for-test"
+    env["INVENTORY_ADMIN_TOKEN"] = "admin-token-for-the-dev-stack-test"
     for name, port in PORTS.items():
         env[f"INVENTORY_DEV_{name.upper()}_PORT"] = str(port)
     return env
@@ -83,6 +83,30 @@ def _leaks_are_found(status: dict, read: dict[str, str], env: dict[str, str]) ->
     assert 'inventory_report_rows{report="unattached-volumes"} 4.0' in metrics
 
 
+def _no_secret_in_any_log(folder: Path, credentials: dict[str, str]) -> None:
+    """No token or password shows in any log of any process of the stack (the API's,
+    the workers', the schedulers', Neo4j's, Redis's, moto's and vcsim's)."""
+    from dev.demo import vsphere as demo_vsphere
+
+    secrets = [
+        credentials["admin_token"],
+        credentials["read_token"],
+        credentials["neo4j_password"],
+        demo_vsphere.PASSWORD,
+    ]
+    logs = sorted(folder.glob("*.log"))
+    assert {p.stem for p in logs} >= {"api", "neo4j", "redis", "moto", "vcsim", "worker-high"}
+    for log in logs:
+        text = log.read_text(errors="replace")
+        for secret in secrets:
+            assert secret not in text, f"a secret is in {log.name}"
+    api_lines = [json.loads(line) for line in (folder / "api.log").read_text().splitlines()
+                 if line.startswith("{")]  # fmt: skip
+    assert api_lines and all(
+        "request_id" in line for line in api_lines if "GET /" in line["message"]
+    )
+
+
 def test_dev_up_serves_the_demo_and_ctrl_c_stops_everything(dev_env: dict[str, str]) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "dev", "up"],
@@ -103,7 +127,7 @@ def test_dev_up_serves_the_demo_and_ctrl_c_stops_everything(dev_env: dict[str, s
         # The URLs scripts rely on, and the tokens from the environment.
         for key in ("api", "graphql", "dashboard", "neo4j_bolt", "neo4j_browser", "redis"):
             assert key in status["urls"]
-        assert status["credentials"]["admin_token"] == "admin-token-for-test"
+        assert status["credentials"]["admin_token"] == "admin-token-for-the-dev-stack-test"
         read = {"Authorization": f"Bearer {status['credentials']['read_token']}"}
         items = httpx.get(f"{status['urls']['api']}/aws/instances", headers=read, timeout=30).json()
         assert len(items["items"]) == 36
@@ -116,9 +140,18 @@ def test_dev_up_serves_the_demo_and_ctrl_c_stops_everything(dev_env: dict[str, s
         pids = [p["pid"] for p in status["processes"].values()]
         assert len(pids) >= 7 and all(alive(pid) for pid in pids)
 
+        # A dashboard login, whose token must not reach any log either.
+        admin_token = status["credentials"]["admin_token"]
+        with httpx.Client(timeout=30, follow_redirects=True) as browser_like:
+            login = browser_like.post(
+                status["urls"]["dashboard"] + "login", data={"token": admin_token}
+            )
+            assert login.status_code == 200 and "inventory.high" in login.text
+
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=120) == 0
         assert not any(alive(pid) for pid in pids)
+        _no_secret_in_any_log(Path(status["logs"]), status["credentials"])
         assert json.loads(inventory(dev_env, "dev", "status", "--json").stdout) == {
             "running": False
         }

@@ -18,7 +18,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, g
 from pydantic import BaseModel
 
 from api import auth, dashboard, graphql, kinds, reports, schedules, tasks
-from api.layers import BodyLimit, RequestId
+from api.layers import BodyLimit, Counted, RequestId
 from app import redisconn
 from app.config import Settings, load_settings
 from app.metrics import QueueDepth, ReportRowsGauge
@@ -103,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _health(app)
     _errors(app)
     # Outermost last: each request gets its id first, then its body is limited.
+    app.add_middleware(Counted, counter=REQUESTS)
     app.add_middleware(BodyLimit, max_bytes=settings.api.max_body_bytes)
     app.add_middleware(RequestId)
     return app
@@ -177,13 +178,6 @@ def _health(app: FastAPI) -> None:
         depth.register(ReportRowsGauge(request.app.state.runtime.report_rows))
         body = generate_latest() + generate_latest(depth)
         return Response(body, media_type=CONTENT_TYPE_LATEST)
-
-    @app.middleware("http")
-    async def count(request: Request, call_next: Any) -> Response:
-        response = await call_next(request)
-        route = request.scope.get("route")
-        REQUESTS.labels(getattr(route, "path", "unmatched"), str(response.status_code)).inc()
-        return response
 
 
 def _errors(app: FastAPI) -> None:

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi.responses import ORJSONResponse
 
 from api import auth, cursors
 from graph.reads import Reader
@@ -25,7 +26,7 @@ _PARAM_TYPES: dict[type, type] = {bool: bool, int: int, float: float, datetime: 
 def _list_route(kind: Kind, max_limit: int) -> Any:
     filters = {f.name: f for f in kind.filters}
 
-    async def list_items(request: Request, **params: Any) -> dict[str, Any]:
+    async def list_items(request: Request, **params: Any) -> ORJSONResponse:
         unknown = set(request.query_params) - {"limit", "cursor", *filters}
         if unknown:
             raise HTTPException(
@@ -37,7 +38,9 @@ def _list_route(kind: Kind, max_limit: int) -> Any:
         items = await request.app.state.reader.page(kind, chosen, after, limit + 1)
         more = len(items) > limit
         items = items[:limit]
-        return {"items": items, "next_cursor": cursors.encode(items[-1]["uid"]) if more else None}
+        return ORJSONResponse(
+            {"items": items, "next_cursor": cursors.encode(items[-1]["uid"]) if more else None}
+        )
 
     params = [
         inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),
@@ -72,7 +75,7 @@ def _get_route(kind: Kind, catalog: Catalog) -> Any:
 
     async def get_item(
         request: Request, uid: str = Path(description=f"The {kind.label}'s uid.")
-    ) -> dict[str, Any]:
+    ) -> ORJSONResponse:
         r: Reader = request.app.state.reader
         found = await r.get_many(kind, [uid])
         if uid not in found:
@@ -82,7 +85,7 @@ def _get_route(kind: Kind, catalog: Catalog) -> Any:
             link["direction"] = "out" if link.pop("outgoing") else "in"
             if link["label"] in paths:
                 link["path"] = f"{paths[link['label']]}/{link['uid']}"
-        return {"item": found[uid], "relationships": links}
+        return ORJSONResponse({"item": found[uid], "relationships": links})
 
     get_item.__name__ = f"get_{kind.provider}_{kind.name.replace('-', '_').removesuffix('s')}"
     return get_item
@@ -96,7 +99,7 @@ def _related_route(kind: Kind, link: Link, name: str, max_limit: int) -> Any:
         uid: str = Path(description=f"The {kind.label}'s uid."),
         limit: int = Query(DEFAULT_LIMIT, ge=1, le=max_limit, description="Page size."),
         cursor: str | None = Query(None, description="next_cursor from the previous page."),
-    ) -> dict[str, Any]:
+    ) -> ORJSONResponse:
         r: Reader = request.app.state.reader
         if uid not in await r.get_many(kind, [uid]):
             raise HTTPException(404, f"no {kind.label} with uid {uid!r}")
@@ -105,10 +108,9 @@ def _related_route(kind: Kind, link: Link, name: str, max_limit: int) -> Any:
         items = found.get(uid, [])
         more = len(items) > limit
         items = items[:limit]
-        return {
-            "items": items,
-            "next_cursor": cursors.encode(items[-1]["uid"]) if more else None,
-        }
+        return ORJSONResponse(
+            {"items": items, "next_cursor": cursors.encode(items[-1]["uid"]) if more else None}
+        )
 
     related.__name__ = f"{kind.provider}_{kind.name.replace('-', '_')}_{name}"
     related.__doc__ = (

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -102,3 +103,29 @@ class RequestId:
             await self.app(scope, receive, tagged)
         finally:
             REQUEST_ID.reset(token)
+
+
+class Counted:
+    """Counts each request by its route template and status (inventory_api_requests_total)."""
+
+    def __init__(self, app: ASGIApp, counter: Any) -> None:
+        self.app = app
+        self.counter = counter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 500
+
+        async def noted(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, noted)
+        finally:
+            route = scope.get("route")
+            self.counter.labels(getattr(route, "path", "unmatched"), str(status)).inc()

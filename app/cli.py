@@ -141,7 +141,10 @@ def worker(
 @main.command()
 @click.option("--host", default=None, help="Listen address (default from config).")
 @click.option("--port", type=int, default=None, help="Port (default from config).")
-def api(host: str | None, port: int | None) -> None:
+@click.option(
+    "--workers", type=click.IntRange(1, 64), default=None, help="Processes (default from config)."
+)
+def api(host: str | None, port: int | None, workers: int | None) -> None:
     """Serve REST, GraphQL and the dashboard."""
     import uvicorn
 
@@ -156,6 +159,7 @@ def api(host: str | None, port: int | None) -> None:
         port=port or settings.api.port,
         log_level=settings.log_level.lower(),
         log_config=None,
+        workers=workers or settings.api.workers,
     )
 
 

@@ -124,6 +124,7 @@ class GraphQLLimits(Section):
 class ApiConfig(Section):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
+    workers: int = Field(1, ge=1, le=64)  # API processes (`inventory api --workers`)
     tokens: list[TokenConfig] = []
     max_page_size: int = Field(1000, ge=1, le=100_000)
     # Requests with a larger body are refused (413) before they are read further.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime
 from typing import Any
 
@@ -189,17 +190,17 @@ class Kind:
         words = (self.singular or self.name.removesuffix("s")).split("-")
         return self.provider + "".join(w.capitalize() for w in words)
 
-    @property
+    @cached_property
     def all_fields(self) -> tuple[Field, ...]:
         scope = tuple(Field(name, str, filter=True) for name in self.scope)
         own = tuple(f for f in self.fields if f.name not in self.scope)
         return (*COMMON_FIELDS, *scope, *own)
 
-    @property
+    @cached_property
     def filters(self) -> tuple[Field, ...]:
         return tuple(f for f in self.all_fields if f.filter)
 
-    @property
+    @cached_property
     def stored(self) -> tuple[Field, ...]:
         """The fields a row carries: every declared one but the scope's, which the writer sets."""
         return tuple(f for f in self.fields if f.name not in self.scope)

@@ -17,7 +17,7 @@ import redis.exceptions
 from neo4j.exceptions import AuthError, ServiceUnavailable
 
 from app import redisconn
-from app.config import QUEUES, ConfigError, load_settings
+from app.config import QUEUES, ConfigError, load_settings, pool_queues
 from app.errors import ActionableError
 from app.runtime import Runtime, current
 from graph.driver import GraphUnavailable
@@ -110,13 +110,26 @@ METRICS_HELP = "Serve Prometheus metrics on 127.0.0.1:PORT (0: not at all; defau
 
 @main.command()
 @click.option("--queues", "-Q", multiple=True, type=click.Choice(sorted(QUEUES.values())))
+@click.option(
+    "--pool",
+    type=click.Choice(list(QUEUES)),
+    default=None,
+    help="The pool of a priority: its queue and the ones above it (high: high only).",
+)
 @click.option("--processes", "-p", type=click.IntRange(1, 64), default=None)
 @click.option("--threads", "-t", type=click.IntRange(1, 256), default=None)
 @click.option("--metrics-port", type=click.IntRange(0, 65535), default=None, help=METRICS_HELP)
 def worker(
-    queues: tuple[str, ...], processes: int | None, threads: int | None, metrics_port: int | None
+    queues: tuple[str, ...],
+    pool: str | None,
+    processes: int | None,
+    threads: int | None,
+    metrics_port: int | None,
 ) -> None:
-    """Run a Dramatiq worker pool (all queues unless --queues is given)."""
+    """Run a Dramatiq worker pool (all queues unless --queues or --pool is given)."""
+    if pool and queues:
+        fail("give --pool or --queues, not both")
+    queues = tuple(pool_queues(pool)) if pool else queues
     from worker import pool_metrics
 
     rt = _runtime(check_redis=True)

@@ -39,6 +39,13 @@ QUEUES: dict[str, str] = {
 }
 
 
+def pool_queues(priority: str) -> list[str]:
+    """The queues a worker pool of ``priority`` consumes: its own and those above it, so
+    that high work may use every pool while low work never takes a higher pool's threads."""
+    names = list(QUEUES)
+    return [QUEUES[p] for p in names[: names.index(priority) + 1]]
+
+
 class ConfigError(ActionableError):
     """A configuration problem, worded for the person who has to fix it."""
 

@@ -222,8 +222,10 @@ class Stack:
         service.port = self.ports.api
         return service
 
-    def worker(self, name: str = "worker", *queues: str) -> Service:
+    def worker(self, name: str = "worker", *queues: str, pool: str | None = None) -> Service:
         args = ["worker", "--metrics-port", str(self.metrics_port(name))]
+        if pool:
+            args += ["--pool", pool]
         return self.inventory(name, *args, *(["--queues", *queues] if queues else []))
 
     def scheduler(self, name: str = "scheduler") -> Service:

@@ -166,8 +166,8 @@ def _start(stack: Stack, user: dict[str, Any], is_demo: bool, say: Say) -> None:
     driver = connect(rt.settings.neo4j)
     schema.migrate(driver, rt.catalog, rt.settings.neo4j.database)
     driver.close()
-    for name, queue in QUEUES.items():
-        stack.start(stack.worker(f"worker-{name}", queue))
+    for name in QUEUES:  # each pool also takes the work of the pools above it
+        stack.start(stack.worker(f"worker-{name}", pool=name))
     say("starting two schedulers (one leads, the other takes over if it dies)")
     for n in (1, 2):
         stack.start(stack.scheduler(f"scheduler-{n}"))

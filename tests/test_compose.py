@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from jsonschema.protocols import Validator
 
 from app.cli import main
-from app.config import ConfigError, load_settings
+from app.config import ConfigError, load_settings, pool_queues
 from tests.compose_schema import compose_schema, validator_class
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -164,18 +164,27 @@ def test_service_command_is_an_inventory_command_the_cli_accepts(service: str) -
     parse(service)
 
 
+def _reads(name: str) -> set[str]:
+    params = parse(name).params
+    if params.get("pool"):
+        return set(pool_queues(params["pool"]))
+    return set(params["queues"]) or QUEUES  # no --queues: all of them
+
+
 def test_worker_services_together_read_all_three_queues() -> None:
     read: set[str] = set()
     for name in worker_services():
-        read |= set(parse(name).params["queues"]) or QUEUES  # no --queues: all of them
+        read |= _reads(name)
     assert read == QUEUES
 
 
-def test_each_worker_service_reads_exactly_one_queue() -> None:
-    # A worker on one queue only is what gives a priority its own capacity (DESIGN §3).
-    queues = {name: parse(name).params["queues"] for name in worker_services()}
-    assert len(queues) >= len(QUEUES)
-    assert all(len(q) == 1 for q in queues.values()), queues
+def test_high_has_a_pool_of_its_own_and_may_use_every_other() -> None:
+    # A worker on the high queue only keeps its capacity for high work (DESIGN §3); the
+    # others also take high work, so it may use every pool, and low never takes high's.
+    reads = {name: _reads(name) for name in worker_services()}
+    assert "inventory.high" in set.intersection(*reads.values())
+    assert any(r == {"inventory.high"} for r in reads.values()), reads
+    assert sum("inventory.low" in r for r in reads.values()) == 1, reads
 
 
 def test_workers_get_sigterm_and_two_minutes_to_finish_in_flight_tasks() -> None:

@@ -18,7 +18,7 @@ import dramatiq
 import pytest
 import yaml
 
-from app.config import Settings
+from app.config import Settings, pool_queues
 from app.runtime import Runtime
 from dev.demo import aws as demo
 from dev.stack import Ports, Secrets, Service, Stack
@@ -198,3 +198,45 @@ def test_messages_survive_a_redis_restart(pipeline: Pipeline) -> None:
     finally:
         pipeline.stack.stop("survivor")
     assert len(rows) == 300 and all(r["state"] == "succeeded" for r in rows)
+
+
+def _pid(record: dict) -> int:
+    return int(record["worker"].rsplit(":", 1)[1])
+
+
+def _pool_of(pid: int) -> int:
+    """The pool (dramatiq's main process) a worker process belongs to."""
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[2])
+
+
+def test_high_work_spreads_over_every_pool_while_low_waits(
+    pipeline: Pipeline, proxy: FaultProxy
+) -> None:
+    """A pool per priority, each also taking the queues above its own: a high collection
+    runs on more than the high pool's threads, and the low backlog never gets the high
+    pool's."""
+    broker = pipeline.rt.broker
+    pools = {
+        name: pipeline.worker(name, *pool_queues(name), threads=1, module="tests.actors_worker")
+        for name in ("high", "default", "low")
+    }
+    proxy.delays[("us-east-1", "ec2")] = 0.3  # provider calls take time, as they do
+    try:
+        backlog = [send(broker, "test:sleep", {"ms": 400}, "inventory.low") for _ in range(60)]
+        pipeline.wait(backlog[:1], 30, lambda r: r["state"] != "pending")
+        root = pipeline.rt.enqueue("aws:collect-vpcs", {"account": "demo-main"}, "high")
+        tree = pipeline.rt.records.wait(root, timeout=180)
+        assert tree is not None and all(r["state"] == "succeeded" for r in tree)
+        low = pipeline.records(backlog)
+        # While the pools run, to tell whose worker processes ran what.
+        ran_on = {_pool_of(_pid(r)) for r in tree if r.get("worker")}
+        low_ran_on = {_pool_of(_pid(r)) for r in low if r.get("worker")}
+    finally:
+        proxy.delays.clear()
+        for name in pools:
+            pipeline.stack.stop(name)
+        broker.flush_all()
+    assert len(ran_on) >= 2, ran_on  # more than the high pool's one thread
+    assert ran_on <= set(pools.values())
+    assert low_ran_on <= {pools["low"]}  # low work only ever on the low pool
+    assert sum(r["state"] == "pending" for r in low) > 0  # and its backlog was still waiting

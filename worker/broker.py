@@ -18,7 +18,7 @@ from dramatiq_abort import Abortable
 from dramatiq_abort.backends import RedisBackend
 
 from app.config import QUEUES, Settings
-from worker.middleware.replica_wait import ReplicaWait
+from worker.middleware.replica_wait import Replicas, ReplicaWait
 from worker.middleware.retries import RetriesUnlessCancelled
 from worker.middleware.task_metrics import TaskMetrics
 from worker.middleware.task_records import TaskRecords
@@ -35,14 +35,21 @@ def records_for(settings: Settings, client: Any) -> Records:
 
 
 def build_broker(settings: Settings, records: Records, client: redis.Redis) -> RedisBroker:
-    t = settings.tasks
+    t, r = settings.tasks, settings.redis
+    # With replicas to wait for, the writes a failover must not lose (worker.middleware.
+    # replica_wait): enqueues, acknowledgements and final task states.
+    replicas = (
+        Replicas(client, f"{r.namespace}:replication-marker", r.wait_replicas, r.wait_timeout_ms)
+        if r.wait_replicas
+        else None
+    )
     middleware = [
         AgeLimit(),
         TimeLimit(time_limit=t.time_limit_s * 1000),
         ShutdownNotifications(),
         Callbacks(),
         Pipelines(),
-        TaskRecords(records),  # before Retries: see TaskRecords
+        TaskRecords(records, replicas),  # before Retries: see TaskRecords
         RetriesUnlessCancelled(
             max_retries=t.max_retries, min_backoff=t.min_backoff_ms, max_backoff=t.max_backoff_ms
         ),
@@ -62,10 +69,8 @@ def build_broker(settings: Settings, records: Records, client: redis.Redis) -> R
     )
     broker.add_middleware(cancels, before=TaskRecords)
     broker.add_middleware(TaskMetrics(), before=TaskRecords)  # before Retries, as TaskRecords
-    r = settings.redis
-    if r.wait_replicas:
-        marker = f"{r.namespace}:replication-marker"
-        broker.add_middleware(ReplicaWait(client, marker, r.wait_replicas, r.wait_timeout_ms))
+    if replicas is not None:
+        broker.add_middleware(ReplicaWait(replicas))
     for queue in QUEUES.values():
         broker.declare_queue(queue)
     return broker

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import traceback
 from typing import Any
 
 from dramatiq import Middleware
 from dramatiq.common import q_name
 
+from worker.middleware.replica_wait import Replicas
 from worker.middleware.retries import cancelled
 from worker.records import Records, now
 
@@ -23,8 +26,15 @@ class TaskRecords(Middleware):
     delayed) or the message has been failed for good.
     """
 
-    def __init__(self, records: Records) -> None:
+    def __init__(self, records: Records, replicas: Replicas | None = None) -> None:
         self.records = records
+        self.replicas = replicas  # with Sentinel: final states that outlive a failover
+
+    def _final(self, task_id: str, **fields: Any) -> None:
+        if self.replicas is None:
+            self.records.update(task_id, **fields)
+        else:
+            self.replicas.durably(lambda: self.records.update(task_id, **fields))
 
     def before_enqueue(self, broker: Any, message: Any, delay: int | None) -> None:
         queue = q_name(message.queue_name)
@@ -55,6 +65,7 @@ class TaskRecords(Middleware):
             state="active",
             attempts=message.options.get("retries", 0) + 1,
             started_at=now(),
+            worker=f"{socket.gethostname()}:{os.getpid()}",  # which process runs it
         )
 
     def after_process_message(
@@ -63,16 +74,16 @@ class TaskRecords(Middleware):
         if exception is None:
             skipped = isinstance(result, dict) and "skipped" in result
             state = "skipped" if skipped else "succeeded"
-            self.records.update(
+            self._final(
                 message.message_id, state=state, result=result, error=None, finished_at=now()
             )
             return
         if cancelled(exception):
-            self.records.update(message.message_id, state="cancelled", finished_at=now())
+            self._final(message.message_id, state="cancelled", finished_at=now())
             return
         error = f"{type(exception).__name__}: {exception}"
         if message.failed:
-            self.records.update(message.message_id, state="failed", error=error, finished_at=now())
+            self._final(message.message_id, state="failed", error=error, finished_at=now())
         else:
             # A retry is already enqueued; keep its state, note why this attempt failed.
             self.records.update(message.message_id, error=error)

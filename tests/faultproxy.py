@@ -67,6 +67,7 @@ class FaultProxy(ThreadingHTTPServer):
         self.calls = 0  # calls that reached moto
         self._lock = threading.Lock()
         self.delays: dict[tuple[str, str], float] = {}  # (region, service) -> seconds
+        self.delay = 0.0  # added to every call: a far endpoint
         # (matches, status, body): the first rule a call matches answers it.
         self.rules: list[tuple[Callable[[Call], bool], int, bytes]] = []
         self.hooks: list[Callable[[Call], None]] = []  # run before a call goes on
@@ -103,7 +104,7 @@ class _Handler(BaseHTTPRequestHandler):
             server.throttle -= throttled
             fault = server.random.random() < server.fault_rate
             server.faults += fault
-        time.sleep(server.delays.get((region, service), 0))
+        time.sleep(server.delay + server.delays.get((region, service), 0))
         if key in server.bad_keys:
             return self._refuse(403, BAD_KEY)
         if (region, service) in server.denied:

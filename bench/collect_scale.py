@@ -1,0 +1,355 @@
+"""Scale, side by side with Cartography: a moto estate of 30 accounts (all but one reached
+by assumed role) x 3 regions, 10,000 instances in all with their subnets, interfaces,
+security groups, load balancers (each with a target group) and images, behind a loopback
+proxy adding 100 ms to every call.
+
+Measures, in one run: this project's full collection (wall time, API calls, tasks, peak
+RSS of each worker process) with a pool per priority, and Cartography's (installed from
+PyPI into a virtualenv under ~/.cache/inventory/bench, into a Neo4j of its own; its
+second run is timed, as its first into an empty graph misses some edges), and checks
+both graphs' counts of instances, subnets, VPCs, security groups and load balancers
+against the estate.  Usage: python bench/collect_scale.py [--accounts 30] [--instances
+10000] [--delay 0.1] [--threads 8] [--no-cartography]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+# The repository, not bench/, first: bench/queue.py would shadow the standard library.
+sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
+import boto3
+
+from app.config import QUEUES, Neo4jConfig, Settings
+from app.runtime import Runtime
+from dev.stack import Ports, Secrets, Stack
+from graph import schema
+from graph.driver import connect
+from tests.faultproxy import FaultProxy
+from worker.records import totals
+
+REGIONS = ["us-east-1", "eu-west-1", "eu-central-1"]
+MAIN = "123456789012"  # moto's own account: the one reached with keys
+CACHE = Path.home() / ".cache" / "inventory" / "bench"
+CARTOGRAPHY = "cartography==0.143.*"
+CARTOGRAPHY_SYNCS = (
+    "ec2:instance,ec2:images,ec2:security_group,ec2:subnet,ec2:load_balancer,"
+    "ec2:load_balancer_v2,ec2:network_interface,ec2:vpc,s3"
+)
+
+
+def account_ids(n: int) -> list[str]:
+    return [MAIN] + [f"{200000000000 + i:012d}" for i in range(1, n)]
+
+
+def session(moto: str, account: str) -> boto3.Session:
+    base = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing")
+    if account == MAIN:
+        return base
+    creds = base.client("sts", region_name=REGIONS[0], endpoint_url=moto).assume_role(
+        RoleArn=f"arn:aws:iam::{account}:role/inventory-reader", RoleSessionName="seed"
+    )["Credentials"]
+    return boto3.Session(
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    )
+
+
+def seed(moto: str, accounts: list[str], instances: int) -> None:
+    per_scope = instances // (len(accounts) * len(REGIONS))
+    extra = instances - per_scope * len(accounts) * len(REGIONS)
+    for a, account in enumerate(accounts):
+        s = session(moto, account)
+        s3 = s.client("s3", region_name=REGIONS[0], endpoint_url=moto)
+        s3.create_bucket(Bucket=f"bench-{account}")
+        for r, region in enumerate(REGIONS):
+            count = per_scope + (extra if a == 0 and r == 0 else 0)
+            ec2 = s.client("ec2", region_name=region, endpoint_url=moto)
+            image = next(
+                i["ImageId"]
+                for i in ec2.describe_images(Owners=["amazon"])["Images"]
+                if not i.get("Platform")
+            )
+            zones = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]]
+            vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+            subnets = [
+                ec2.create_subnet(VpcId=vpc, CidrBlock=cidr, AvailabilityZone=zones[n])["Subnet"][
+                    "SubnetId"
+                ]
+                for n, cidr in enumerate(("10.0.0.0/18", "10.0.64.0/18"))
+            ]
+            group = ec2.create_security_group(GroupName="app", Description="app", VpcId=vpc)
+            made: list[str] = []
+            while len(made) < count:
+                n = min(100, count - len(made))
+                reply = ec2.run_instances(
+                    ImageId=image,
+                    MinCount=n,
+                    MaxCount=n,
+                    InstanceType="t3.micro",
+                    SubnetId=subnets[len(made) // 100 % 2],
+                    SecurityGroupIds=[group["GroupId"]],
+                )
+                made += [i["InstanceId"] for i in reply["Instances"]]
+            elbv2 = s.client("elbv2", region_name=region, endpoint_url=moto)
+            lb = elbv2.create_load_balancer(Name="web", Subnets=subnets, Type="application")
+            target = elbv2.create_target_group(
+                Name="web", Protocol="HTTP", Port=80, VpcId=vpc, TargetType="instance"
+            )["TargetGroups"][0]["TargetGroupArn"]
+            elbv2.register_targets(TargetGroupArn=target, Targets=[{"Id": i} for i in made[:5]])
+            elbv2.create_listener(
+                LoadBalancerArn=lb["LoadBalancers"][0]["LoadBalancerArn"],
+                Protocol="HTTP",
+                Port=80,
+                DefaultActions=[{"Type": "forward", "TargetGroupArn": target}],
+            )
+            ec2.create_image(InstanceId=made[0], Name=f"golden-{region}")
+        print(f"  seeded account {a + 1}/{len(accounts)}", flush=True)
+
+
+def estate(moto: str, accounts: list[str]) -> Counter[str]:
+    """What moto holds, counted directly (no proxy)."""
+    out: Counter[str] = Counter()
+    for account in accounts:
+        s = session(moto, account)
+        for region in REGIONS:
+            ec2 = s.client("ec2", region_name=region, endpoint_url=moto)
+            out["instances"] += sum(
+                1
+                for p in ec2.get_paginator("describe_instances").paginate()
+                for r in p["Reservations"]
+                for i in r["Instances"]
+                if i["State"]["Name"] != "terminated"
+            )
+            out["subnets"] += len(ec2.describe_subnets()["Subnets"])
+            out["vpcs"] += len(ec2.describe_vpcs()["Vpcs"])
+            out["security_groups"] += len(ec2.describe_security_groups()["SecurityGroups"])
+            elbv2 = s.client("elbv2", region_name=region, endpoint_url=moto)
+            elb = s.client("elb", region_name=region, endpoint_url=moto)
+            out["load_balancers"] += len(elbv2.describe_load_balancers()["LoadBalancers"]) + len(
+                elb.describe_load_balancers()["LoadBalancerDescriptions"]
+            )
+    return out
+
+
+def graph_counts(driver: Any, labels: dict[str, list[str]]) -> Counter[str]:
+    out: Counter[str] = Counter()
+    for name, names in labels.items():
+        for label in names:
+            out[name] += driver.execute_query(f"MATCH (n:{label}) RETURN count(n) AS c").records[0][
+                "c"
+            ]
+    return out
+
+
+def peak_rss_mb(pid: int) -> dict[int, float]:
+    """Each process's peak RSS in a pool: its supervisor and the workers it forked."""
+    pids = [pid]
+    with contextlib.suppress(OSError):
+        pids += [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    out = {}
+    for p in pids:
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    out[p] = int(line.split()[1]) / 1024
+    return out
+
+
+def ours(stack: Stack, proxy: FaultProxy, accounts: list[str], threads: int) -> dict:
+    config = [
+        {
+            "name": f"acct-{account}",
+            "endpoint_url": proxy.url,
+            "regions": REGIONS,
+            "access_key_id": "testing",
+            "secret_access_key": "testing",
+            **(
+                {"role_arn": f"arn:aws:iam::{account}:role/inventory-reader"}
+                if account != MAIN
+                else {"account_id": MAIN}
+            ),
+        }
+        for account in accounts
+    ]
+    stack.write_config({"aws": {"accounts": config}, "tasks": {"worker_threads": threads}})
+    os.environ["INVENTORY_CONFIG"] = str(stack.config_path)
+    rt = Runtime(Settings())
+    schema.migrate(rt.driver, rt.catalog, "neo4j")
+    pools = {name: stack.start(stack.worker(f"worker-{name}", pool=name)) for name in QUEUES}
+    time.sleep(5)  # the forked worker processes import the app
+    proxy.calls = 0
+    start = time.perf_counter()
+    tree = rt.records.wait(rt.enqueue("aws:collect-all", {}, "high"), timeout=3600)
+    wall = time.perf_counter() - start
+    if tree is None:
+        raise SystemExit("our collection did not finish within an hour")
+    rss = {name: peak_rss_mb(pid) for name, pid in pools.items()}
+    for name in pools:
+        stack.stop(f"worker-{name}")
+    counts = graph_counts(
+        rt.driver,
+        {
+            "instances": ["AWSInstance"],
+            "subnets": ["AWSSubnet"],
+            "vpcs": ["AWSVPC"],
+            "security_groups": ["AWSSecurityGroup"],
+            "load_balancers": ["AWSLoadBalancer"],
+        },
+    )
+    rt.close()
+    states = Counter(r["state"] for r in tree)
+    return {
+        "wall": wall,
+        "calls": proxy.calls,
+        "tasks": len(tree),
+        "failed": states["failed"],
+        "rss": rss,
+        "counts": counts,
+        **totals(tree),
+    }
+
+
+def cartography(stack: Stack, proxy: FaultProxy, accounts: list[str], home: Path) -> dict[str, Any]:
+    venv = CACHE / "cartography-venv"
+    if not (venv / "bin" / "cartography").exists():
+        print(f"installing {CARTOGRAPHY} into {venv}", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", CARTOGRAPHY], check=True)
+    version = subprocess.run(
+        [str(venv / "bin" / "pip"), "show", "cartography"], capture_output=True, text=True
+    ).stdout.split("\n")[1]
+    aws = home / "aws"
+    aws.mkdir(exist_ok=True)
+    profiles = [
+        "[profile acct-0]\naws_access_key_id = testing\naws_secret_access_key = testing\n"
+        f"region = {REGIONS[0]}\n"
+    ] + [
+        f"[profile acct-{n}]\nrole_arn = arn:aws:iam::{account}:role/inventory-reader\n"
+        f"source_profile = acct-0\nregion = {REGIONS[0]}\n"
+        for n, account in enumerate(accounts)
+        if account != MAIN
+    ]
+    (aws / "config").write_text("\n".join(profiles))
+    (aws / "credentials").write_text("")
+    env = {
+        **os.environ,
+        "AWS_CONFIG_FILE": str(aws / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(aws / "credentials"),
+        "AWS_ENDPOINT_URL": proxy.url,
+        "NEO4J_PASSWORD": stack.secrets.neo4j_password,
+    }
+    env.pop("INVENTORY_CONFIG", None)
+    argv = [
+        str(venv / "bin" / "cartography"),
+        "--neo4j-uri", f"bolt://127.0.0.1:{stack.ports.bolt}",
+        "--neo4j-user", "neo4j",
+        "--neo4j-password-env-var", "NEO4J_PASSWORD",
+        "--selected-modules", "create-indexes,aws",
+        "--aws-sync-all-profiles",
+        "--aws-regions", ",".join(REGIONS),
+        "--aws-requested-syncs", CARTOGRAPHY_SYNCS,
+    ]  # fmt: skip
+    walls, calls = [], []
+    for run in (1, 2):
+        proxy.calls = 0
+        log = home / f"cartography-{run}.log"
+        start = time.perf_counter()
+        with log.open("w") as out:
+            code = subprocess.run(argv, env=env, stdout=out, stderr=subprocess.STDOUT).returncode
+        walls.append(time.perf_counter() - start)
+        calls.append(proxy.calls)
+        print(f"  cartography run {run}: {walls[-1]:.0f}s, exit {code}, log {log}", flush=True)
+    neo4j = Neo4jConfig(
+        uri=f"bolt://127.0.0.1:{stack.ports.bolt}", password=stack.secrets.neo4j_password
+    )
+    driver = connect(neo4j)
+    counts = graph_counts(
+        driver,
+        {
+            "instances": ["EC2Instance"],
+            "subnets": ["EC2Subnet"],
+            "vpcs": ["AWSVpc"],
+            "security_groups": ["EC2SecurityGroup"],
+            "load_balancers": ["LoadBalancerV2", "LoadBalancer"],
+        },
+    )
+    driver.close()
+    return {"version": version, "walls": walls, "calls": calls, "counts": counts}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--accounts", type=int, default=30)
+    ap.add_argument("--instances", type=int, default=10_000)
+    ap.add_argument("--delay", type=float, default=0.1)
+    ap.add_argument("--threads", type=int, default=8)
+    ap.add_argument("--no-cartography", action="store_true")
+    args = ap.parse_args()
+    accounts = account_ids(args.accounts)
+    ports = Ports(api=38500, bolt=38287, http=38074, redis=36879, moto=35200, metrics=39300)
+    stack = Stack.scratch("inventory-bench-scale-", ports)
+    theirs = Stack(stack.home / "cartography", Ports(bolt=38387, http=38174), Secrets())
+    proxy = None
+    try:
+        stack.start(stack.redis())
+        stack.start(stack.moto())
+        stack.start(stack.neo4j())
+        moto = f"http://127.0.0.1:{ports.moto}"
+        t = time.perf_counter()
+        seed(moto, accounts, args.instances)
+        print(f"seeded in {time.perf_counter() - t:.0f}s", flush=True)
+        want = estate(moto, accounts)
+        proxy = FaultProxy(moto)
+        proxy.delay = args.delay
+        mine = ours(stack, proxy, accounts, args.threads)
+        print(f"  ours: {mine['wall']:.0f}s", flush=True)
+        carto = None
+        if not args.no_cartography:
+            theirs.start(theirs.neo4j())
+            carto = cartography(theirs, proxy, accounts, stack.home)
+
+        print(
+            f"\n{args.accounts} accounts ({args.accounts - 1} by assumed role) x {len(REGIONS)} "
+            f"regions, {want['instances']} instances; {args.delay * 1000:.0f} ms added to every "
+            f"call; {platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+        )
+        print(f"\nestate: {dict(want)}")
+        print(f"ours:   {dict(mine['counts'])}  {'OK' if mine['counts'] == want else 'DIFFERS'}")
+        print(
+            f"ours: {mine['wall']:.1f}s wall, {mine['calls']} API calls, {mine['tasks']} tasks "
+            f"({mine['failed']} failed), {mine.get('nodes_written', 0)} nodes and "
+            f"{mine.get('links_written', 0)} links written; 3 pools x 1 process x "
+            f"{args.threads} threads"
+        )
+        for name, procs in mine["rss"].items():
+            print(f"  peak RSS, pool {name}: " + ", ".join(f"{v:.0f} MB" for v in procs.values()))
+        if carto:
+            counts = carto["counts"]
+            print(f"cartography: {dict(counts)}  {'OK' if counts == want else 'DIFFERS'}")
+            print(
+                f"cartography {carto['version']}: runs {carto['walls'][0]:.1f}s and "
+                f"{carto['walls'][1]:.1f}s, API calls {carto['calls']}"
+            )
+            ratio = carto["walls"][1] / mine["wall"]
+            print(f"\nratio (cartography's second run / ours): {ratio:.1f}x")
+    finally:
+        if proxy:
+            proxy.stop()
+        theirs.stop_all()
+        stack.discard()
+
+
+if __name__ == "__main__":
+    main()

@@ -66,7 +66,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         driver = connect_async(settings.neo4j)
-        app.state.reader = Reader(driver, settings.neo4j.database, settings.api.query_timeout_s)
+        app.state.reader = Reader(
+            driver, settings.neo4j.database, CATALOG, settings.api.query_timeout_s
+        )
         app.state.redis = redisconn.connect_async(settings.redis, REDIS_RETRY_S, socket_timeout=5)
         app.state.runtime = Runtime(settings, redis_retry_s=REDIS_RETRY_S)
         try:

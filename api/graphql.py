@@ -26,6 +26,8 @@ from graph.reads import Reader
 from model import Catalog, Field, Kind, Link
 
 DEFAULT_LIMIT = 100
+# Smaller for relationship lists, so three levels at their defaults stay in the cost limit.
+RELATED_LIMIT = 25
 
 _SCALARS: dict[type, Any] = {
     str: str,
@@ -85,7 +87,7 @@ def _relationship(
         )
 
     async def resolve(
-        root: Any, info: strawberry.Info, first: int = DEFAULT_LIMIT, after: str | None = None
+        root: Any, info: strawberry.Info, first: int = RELATED_LIMIT, after: str | None = None
     ) -> Any:
         if not 1 <= first <= max_limit:
             raise ValueError(f"first must be between 1 and {max_limit}")

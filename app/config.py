@@ -125,7 +125,7 @@ class GraphQLLimits(Section):
     max_fields: int = Field(200, ge=1, le=100_000)  # selections of fields, all levels
     # The estimated number of nodes a query may return: each list field multiplies its
     # parent's estimate by its page size (``first``/``limit``, or its default).
-    max_cost: int = Field(50_000, ge=1, le=10_000_000)
+    max_cost: int = Field(100_000, ge=1, le=10_000_000)
 
 
 class ApiConfig(Section):

@@ -1,6 +1,6 @@
-// One page of a kind in uid order, after the cursor, with optional exact-match filters.
+// One page of a kind in uid order, after the cursor, with optional exact-match filters;
+// the declared properties only, times as ISO 8601 text.
 MATCH (n:{{label}})
 WHERE n.uid > $after {{filters}}
-RETURN n
-ORDER BY n.uid
-LIMIT $limit
+WITH n ORDER BY n.uid LIMIT $limit
+RETURN {{projection}} AS n

@@ -149,7 +149,7 @@ def test_an_item_comes_with_its_relationships(client: TestClient, read: dict) ->
 def test_graphql_nested_query_walks_vpcs_subnets_instances(
     client: TestClient, read: dict, moto_url: str
 ) -> None:
-    query = "{ awsVpcs(limit: 1000) { vpcId subnets { subnetId instances { instanceId } } } }"
+    query = "{ awsVpcs { vpcId subnets { subnetId instances(first: 30) { instanceId } } } }"
     reply = client.post("/graphql", json={"query": query}, headers=read)
     assert reply.status_code == 200 and "errors" not in reply.json(), reply.text
     found = {
@@ -190,7 +190,7 @@ def test_graphql_nesting_costs_one_query_per_level(
         return await original(self, statement, **params)
 
     monkeypatch.setattr(Reader, "run", counting)
-    query = "{ awsVpcs(limit: 1000) { subnets { instances { subnet { vpc { uid } } } } } }"
+    query = "{ awsVpcs { subnets(first: 10) { instances(first: 10) { subnet { vpc { uid } } } } } }"
     reply = client.post("/graphql", json={"query": query}, headers=read)
     assert reply.status_code == 200 and "errors" not in reply.json()
     assert len(calls) == 5  # one list query, then one batched query per nesting level

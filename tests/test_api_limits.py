@@ -85,12 +85,16 @@ def test_a_query_that_could_return_too_much_is_refused_by_its_cost(
 ) -> None:
     query = "query($n: Int!) { awsVpcs(limit: $n) { subnets(first: $n) { instances(first: $n) { uid } } } }"  # noqa: E501
     message = _refused(graphql(client, read, query, n=1000), "cost")
-    assert message.startswith("query cost 1001001000 is over the limit of 50000")
+    assert message.startswith("query cost 1001001000 is over the limit of 100000")
     assert reads == []
     # The same shape with small pages passes, and costs one read per level.
     body = graphql(client, read, query, n=10)
     assert body.get("errors") is None and body["data"]["awsVpcs"]
     assert len(reads) == 3
+    # So does three levels at the default page sizes (100, then 25 per relationship).
+    body = graphql(client, read, "{ awsVpcs { subnets { instances { uid } } } }")
+    assert body.get("errors") is None and body["data"]["awsVpcs"]
+    assert len(reads) == 6
 
 
 def test_too_many_fields_are_refused(settings: Settings, collected: Runtime, read: dict) -> None:

@@ -151,10 +151,15 @@ def test_a_deleted_vpc_takes_its_subnets_instances_and_links_with_it(
         rt, "MATCH (:AWSVPC {uid: $v})-[:HAS_SUBNET]->(s) RETURN count(s)", v=vpc_id
     ) == len(subnets)
 
-    # Take the VPC down the way AWS makes you: load balancer, instances, groups, subnets.
-    session.client("elb", region_name="us-east-1", endpoint_url=moto_url).delete_load_balancer(
-        LoadBalancerName="main-legacy"
-    )
+    # Take the VPC down the way AWS makes you: load balancers, instances, groups, subnets.
+    elb = session.client("elb", region_name="us-east-1", endpoint_url=moto_url)
+    for lb in elb.describe_load_balancers()["LoadBalancerDescriptions"]:
+        if lb["VPCId"] == vpc_id:
+            elb.delete_load_balancer(LoadBalancerName=lb["LoadBalancerName"])
+    elbv2 = session.client("elbv2", region_name="us-east-1", endpoint_url=moto_url)
+    for lb in elbv2.describe_load_balancers()["LoadBalancers"]:
+        if lb["VpcId"] == vpc_id:
+            elbv2.delete_load_balancer(LoadBalancerArn=lb["LoadBalancerArn"])
     doomed = [
         i["InstanceId"]
         for r in ec2.describe_instances(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])[

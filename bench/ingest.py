@@ -3,6 +3,11 @@
 Starts its own Neo4j (ports 37687/37474, a temp folder), writes N synthetic instances
 in S subnets with their HAS_INSTANCE links both ways, alternating, and prints nodes/s,
 links/s and the ratio of times.  Usage: python bench/ingest.py [--instances 50000]
+
+``--sweep`` instead writes the same instances as W concurrent collections (W scopes of
+one account each, each a thread running the writer and the link task, as worker threads
+do) for each batch size and W, and prints nodes/s for each: how the batch size and the
+number of concurrent writers were chosen.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import platform
 import statistics
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 # The repository, not bench/, first: bench/queue.py would shadow the standard library.
@@ -89,6 +95,40 @@ def ours(driver, writer: Writer, subnets: list[dict], instances: list[dict]) -> 
     links.refresh(driver, CATALOG, HAS_INSTANCE, SCOPE, seen_at, "neo4j")
 
 
+def concurrent(driver, writer: Writer, subnets: list[dict], instances: list[dict], n: int) -> None:
+    """``n`` collections at once, one scope each, over the same subnets."""
+    seen_at = writer.now()
+    writer.write(SUBNET, subnets, SCOPE, seen_at)
+
+    def collect(k: int) -> None:
+        scope = {"account_id": f"{200000000000 + k:012d}", "region": SCOPE["region"]}
+        writer.write(INSTANCE, instances[k::n], scope, seen_at)
+        links.refresh(driver, CATALOG, HAS_INSTANCE, scope, seen_at, "neo4j")
+
+    with ThreadPoolExecutor(n) as pool:
+        list(pool.map(collect, range(n)))
+
+
+def sweep(driver, subnets: list[dict], instances: list[dict]) -> None:
+    nodes = len(subnets) + len(instances)
+    sizes, widths = (100, 500, 1000, 5000), (1, 2, 4, 8, 16)
+    print(f"nodes/s writing {nodes} nodes and their links (median of 2; rows: batch size)")
+    print(f"{'batch':>6} " + " ".join(f"{f'{w} writers':>11}" for w in widths), flush=True)
+    for size in sizes:
+        writer = Writer(driver, "neo4j", size)
+        line = []
+        for w in widths:
+            took = []
+            for _ in range(2):
+                wipe(driver)
+                start = time.perf_counter()
+                concurrent(driver, writer, subnets, instances, w)
+                took.append(time.perf_counter() - start)
+                check(driver, len(instances))
+            line.append(nodes / statistics.median(took))
+        print(f"{size:>6} " + " ".join(f"{v:>11.0f}" for v in line), flush=True)
+
+
 def wipe(driver) -> None:
     with driver.session() as s:
         s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
@@ -107,6 +147,7 @@ def main() -> None:
     ap.add_argument("--subnets", type=int, default=250)
     ap.add_argument("--batch", type=int, default=1000)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--sweep", action="store_true", help="batch sizes x concurrent writers")
     args = ap.parse_args()
 
     stack = Stack.scratch(
@@ -124,6 +165,9 @@ def main() -> None:
         schema.migrate(driver, CATALOG, "neo4j")
         writer = Writer(driver, "neo4j", args.batch)
         subnets, instances = rows(args.instances, args.subnets)
+        if args.sweep:
+            sweep(driver, subnets, instances)
+            return
         nodes = len(subnets) + len(instances)
         times: dict[str, list[float]] = {"baseline": [], "ours": []}
         for r in range(args.rounds):

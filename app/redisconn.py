@@ -27,6 +27,31 @@ log = logging.getLogger(__name__)
 RETRY_STEP_S = 0.5
 
 
+class MasterConnection(redis.sentinel.SentinelManagedConnection):
+    """A connection to the master Sentinel names that asks for it on every socket connect.
+
+    redis-py (8.1) asks the sentinels only when a connection is taken from the pool; a
+    connection that breaks during a command reconnects to the address it had, retrying
+    for the whole retry budget.  So a command caught by a failover kept knocking on the
+    dead master for ``redis.retry_s`` (30 s) while the new one was serving: enqueues
+    stalled that long, and a worker's final task state could fail to be written at all.
+    """
+
+    def _connect(self) -> Any:
+        if self.connection_pool.is_master:
+            self.host, self.port = self.connection_pool.get_master_address()
+        return super()._connect()
+
+
+class AsyncMasterConnection(redis.asyncio.sentinel.SentinelManagedConnection):
+    """The asyncio twin of :class:`MasterConnection`."""
+
+    async def _connect(self) -> Any:
+        if self.connection_pool.is_master:
+            self.host, self.port = await self.connection_pool.get_master_address()
+        return await super()._connect()
+
+
 def connect(cfg: RedisConfig, retry_s: float | None = None, **options: Any) -> redis.Redis:
     return _client(redis, cfg, retry_s, options)
 
@@ -54,7 +79,8 @@ def _client(lib: ModuleType, cfg: RedisConfig, retry_s: float | None, options: A
         sentinel_kwargs["password"] = cfg.sentinel_password.get_secret_value()
     addresses = [(host, int(port)) for host, _, port in (a.rpartition(":") for a in cfg.sentinels)]
     sentinel = lib.sentinel.Sentinel(addresses, sentinel_kwargs=sentinel_kwargs)
-    return sentinel.master_for(cfg.master_name, db=cfg.db, **kwargs)
+    master = MasterConnection if lib is redis else AsyncMasterConnection
+    return sentinel.master_for(cfg.master_name, db=cfg.db, connection_class=master, **kwargs)
 
 
 def describe(cfg: RedisConfig) -> str:

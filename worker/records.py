@@ -115,11 +115,16 @@ class Records:
         Children are enqueued before their parent ends, so a final tree is a whole one.
         """
         deadline = time.monotonic() + timeout
+        done: dict[str, dict[str, Any]] = {}  # final records are not read again
         while True:
-            tree = self.tree(root)
+            ids = sorted(self.r.smembers(self._key(root, "tree")))
+            live = self.many([i for i in ids if i not in done])
+            done.update((r["id"], r) for r in live if r["state"] in FINAL)
+            tree = sorted([*done.values(), *(r for r in live if r["id"] not in done)],
+                          key=lambda r: r["id"])  # fmt: skip
             if on_poll:
                 on_poll(tree)
-            if tree and all(r["state"] in FINAL for r in tree):
+            if tree and len(done) == len(tree):
                 return tree
             if time.monotonic() > deadline:
                 return None

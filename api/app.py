@@ -24,7 +24,7 @@ from app.config import Settings, load_settings
 from app.metrics import QueueDepth, ReportRowsGauge
 from app.runtime import Runtime
 from collectors import CATALOG
-from graph.driver import connect_async
+from graph.driver import connect
 from graph.reads import QueryTimeout, Reader
 from graph.reports import ReportError
 from worker.queues import TaskConflict, TaskNotFound
@@ -65,7 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        driver = connect_async(settings.neo4j)
+        driver = connect(settings.neo4j, verify=False)
         app.state.reader = Reader(
             driver, settings.neo4j.database, CATALOG, settings.api.query_timeout_s
         )
@@ -74,7 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
-            await driver.close()
+            driver.close()
             await app.state.redis.aclose()
             app.state.runtime.close()
 
@@ -154,7 +154,7 @@ def _health(app: FastAPI) -> None:
         """Neo4j and Redis are reachable."""
         checks: dict[str, str] = {}
         try:
-            await request.app.state.reader.driver.verify_connectivity()
+            await request.app.state.reader.ping()
             checks["neo4j"] = "ok"
         except Exception as exc:
             checks["neo4j"] = f"unreachable: {type(exc).__name__}"

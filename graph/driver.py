@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from neo4j import AsyncDriver, AsyncGraphDatabase, Driver, GraphDatabase
+from neo4j import Driver, GraphDatabase
 from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
 
 
@@ -52,7 +52,3 @@ def connect(config: Neo4jSettings, verify: bool = True) -> Driver:
             driver.close()
             raise GraphUnavailable(f"Neo4j at {config.uri} is not reachable: {exc}") from None
     return driver
-
-
-def connect_async(config: Neo4jSettings) -> AsyncDriver:
-    return AsyncGraphDatabase.driver(config.uri, **_options(config))

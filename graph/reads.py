@@ -6,7 +6,8 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from neo4j import AsyncDriver, Query
+import anyio.to_thread
+from neo4j import Driver, Query
 from neo4j.exceptions import Neo4jError
 from neo4j.time import Date, DateTime, Duration, Time
 
@@ -52,11 +53,15 @@ def timed_out(exc: Neo4jError) -> bool:
 
 
 class Reader:
-    """Reads for the APIs, each stopped by the server after ``timeout`` seconds."""
+    """Reads for the APIs, each stopped by the server after ``timeout`` seconds.
+
+    The driver is the blocking one, called from a worker thread: the asyncio driver
+    costs twice the time per query in Python (a page of 100: 28 ms against 13 ms).
+    """
 
     def __init__(
         self,
-        driver: AsyncDriver,
+        driver: Driver,
         database: str,
         catalog: Catalog,
         timeout: float | None = None,
@@ -67,8 +72,11 @@ class Reader:
         self.catalog = catalog
 
     async def run(self, statement: str, **params: Any) -> list[Any]:
+        return await anyio.to_thread.run_sync(self._run, statement, params)
+
+    def _run(self, statement: str, params: dict[str, Any]) -> list[Any]:
         try:
-            records, _, _ = await self.driver.execute_query(
+            records, _, _ = self.driver.execute_query(
                 Query(statement, timeout=self.timeout),  # type: ignore[arg-type]
                 params,
                 database_=self.database,
@@ -82,6 +90,9 @@ class Reader:
                 ) from None
             raise
         return records
+
+    async def ping(self) -> None:
+        await anyio.to_thread.run_sync(self.driver.verify_connectivity)
 
     async def page(self, kind: Kind, filters: dict[str, Any], after: str, limit: int) -> list[Node]:
         """Up to ``limit`` nodes with uid > ``after``, in uid order, matching ``filters``."""

@@ -193,7 +193,7 @@ def test_a_connection_broken_by_the_failover_reconnects_to_the_new_master(
         for name, ping in (
             ("sync", sync.ping),
             ("asyncio", lambda: loop.run_until_complete(aio.ping())),
-        ):  # noqa: E501
+        ):
             start = time.monotonic()
             assert ping(), name
             took = time.monotonic() - start

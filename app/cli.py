@@ -148,6 +148,9 @@ def worker(
         os.environ["INVENTORY_TASKS__METRICS_PORT"] = str(port)
         argv += ["--fork-function", "worker.pool_metrics:serve"]
     argv += ["--queues", *(queues or QUEUES.values())]
+    # glibc gives threads arenas of their own (up to 8 per core), which a pool of
+    # threads parsing provider answers fills; two keep its memory near what it uses.
+    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
     os.execv(sys.executable, argv)
 
 

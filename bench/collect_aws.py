@@ -59,17 +59,23 @@ def seed(moto: str, per_region: int) -> int:
     return made
 
 
-def peak_rss_mb(pid: int) -> float:
-    """The largest peak RSS among a process and its children (Dramatiq forks workers)."""
+def peak_rss_each(pid: int) -> dict[int, float]:
+    """The peak RSS (MB) of a process and of each of its children (Dramatiq forks workers)."""
     pids = [pid]
     with contextlib.suppress(OSError):
         pids += [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    peaks = []
+    out = {}
     for p in pids:
-        for line in Path(f"/proc/{p}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                peaks.append(int(line.split()[1]) / 1024)
-    return max(peaks)
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    out[p] = int(line.split()[1]) / 1024
+    return out
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The largest peak RSS among a process and its children."""
+    return max(peak_rss_each(pid).values())
 
 
 def run(stack: Stack, rt: Runtime, proxy: FaultProxy, threads: int) -> dict:

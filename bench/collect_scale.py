@@ -15,7 +15,6 @@ against the estate.  Usage: python bench/collect_scale.py [--accounts 30] [--ins
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import platform
 import subprocess
@@ -32,6 +31,7 @@ import boto3
 
 from app.config import QUEUES, Neo4jConfig, Settings
 from app.runtime import Runtime
+from bench.collect_aws import peak_rss_each
 from dev.stack import Ports, Secrets, Stack
 from graph import schema
 from graph.driver import connect
@@ -153,20 +153,6 @@ def graph_counts(driver: Any, labels: dict[str, list[str]]) -> Counter[str]:
     return out
 
 
-def peak_rss_mb(pid: int) -> dict[int, float]:
-    """Each process's peak RSS in a pool: its supervisor and the workers it forked."""
-    pids = [pid]
-    with contextlib.suppress(OSError):
-        pids += [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    out = {}
-    for p in pids:
-        with contextlib.suppress(OSError):
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    out[p] = int(line.split()[1]) / 1024
-    return out
-
-
 def ours(stack: Stack, proxy: FaultProxy, accounts: list[str], threads: int) -> dict:
     config = [
         {
@@ -195,7 +181,7 @@ def ours(stack: Stack, proxy: FaultProxy, accounts: list[str], threads: int) -> 
     wall = time.perf_counter() - start
     if tree is None:
         raise SystemExit("our collection did not finish within an hour")
-    rss = {name: peak_rss_mb(pid) for name, pid in pools.items()}
+    rss = {name: peak_rss_each(pid) for name, pid in pools.items()}
     for name in pools:
         stack.stop(f"worker-{name}")
     counts = graph_counts(

@@ -17,14 +17,6 @@ from model import Catalog, Kind, Link
 Node = dict[str, Any]
 
 
-def plain(node: Any, kind: Kind | None = None) -> Node:
-    """A node's properties as JSON-ready values (temporal values as ISO 8601 strings);
-    with ``kind``, every declared field in declared order, absent ones as None."""
-    props = dict(node)
-    names = [f.name for f in kind.all_fields] if kind else list(props)
-    return {name: plain_value(props.get(name)) for name in names}
-
-
 def plain_value(value: Any) -> Any:
     """A value as JSON holds it: temporal values as ISO 8601 text."""
     if isinstance(value, DateTime):
@@ -35,8 +27,9 @@ def plain_value(value: Any) -> Any:
 
 
 def projection(var: str, kind: Kind) -> str:
-    """The Cypher map of a kind's declared properties, times as ISO 8601 text: the driver
-    then has no temporal values to build, which costs more than the rest of a page."""
+    """The Cypher map of a kind's declared properties in declared order (absent ones as
+    null), times as ISO 8601 text: rows as JSON holds them, and the driver has no temporal
+    values to build, which costs more than the rest of a page."""
     parts = [
         f"{f.name}: toString({var}.{f.name})" if f.type is datetime else f".{f.name}"
         for f in kind.all_fields
@@ -105,12 +98,12 @@ class Reader:
             "list_nodes", label=kind.label, filters=where, projection=projection("n", kind)
         )
         records = await self.run(statement, after=after, limit=limit, filters=filters)
-        return [plain(r["n"], kind) for r in records]
+        return [r["n"] for r in records]
 
     async def get_many(self, kind: Kind, uids: list[str]) -> dict[str, Node]:
         statement = cypher.render("get_nodes", label=kind.label, projection=projection("n", kind))
         records = await self.run(statement, uids=uids)
-        return {r["uid"]: plain(r["n"], kind) for r in records}
+        return {r["uid"]: r["n"] for r in records}
 
     async def count(self, kind: Kind) -> int:
         records = await self.run(cypher.render("count_nodes", label=kind.label))

@@ -220,11 +220,15 @@ def test_high_work_spreads_over_every_pool_while_low_waits(
         name: pipeline.worker(name, *pool_queues(name), threads=1, module="tests.actors_worker")
         for name in ("high", "default", "low")
     }
-    proxy.delays[("us-east-1", "ec2")] = 0.3  # provider calls take time, as they do
+    for region in demo.REGIONS:  # provider calls take time, as they do
+        proxy.delays[(region, "ec2")] = 0.3
     try:
         backlog = [send(broker, "test:sleep", {"ms": 400}, "inventory.low") for _ in range(60)]
         pipeline.wait(backlog[:1], 30, lambda r: r["state"] != "pending")
-        root = pipeline.rt.enqueue("aws:collect-vpcs", {"account": "demo-main"}, "high")
+        # Every account: four scoped tasks at once, more than the high pool's one thread
+        # prefetches (two), so some must go to another pool while it is busy.  With one
+        # account's two, the high pool could take both and the test would pass by luck.
+        root = pipeline.rt.enqueue("aws:collect-vpcs", {}, "high")
         tree = pipeline.rt.records.wait(root, timeout=180)
         assert tree is not None and all(r["state"] == "succeeded" for r in tree)
         low = pipeline.records(backlog)

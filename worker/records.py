@@ -118,10 +118,9 @@ class Records:
         done: dict[str, dict[str, Any]] = {}  # final records are not read again
         while True:
             ids = sorted(self.r.smembers(self._key(root, "tree")))
-            live = self.many([i for i in ids if i not in done])
-            done.update((r["id"], r) for r in live if r["state"] in FINAL)
-            tree = sorted([*done.values(), *(r for r in live if r["id"] not in done)],
-                          key=lambda r: r["id"])  # fmt: skip
+            fresh = {r["id"]: r for r in self.many(i for i in ids if i not in done)}
+            done.update((i, r) for i, r in fresh.items() if r["state"] in FINAL)
+            tree = [done.get(i) or fresh[i] for i in ids if i in done or i in fresh]
             if on_poll:
                 on_poll(tree)
             if tree and len(done) == len(tree):

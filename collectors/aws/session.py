@@ -53,10 +53,10 @@ def transient(exc: BaseException) -> bool:
 
 
 # The service models (tens of MB of JSON each for EC2) are read once per process, not once
-# per account: a session of its own loads its own copy (30 accounts: 900 MB against 220).
+# per account: a session of its own loads its own copy (clients of 30 accounts x 3 regions
+# x 3 services: 900 MB against 220).  The loader's caches are plain dicts: two sessions
+# making clients at once may at worst read a model twice.
 _LOADER = botocore.loaders.create_loader()
-# Making clients is not thread-safe, even across sessions sharing the loader; using them is.
-_MAKING = threading.Lock()
 
 
 def _session(**credentials: Any) -> boto3.Session:
@@ -72,6 +72,7 @@ class AccountClients:
     def __init__(self, account: AwsAccountConfig) -> None:
         self.account = account
         self.born = time.monotonic()
+        self._lock = threading.Lock()  # making clients is not thread-safe; using them is
         self._clients: dict[tuple[str, str], Any] = {}
         self.config = Config(
             retries={"mode": "adaptive", "max_attempts": account.max_attempts},
@@ -114,7 +115,7 @@ class AccountClients:
 
     def client(self, service: str, region: str | None = None) -> Any:
         key = (service, region or self.home_region)
-        with _MAKING:
+        with self._lock:
             if key not in self._clients:
                 self._clients[key] = self.boto.client(
                     service,

@@ -73,11 +73,13 @@ class ReplicaWait(Middleware):
         self.replicas.confirmed()
 
     def after_ack(self, broker: Any, message: Any) -> None:
-        key = message.options["redis_message_id"]
-        queue = q_name(message.queue_name)
-        self.replicas.durably(lambda: broker.do_ack(queue, key), written=True)
+        self._again(message, broker.do_ack)
 
     def after_nack(self, broker: Any, message: Any) -> None:
+        self._again(message, broker.do_nack)
+
+    def _again(self, message: Any, do: Callable[[str, str], Any]) -> None:
+        """Made already by the broker; made again until the replicas hold it."""
         key = message.options["redis_message_id"]
         queue = q_name(message.queue_name)
-        self.replicas.durably(lambda: broker.do_nack(queue, key), written=True)
+        self.replicas.durably(lambda: do(queue, key), written=True)

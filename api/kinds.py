@@ -87,16 +87,15 @@ def _get_route(kind: Kind, catalog: Catalog) -> Any:
     async def get_item(
         request: Request, uid: str = Path(description=f"The {kind.label}'s uid.")
     ) -> JSON:
-        r: Reader = request.app.state.reader
-        found = await r.get_many(kind, [uid])
-        if uid not in found:
+        found = await request.app.state.reader.item(kind, uid)
+        if found is None:
             raise HTTPException(404, f"no {kind.label} with uid {uid!r}")
-        links = await r.neighbours(kind, uid)
+        item, links = found
         for link in links:
             link["direction"] = "out" if link.pop("outgoing") else "in"
             if link["label"] in paths:
                 link["path"] = f"{paths[link['label']]}/{link['uid']}"
-        return JSON({"item": found[uid], "relationships": links})
+        return JSON({"item": item, "relationships": links})
 
     get_item.__name__ = f"get_{kind.provider}_{kind.name.replace('-', '_').removesuffix('s')}"
     return get_item

@@ -73,6 +73,20 @@ def peak_rss_each(pid: int) -> dict[int, float]:
     return out
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU seconds (user and system) a process and all its descendants have used so far."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+    return total
+
+
 def peak_rss_mb(pid: int) -> float:
     """The largest peak RSS among a process and its children."""
     return max(peak_rss_each(pid).values())

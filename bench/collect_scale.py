@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import subprocess
 import sys
 import time
@@ -31,7 +32,7 @@ import boto3
 
 from app.config import QUEUES, Neo4jConfig, Settings
 from app.runtime import Runtime
-from bench.collect_aws import peak_rss_each
+from bench.collect_aws import cpu_seconds, peak_rss_each
 from dev.stack import Ports, Secrets, Stack
 from graph import schema
 from graph.driver import connect
@@ -153,7 +154,25 @@ def graph_counts(driver: Any, labels: dict[str, list[str]]) -> Counter[str]:
     return out
 
 
-def ours(stack: Stack, proxy: FaultProxy, accounts: list[str], threads: int) -> dict:
+def cpu_now(pids: dict[str, int]) -> dict[str, float]:
+    """CPU seconds used so far by each named process tree, by this process (the proxy
+    and the polling) and by the children it has waited for (Cartography)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        **{name: cpu_seconds(pid) for name, pid in pids.items()},
+        "bench (proxy, polling)": time.process_time(),
+        "waited children": children.ru_utime + children.ru_stime,
+    }
+
+
+def cpu_used(before: dict[str, float], pids: dict[str, int]) -> dict[str, float]:
+    after = cpu_now(pids)
+    return {name: after[name] - before[name] for name in before if after[name] > before[name]}
+
+
+def ours(
+    stack: Stack, proxy: FaultProxy, accounts: list[str], threads: int, servers: dict[str, int]
+) -> dict:
     config = [
         {
             "name": f"acct-{account}",
@@ -176,9 +195,12 @@ def ours(stack: Stack, proxy: FaultProxy, accounts: list[str], threads: int) -> 
     pools = {name: stack.start(stack.worker(f"worker-{name}", pool=name)) for name in QUEUES}
     time.sleep(5)  # the forked worker processes import the app
     proxy.calls = 0
+    watched = {**servers, **{f"workers {name}": pid for name, pid in pools.items()}}
+    cpu = cpu_now(watched)
     start = time.perf_counter()
     tree = rt.records.wait(rt.enqueue("aws:collect-all", {}, "high"), timeout=3600)
     wall = time.perf_counter() - start
+    cpu = cpu_used(cpu, watched)
     if tree is None:
         raise SystemExit("our collection did not finish within an hour")
     rss = {name: peak_rss_each(pid) for name, pid in pools.items()}
@@ -202,12 +224,15 @@ def ours(stack: Stack, proxy: FaultProxy, accounts: list[str], threads: int) -> 
         "tasks": len(tree),
         "failed": states["failed"],
         "rss": rss,
+        "cpu": cpu,
         "counts": counts,
         **totals(tree),
     }
 
 
-def cartography(stack: Stack, proxy: FaultProxy, accounts: list[str], home: Path) -> dict[str, Any]:
+def cartography(
+    stack: Stack, proxy: FaultProxy, accounts: list[str], home: Path, servers: dict[str, int]
+) -> dict[str, Any]:
     venv = CACHE / "cartography-venv"
     if not (venv / "bin" / "cartography").exists():
         print(f"installing {CARTOGRAPHY} into {venv}", flush=True)
@@ -251,10 +276,12 @@ def cartography(stack: Stack, proxy: FaultProxy, accounts: list[str], home: Path
     for run in (1, 2):
         proxy.calls = 0
         log = home / f"cartography-{run}.log"
+        cpu = cpu_now(servers)
         start = time.perf_counter()
         with log.open("w") as out:
             code = subprocess.run(argv, env=env, stdout=out, stderr=subprocess.STDOUT).returncode
         walls.append(time.perf_counter() - start)
+        cpu = cpu_used(cpu, servers)  # the second run's is kept
         calls.append(proxy.calls)
         print(f"  cartography run {run}: {walls[-1]:.0f}s, exit {code}, log {log}", flush=True)
     neo4j = Neo4jConfig(
@@ -272,7 +299,11 @@ def cartography(stack: Stack, proxy: FaultProxy, accounts: list[str], home: Path
         },
     )
     driver.close()
-    return {"version": version, "walls": walls, "calls": calls, "counts": counts}
+    return {"version": version, "walls": walls, "calls": calls, "counts": counts, "cpu": cpu}
+
+
+def cpu_line(cpu: dict[str, float]) -> str:
+    return ", ".join(f"{name} {seconds:.0f}" for name, seconds in cpu.items())
 
 
 def main() -> None:
@@ -299,12 +330,13 @@ def main() -> None:
         want = estate(moto, accounts)
         proxy = FaultProxy(moto)
         proxy.delay = args.delay
-        mine = ours(stack, proxy, accounts, args.threads)
+        servers = {name: stack.procs[name].pid for name in ("moto", "redis", "neo4j")}
+        mine = ours(stack, proxy, accounts, args.threads, servers)
         print(f"  ours: {mine['wall']:.0f}s", flush=True)
         carto = None
         if not args.no_cartography:
-            theirs.start(theirs.neo4j())
-            carto = cartography(theirs, proxy, accounts, stack.home)
+            servers["neo4j"] = theirs.start(theirs.neo4j())
+            carto = cartography(theirs, proxy, accounts, stack.home, servers)
 
         print(
             f"\n{args.accounts} accounts ({args.accounts - 1} by assumed role) x {len(REGIONS)} "
@@ -319,6 +351,7 @@ def main() -> None:
             f"{mine.get('links_written', 0)} links written; 3 pools x 1 process x "
             f"{args.threads} threads"
         )
+        print("  CPU seconds: " + cpu_line(mine["cpu"]))
         for name, procs in mine["rss"].items():
             print(f"  peak RSS, pool {name}: " + ", ".join(f"{v:.0f} MB" for v in procs.values()))
         if carto:
@@ -328,6 +361,7 @@ def main() -> None:
                 f"cartography {carto['version']}: runs {carto['walls'][0]:.1f}s and "
                 f"{carto['walls'][1]:.1f}s, API calls {carto['calls']}"
             )
+            print("  CPU seconds (second run): " + cpu_line(carto["cpu"]))
             ratio = carto["walls"][1] / mine["wall"]
             print(f"\nratio (cartography's second run / ours): {ratio:.1f}x")
     finally:

@@ -20,6 +20,7 @@ def source(file: str) -> str:
     return (Path(__file__).parent / f"{file}.cypher").read_text()
 
 
+@cache  # the same few statements, rendered on every request and write
 def render(file: str, **parts: str) -> str:
     """The statement in ``<file>.cypher`` with its placeholders filled from ``parts``."""
 

@@ -1,4 +1,4 @@
-"""Read queries for the APIs, on the async driver: pages, items, neighbours, batches."""
+"""Read queries for the APIs: pages, items with their relationships, batches."""
 
 from __future__ import annotations
 
@@ -109,9 +109,12 @@ class Reader:
         records = await self.run(cypher.render("count_nodes", label=kind.label))
         return records[0]["count"]
 
-    async def neighbours(self, kind: Kind, uid: str, limit: int = 1000) -> list[Node]:
-        statement = cypher.render("node_links", label=kind.label)
-        return [r.data() for r in await self.run(statement, uid=uid, limit=limit)]
+    async def item(self, kind: Kind, uid: str, limit: int = 1000) -> tuple[Node, list[Node]] | None:
+        """A node and its first ``limit`` relationships (type, direction and the other
+        end's label, uid and name), in one query; None if there is no such node."""
+        statement = cypher.render("get_item", label=kind.label, projection=projection("n", kind))
+        records = await self.run(statement, uid=uid, limit=limit)
+        return (records[0]["n"], records[0]["links"]) if records else None
 
     async def related(
         self, link: Link, from_label: str, uids: list[str], first: int, after: str = ""

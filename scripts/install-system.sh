@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the stack needs, if missing: Redis, a JDK 17, Maven, npm and
-# Chromium (for the browser tests).
+# Installs the Debian packages the stack needs, if missing: Redis, a JDK 17, Maven, npm,
+# Chromium (for the browser tests) and wrk (the HTTP load generator of bench/api.py).
 set -euo pipefail
 
 need=()
@@ -12,6 +12,7 @@ command -v python3 >/dev/null 2>&1 || need+=(python3 python3-venv)
 # npm fetches the web pages' assets; chromium renders them in the browser tests.
 command -v npm >/dev/null 2>&1 || need+=(npm)
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
 
 [ ${#need[@]} -eq 0 ] && exit 0
 

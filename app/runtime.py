@@ -19,6 +19,7 @@ from graph import driver as graph_driver
 from graph.writer import Writer
 from worker.broker import build_broker, records_for
 from worker.leases import Leases
+from worker.link_requests import LinkRequests
 from worker.queues import Queues
 from worker.records import Records
 from worker.report_rows import ReportRows
@@ -55,6 +56,11 @@ class Runtime:
         """One collection per kind and scope at a time."""
         t = self.settings.tasks
         return Leases(self.redis, self.settings.redis.namespace, t.collection_lease_s)
+
+    @cached_property
+    def link_requests(self) -> LinkRequests:
+        """Link runs coalesced per task tree and scope."""
+        return LinkRequests(self.redis, self.settings.redis.namespace)
 
     @cached_property
     def report_rows(self) -> ReportRows:

@@ -129,8 +129,7 @@ def _collect(
     )
     types = sorted({lk.type for lk in CATALOG.derived if kind.label in (lk.source, lk.target)})
     if types:
-        link_scope = {k: values[k] for k in provider.link_scope if k in values}
-        rt.enqueue(f"{provider.name}:link-all", {**link_scope, "types": types})
+        _ask_links(rt, provider, {k: values[k] for k in provider.link_scope if k in values}, types)
     metrics.NODES_WRITTEN.labels(provider.name, kind.label).inc(written)
     metrics.NODES_REMOVED.labels(provider.name, kind.label).inc(removed)
     metrics.WARNINGS.labels(provider.name, kind.label).inc(len(warnings))
@@ -148,6 +147,26 @@ def _collect(
     return result
 
 
+def _tree() -> str | None:
+    """The id of the task tree the running task belongs to (None outside a task)."""
+    message = CurrentMessage.get_current_message()
+    return (message.options.get("root") or message.message_id) if message else None
+
+
+def _ask_links(rt: Runtime, provider: Provider, scope: dict[str, Any], types: list[str]) -> None:
+    """Have ``types`` linked in ``scope`` by a link task of this tree (worker.link_requests):
+    a new one, unless one is queued already and will take them."""
+    task, tree = f"{provider.name}:link-all", _tree()
+    if tree is None:
+        rt.enqueue(task, {**scope, "types": types})
+    elif rt.link_requests.ask(tree, provider.name, scope, types):
+        try:
+            rt.enqueue(task, {**scope, "types": types})
+        except BaseException:
+            rt.link_requests.unqueue(tree, provider.name, scope)
+            raise
+
+
 def link_all(provider: Provider, links: list[Link]) -> Job:
     known: dict[str, list[Link]] = {}
     for link in links:
@@ -160,6 +179,10 @@ def link_all(provider: Provider, links: list[Link]) -> Job:
             raise PermanentError(f"unknown relationship type(s) {unknown}; known: {sorted(known)}")
         scope = {k: payload[k] for k in provider.link_scope if k in payload}
         database = rt.settings.neo4j.database
+        # The types the collections of this tree have asked for meanwhile come along.
+        tree = _tree()
+        taken = rt.link_requests.take(tree, provider.name, scope) if tree else {}
+        types = sorted({*types, *(t for t in taken if t in known)})
         if len(scope) < len(provider.link_scope):
             found = graph_links.scopes(
                 rt.driver, provider.scope_label, provider.link_scope, database
@@ -167,6 +190,8 @@ def link_all(provider: Provider, links: list[Link]) -> Job:
             chosen = [s for s in found if all(s[k] == v for k, v in scope.items())]
             for s in chosen:
                 rt.enqueue(f"{provider.name}:link-all", {**s, "types": types})
+            if tree:
+                rt.link_requests.linked(tree, provider.name, scope, taken)
             return {"enqueued": len(chosen)}
         seen_at = rt.writer.now()
         linked = removed = 0
@@ -177,6 +202,8 @@ def link_all(provider: Provider, links: list[Link]) -> Job:
                 removed += result.removed
                 metrics.LINKS_WRITTEN.labels(provider.name, link_type).inc(result.linked)
                 metrics.LINKS_REMOVED.labels(provider.name, link_type).inc(result.removed)
+        if tree:
+            rt.link_requests.linked(tree, provider.name, scope, taken)
         return {"scope": scope, "types": types, "links_written": linked, "links_removed": removed}
 
     return run

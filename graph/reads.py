@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
@@ -98,12 +97,12 @@ class Reader:
             "list_nodes", label=kind.label, filters=where, projection=projection("n", kind)
         )
         records = await self.run(statement, after=after, limit=limit, filters=filters)
-        return [r["n"] for r in records]
+        return records[0]["items"]
 
     async def get_many(self, kind: Kind, uids: list[str]) -> dict[str, Node]:
         statement = cypher.render("get_nodes", label=kind.label, projection=projection("n", kind))
         records = await self.run(statement, uids=uids)
-        return {r["uid"]: r["n"] for r in records}
+        return {item["uid"]: item for item in records[0]["items"]}
 
     async def count(self, kind: Kind) -> int:
         records = await self.run(cypher.render("count_nodes", label=kind.label))
@@ -130,7 +129,5 @@ class Reader:
             other=other,
             projection=projection("m", self.catalog.by_label[other]),
         )
-        out: dict[str, list[Node]] = defaultdict(list)
-        for r in await self.run(statement, uids=uids, first=first, after=after):
-            out[r["uid"]].append(r["m"])
-        return out
+        records = await self.run(statement, uids=uids, first=first, after=after)
+        return {r["uid"]: r["items"] for r in records}

@@ -164,8 +164,10 @@ def main() -> None:
             "get by uid + links": (gets, None),
             "nested GraphQL, 1,000 leaves": (["/graphql"], json.dumps({"query": GRAPHQL})),
         }
-        for paths, body in scenarios.values():  # warm, and each route answering 200
-            measure(base, stack.secrets.read_token, 1, 1, paths, body)
+        # Warm, as a running service is (Neo4j compiles its hot paths in the first
+        # seconds), and each route answering 200.
+        for paths, body in scenarios.values():
+            measure(base, stack.secrets.read_token, 8, args.seconds, paths, body)
         print(
             f"\n{nodes} nodes; API: {args.workers} worker process(es); clients: wrk "
             f"(keep-alive); {platform.node()}, {os.cpu_count()} CPUs, "

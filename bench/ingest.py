@@ -17,11 +17,12 @@ import platform
 import statistics
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 # The repository, not bench/, first: bench/queue.py would shadow the standard library.
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
+from concurrent.futures import ThreadPoolExecutor  # imports queue: after the path is set
 
 from app.config import Neo4jConfig
 from collectors import CATALOG

@@ -92,7 +92,6 @@ def _get_route(kind: Kind, catalog: Catalog) -> Any:
             raise HTTPException(404, f"no {kind.label} with uid {uid!r}")
         item, links = found
         for link in links:
-            link["direction"] = "out" if link.pop("outgoing") else "in"
             if link["label"] in paths:
                 link["path"] = f"{paths[link['label']]}/{link['uid']}"
         return JSON({"item": item, "relationships": links})

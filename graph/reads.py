@@ -109,8 +109,8 @@ class Reader:
         return records[0]["count"]
 
     async def item(self, kind: Kind, uid: str, limit: int = 1000) -> tuple[Node, list[Node]] | None:
-        """A node and its first ``limit`` relationships (type, direction and the other
-        end's label, uid and name), in one query; None if there is no such node."""
+        """A node and its first ``limit`` relationships (type, direction ``in`` or ``out``
+        and the other end's label, uid and name), in one query; None if there is none."""
         statement = cypher.render("get_item", label=kind.label, projection=projection("n", kind))
         records = await self.run(statement, uid=uid, limit=limit)
         return (records[0]["n"], records[0]["links"]) if records else None

@@ -24,6 +24,7 @@ from graph import links as graph_links
 from graph import reports, status
 from model import Kind, Link, RowError
 from worker.leases import Held
+from worker.records import tree_of
 
 if TYPE_CHECKING:
     from app.runtime import Runtime
@@ -150,7 +151,7 @@ def _collect(
 def _tree() -> str | None:
     """The id of the task tree the running task belongs to (None outside a task)."""
     message = CurrentMessage.get_current_message()
-    return (message.options.get("root") or message.message_id) if message else None
+    return tree_of(message) if message else None
 
 
 def _ask_links(rt: Runtime, provider: Provider, scope: dict[str, Any], types: list[str]) -> None:

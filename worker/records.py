@@ -163,6 +163,11 @@ class Records:
         return found
 
 
+def tree_of(message: Any) -> str:
+    """The id of the task tree a message belongs to: its root's, or its own if it is one."""
+    return message.options.get("root") or message.message_id
+
+
 def totals(tree: Iterable[dict[str, Any]]) -> Counter[str]:
     """The nodes and links written and removed, summed over task results."""
     out: Counter[str] = Counter()

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from collectors import CATALOG, PROVIDERS
 from collectors.base import PermanentError, Provider
 from worker import jobs
+from worker.records import tree_of
 
 if TYPE_CHECKING:
     from app.config import Settings
@@ -175,7 +176,7 @@ def enqueue(
         queue = q_name(parent.queue_name)
         options = {
             "parent": parent.message_id,
-            "root": parent.options.get("root") or parent.message_id,
+            "root": tree_of(parent),
         }
     else:
         queue = rt.settings.queue_for(task, priority)

@@ -18,7 +18,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, g
 from pydantic import BaseModel
 
 from api import auth, dashboard, graphql, kinds, reports, schedules, tasks
-from api.layers import BodyLimit, Counted, RequestId
+from api.layers import BodyLimit, Counted, FreezeHeap, RequestId
 from app import redisconn
 from app.config import Settings, load_settings
 from app.metrics import QueueDepth, ReportRowsGauge
@@ -108,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(Counted, counter=REQUESTS)
     app.add_middleware(BodyLimit, max_bytes=settings.api.max_body_bytes)
     app.add_middleware(RequestId)
+    app.add_middleware(FreezeHeap)
     return app
 
 

@@ -6,7 +6,9 @@ Relationship fields go through one DataLoader per relationship and direction, so
 query costs one database round trip per level, not one per parent row.
 """
 
+from collections.abc import Iterable, Iterator
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +16,11 @@ import strawberry
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from strawberry.dataloader import DataLoader
+from strawberry.extensions import SchemaExtension
 from strawberry.fastapi import BaseContext, GraphQLRouter
 from strawberry.tools import create_type, merge_types
+from strawberry.types.nodes import SelectedField, Selection
+from strawberry.utils.str_converters import to_camel_case
 
 from api import auth, graphql_limits
 from api.graphql_reports import ReportQuery
@@ -51,19 +56,58 @@ class Context(BaseContext):
         self._loaders: dict[tuple[Any, ...], DataLoader[str, list[dict[str, Any]]]] = {}
 
     def loader(
-        self, link: Link, from_label: str, first: int, after: str
+        self, link: Link, from_label: str, first: int, after: str, fields: frozenset[str]
     ) -> DataLoader[str, list[dict[str, Any]]]:
-        """One loader per relationship, direction and page: all the parents a level of a
-        query resolves are read in one query."""
-        key = (link.source, link.type, link.target, from_label, first, after)
+        """One loader per relationship, direction, page and selection: all the parents a
+        level of a query resolves are read in one query."""
+        key = (link.source, link.type, link.target, from_label, first, after, fields)
         if key not in self._loaders:
+            reader = self.reader  # not self: a loader held by its context is a cycle
 
             async def load(uids: list[str]) -> list[list[dict[str, Any]]]:
-                found = await self.reader.related(link, from_label, list(uids), first, after)
+                found = await reader.related(link, from_label, list(uids), first, after, fields)
                 return [found.get(uid, []) for uid in uids]
 
             self._loaders[key] = DataLoader(load_fn=load)
         return self._loaders[key]
+
+    def release(self) -> None:
+        """Drops the loaders and the rows they hold once the answer is made: the loaders'
+        futures and batches refer to each other, so only a full collection would free
+        them, and a nested query's thousand rows with them."""
+        for loader in self._loaders.values():
+            loader.clear_all()
+        self._loaders.clear()
+
+
+class Release(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        yield
+        context = self.execution_context.context
+        if isinstance(context, Context):
+            context.release()
+
+
+@cache
+def _scalars(cls: type) -> dict[str, str]:
+    """The type's plain fields by their GraphQL names."""
+    return {to_camel_case(name): name for name in cls.__annotations__}
+
+
+def _selected(info: strawberry.Info, cls: type) -> frozenset[str]:
+    """The plain fields of ``cls`` the query selects under this field (fragments
+    included): the reads project only those."""
+    names = _scalars(cls)
+
+    def walk(selections: Iterable[Selection]) -> Iterator[str]:
+        for selection in selections:
+            if isinstance(selection, SelectedField):
+                if selection.name in names:
+                    yield names[selection.name]
+            else:  # a fragment
+                yield from walk(selection.selections)
+
+    return frozenset(walk(s for field in info.selected_fields for s in field.selections))
 
 
 def _make(cls: type, row: dict[str, Any]) -> Any:
@@ -79,7 +123,8 @@ def _relationship(
     if not many:
 
         async def resolve_one(root: Any, info: strawberry.Info) -> Any:
-            rows = await info.context.loader(link, from_label, 1, "").load(root.uid)
+            loader = info.context.loader(link, from_label, 1, "", _selected(info, other))
+            rows = await loader.load(root.uid)
             return _make(other, rows[0]) if rows else None
 
         return strawberry.field(
@@ -91,7 +136,10 @@ def _relationship(
     ) -> Any:
         if not 1 <= first <= max_limit:
             raise ValueError(f"first must be between 1 and {max_limit}")
-        rows = await info.context.loader(link, from_label, first, after or "").load(root.uid)
+        fields = _selected(info, other)
+        rows = await info.context.loader(link, from_label, first, after or "", fields).load(
+            root.uid
+        )
         return [_make(other, r) for r in rows]
 
     return strawberry.field(
@@ -150,7 +198,9 @@ def _list_field(kind: Kind, cls: type, max_limit: int) -> Any:
         if not 1 <= limit <= max_limit:
             raise ValueError(f"limit must be between 1 and {max_limit}")
         chosen = {k: v for k, v in vars(filter).items() if v is not None} if filter else {}
-        rows = await info.context.reader.page(kind, chosen, after or "", limit)
+        rows = await info.context.reader.page(
+            kind, chosen, after or "", limit, _selected(info, cls)
+        )
         return [_make(cls, r) for r in rows]
 
     return strawberry.field(
@@ -161,7 +211,7 @@ def _list_field(kind: Kind, cls: type, max_limit: int) -> Any:
 
 def _item_field(kind: Kind, cls: type) -> Any:
     async def resolve(info: strawberry.Info, uid: str) -> cls | None:  # type: ignore[valid-type]
-        found = await info.context.reader.get_many(kind, [uid])
+        found = await info.context.reader.get_many(kind, [uid], _selected(info, cls))
         return _make(cls, found[uid]) if uid in found else None
 
     return strawberry.field(resolver=resolve, description=f"One {kind.label} by uid.")
@@ -179,7 +229,7 @@ def schema(catalog: Catalog, max_limit: int, limits: GraphQLLimits) -> strawberr
         fields += [list_field, item_field]
     query = merge_types("Query", (create_type("KindQuery", fields), TaskQuery, ReportQuery))
     return strawberry.Schema(
-        query=query, mutation=Mutation, extensions=[graphql_limits.extension(limits)]
+        query=query, mutation=Mutation, extensions=[graphql_limits.extension(limits), Release]
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -25,13 +26,15 @@ def plain_value(value: Any) -> Any:
     return value
 
 
-def projection(var: str, kind: Kind) -> str:
+def projection(var: str, kind: Kind, fields: Collection[str] | None = None) -> str:
     """The Cypher map of a kind's declared properties in declared order (absent ones as
     null), times as ISO 8601 text: rows as JSON holds them, and the driver has no temporal
-    values to build, which costs more than the rest of a page."""
+    values to build, which costs more than the rest of a page.  Given ``fields``, only
+    those and the uid: a GraphQL query reads what it selects, not every property."""
     parts = [
         f"{f.name}: toString({var}.{f.name})" if f.type is datetime else f".{f.name}"
         for f in kind.all_fields
+        if fields is None or f.name == "uid" or f.name in fields
     ]
     return f"{var} {{{', '.join(parts)}}}"
 
@@ -68,12 +71,8 @@ class Reader:
 
     def _run(self, statement: str, params: dict[str, Any]) -> list[Any]:
         try:
-            records, _, _ = self.driver.execute_query(
-                Query(statement, timeout=self.timeout),  # type: ignore[arg-type]
-                params,
-                database_=self.database,
-                routing_="r",
-            )
+            with self.driver.session(database=self.database, default_access_mode="READ") as s:
+                records = list(s.run(Query(statement, timeout=self.timeout), params))  # type: ignore[arg-type]
         except Neo4jError as exc:
             if timed_out(exc):
                 raise QueryTimeout(
@@ -86,21 +85,33 @@ class Reader:
     async def ping(self) -> None:
         await anyio.to_thread.run_sync(self.driver.verify_connectivity)
 
-    async def page(self, kind: Kind, filters: dict[str, Any], after: str, limit: int) -> list[Node]:
-        """Up to ``limit`` nodes with uid > ``after``, in uid order, matching ``filters``."""
+    async def page(
+        self,
+        kind: Kind,
+        filters: dict[str, Any],
+        after: str,
+        limit: int,
+        fields: Collection[str] | None = None,
+    ) -> list[Node]:
+        """Up to ``limit`` nodes with uid > ``after``, in uid order, matching ``filters``
+        (of ``fields`` only, if given: see ``projection``)."""
         allowed = {f.name for f in kind.filters}
         unknown = set(filters) - allowed
         if unknown:
             raise ValueError(f"not filterable: {sorted(unknown)}")
         where = "".join(f" AND n.{name} = $filters.{name}" for name in sorted(filters))
         statement = cypher.render(
-            "list_nodes", label=kind.label, filters=where, projection=projection("n", kind)
+            "list_nodes", label=kind.label, filters=where, projection=projection("n", kind, fields)
         )
         records = await self.run(statement, after=after, limit=limit, filters=filters)
         return records[0]["items"]
 
-    async def get_many(self, kind: Kind, uids: list[str]) -> dict[str, Node]:
-        statement = cypher.render("get_nodes", label=kind.label, projection=projection("n", kind))
+    async def get_many(
+        self, kind: Kind, uids: list[str], fields: Collection[str] | None = None
+    ) -> dict[str, Node]:
+        statement = cypher.render(
+            "get_nodes", label=kind.label, projection=projection("n", kind, fields)
+        )
         records = await self.run(statement, uids=uids)
         return {item["uid"]: item for item in records[0]["items"]}
 
@@ -116,10 +127,16 @@ class Reader:
         return (records[0]["n"], records[0]["links"]) if records else None
 
     async def related(
-        self, link: Link, from_label: str, uids: list[str], first: int, after: str = ""
+        self,
+        link: Link,
+        from_label: str,
+        uids: list[str],
+        first: int,
+        after: str = "",
+        fields: Collection[str] | None = None,
     ) -> dict[str, list[Node]]:
         """For each uid of ``from_label``, the first ``first`` nodes at the other end of
-        ``link`` with a uid after ``after``, in uid order."""
+        ``link`` with a uid after ``after``, in uid order (of ``fields`` only, if given)."""
         outgoing = from_label == link.source
         other = link.other(from_label)
         statement = cypher.render(
@@ -127,7 +144,7 @@ class Reader:
             label=from_label,
             type=link.type,
             other=other,
-            projection=projection("m", self.catalog.by_label[other]),
+            projection=projection("m", self.catalog.by_label[other], fields),
         )
         records = await self.run(statement, uids=uids, first=first, after=after)
         return {r["uid"]: r["items"] for r in records}

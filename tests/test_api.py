@@ -196,6 +196,56 @@ def test_graphql_nesting_costs_one_query_per_level(
     assert len(calls) == 5  # one list query, then one batched query per nesting level
 
 
+def test_graphql_reads_only_the_fields_it_selects(
+    client: TestClient, read: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from graph.reads import Reader
+
+    statements: list[str] = []
+    original = Reader.run
+
+    async def recording(self, statement: str, **params):
+        statements.append(statement)
+        return await original(self, statement, **params)
+
+    monkeypatch.setattr(Reader, "run", recording)
+    # Fields straight, through an inline fragment and through a named one.
+    query = """{ awsVpcs(limit: 1) { vpcId ... on AWSVPC { cidrBlock }
+                   subnets(first: 2) { ...S } } }
+               fragment S on AWSSubnet { subnetId instances(first: 2) { instanceId state } }"""
+    reply = client.post("/graphql", json={"query": query}, headers=read)
+    assert reply.status_code == 200 and "errors" not in reply.json(), reply.text
+    assert len(statements) == 3
+    vpc = reply.json()["data"]["awsVpcs"][0]
+    rest = client.get(f"/api/v1/aws/vpcs/{vpc['vpcId']}", headers=read).json()["item"]
+    assert vpc["cidrBlock"] == rest["cidr_block"] is not None
+    subnet = vpc["subnets"][0]
+    assert subnet["subnetId"].startswith("subnet-")
+    instance = next(s["instances"][0] for s in vpc["subnets"] if s["instances"])
+    assert instance["instanceId"].startswith("i-") and instance["state"]
+    vpcs, subnets, instances = statements[:3]  # one read per level (then the REST get)
+    assert ".vpc_id" in vpcs and ".cidr_block" in vpcs and ".owner_id" not in vpcs
+    assert ".subnet_id" in subnets and ".cidr_block" not in subnets
+    assert ".instance_id" in instances and ".state" in instances
+    assert ".instance_type" not in instances and "launch_time" not in instances
+
+
+def test_the_heap_is_frozen_once_the_first_request_is_answered(settings: Settings) -> None:
+    import gc
+
+    gc.unfreeze()
+    try:
+        with TestClient(create_app(settings)) as fresh:
+            assert gc.get_freeze_count() == 0
+            assert fresh.get("/healthz").status_code == 200
+            frozen = gc.get_freeze_count()
+            assert frozen > 10_000  # the app, its routes and their validators
+            assert fresh.get("/healthz").status_code == 200
+            assert gc.get_freeze_count() == frozen  # once only
+    finally:
+        gc.unfreeze()
+
+
 def test_api_answers_503_not_500_when_neo4j_is_down(settings: Settings, read: dict) -> None:
     broken = settings.model_copy(
         update={

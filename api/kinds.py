@@ -37,7 +37,7 @@ _PARAM_TYPES: dict[type, type] = {bool: bool, int: int, float: float, datetime: 
 def _list_route(kind: Kind, max_limit: int) -> Any:
     filters = {f.name: f for f in kind.filters}
 
-    async def list_items(request: Request, **params: Any) -> JSON:
+    async def list_items(request: Request, **params: Any) -> Response:
         unknown = set(request.query_params) - {"limit", "cursor", *filters}
         if unknown:
             raise HTTPException(
@@ -46,11 +46,11 @@ def _list_route(kind: Kind, max_limit: int) -> Any:
         limit, cursor = params.pop("limit"), params.pop("cursor")
         chosen = {k: v for k, v in params.items() if v is not None}
         after = cursors.decode(cursor) if cursor else ""
-        items = await request.app.state.reader.page(kind, chosen, after, limit + 1)
-        more = len(items) > limit
-        items = items[:limit]
-        return JSON(
-            {"items": items, "next_cursor": cursors.encode(items[-1]["uid"]) if more else None}
+        items, last = await request.app.state.reader.page_json(kind, chosen, after, limit)
+        more = orjson.dumps(cursors.encode(last) if last is not None else None)
+        return Response(
+            b'{"items":' + items + b',"next_cursor":' + more + b"}",
+            media_type="application/json",
         )
 
     params = [

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 _PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
@@ -20,7 +20,9 @@ def source(file: str) -> str:
     return (Path(__file__).parent / f"{file}.cypher").read_text()
 
 
-@cache  # the same few statements, rendered on every request and write
+# The same few statements, rendered on every request and write; bounded, as GraphQL
+# projections vary with the fields a query selects.
+@lru_cache(maxsize=1024)
 def render(file: str, **parts: str) -> str:
     """The statement in ``<file>.cypher`` with its placeholders filled from ``parts``."""
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import anyio.to_thread
+import orjson
 from neo4j import Driver, Query
 from neo4j.exceptions import Neo4jError
 from neo4j.time import Date, DateTime, Duration, Time
@@ -39,6 +40,14 @@ def projection(var: str, kind: Kind, fields: Collection[str] | None = None) -> s
     return f"{var} {{{', '.join(parts)}}}"
 
 
+def _where(kind: Kind, filters: dict[str, Any]) -> str:
+    """The filters' Cypher (values as ``$filters``), after checking they are the kind's."""
+    unknown = set(filters) - {f.name for f in kind.filters}
+    if unknown:
+        raise ValueError(f"not filterable: {sorted(unknown)}")
+    return "".join(f" AND n.{name} = $filters.{name}" for name in sorted(filters))
+
+
 class QueryTimeout(Exception):
     """A read ran past its time limit; the message says what to do."""
 
@@ -65,6 +74,7 @@ class Reader:
         self.database = database
         self.timeout = timeout
         self.catalog = catalog
+        self.apoc: bool | None = None  # whether the server has APOC; asked at first need
 
     async def run(self, statement: str, **params: Any) -> list[Any]:
         return await anyio.to_thread.run_sync(self._run, statement, params)
@@ -95,16 +105,36 @@ class Reader:
     ) -> list[Node]:
         """Up to ``limit`` nodes with uid > ``after``, in uid order, matching ``filters``
         (of ``fields`` only, if given: see ``projection``)."""
-        allowed = {f.name for f in kind.filters}
-        unknown = set(filters) - allowed
-        if unknown:
-            raise ValueError(f"not filterable: {sorted(unknown)}")
-        where = "".join(f" AND n.{name} = $filters.{name}" for name in sorted(filters))
         statement = cypher.render(
-            "list_nodes", label=kind.label, filters=where, projection=projection("n", kind, fields)
+            "list_nodes",
+            label=kind.label,
+            filters=_where(kind, filters),
+            projection=projection("n", kind, fields),
         )
         records = await self.run(statement, after=after, limit=limit, filters=filters)
         return records[0]["items"]
+
+    async def page_json(
+        self, kind: Kind, filters: dict[str, Any], after: str, limit: int
+    ) -> tuple[bytes, str | None]:
+        """``page`` as JSON text, and the last uid on it if more follow.  Neo4j writes the
+        text where it has APOC (``list_nodes_json``): unpacking a page of 100 nodes into
+        dicts, then encoding them, was a third of the API's CPU per page."""
+        if self.apoc is None:
+            found = await self.run(cypher.source("has_function"), name="apoc.convert.toJson")
+            self.apoc = found[0]["found"] > 0
+        if not self.apoc:
+            items = await self.page(kind, filters, after, limit + 1)
+            last = items[limit - 1]["uid"] if len(items) > limit else None
+            return orjson.dumps(items[:limit]), last
+        statement = cypher.render(
+            "list_nodes_json",
+            label=kind.label,
+            filters=_where(kind, filters),
+            projection=projection("n", kind),
+        )
+        records = await self.run(statement, after=after, limit=limit, filters=filters)
+        return records[0]["items"].encode(), records[0]["last"]
 
     async def get_many(
         self, kind: Kind, uids: list[str], fields: Collection[str] | None = None

@@ -210,24 +210,62 @@ def test_graphql_reads_only_the_fields_it_selects(
 
     monkeypatch.setattr(Reader, "run", recording)
     # Fields straight, through an inline fragment and through a named one.
-    query = """{ awsVpcs(limit: 1) { vpcId ... on AWSVPC { cidrBlock }
-                   subnets(first: 2) { ...S } } }
-               fragment S on AWSSubnet { subnetId instances(first: 2) { instanceId state } }"""
+    query = """{ awsInstances(limit: 2) {
+                   instanceId state ... on AWSInstance { subnet { ...S } } } }
+               fragment S on AWSSubnet { subnetId vpc { vpcId cidrBlock } }"""
     reply = client.post("/graphql", json={"query": query}, headers=read)
     assert reply.status_code == 200 and "errors" not in reply.json(), reply.text
     assert len(statements) == 3
-    vpc = reply.json()["data"]["awsVpcs"][0]
+    instance = reply.json()["data"]["awsInstances"][0]
+    assert instance["instanceId"].startswith("i-") and instance["state"]
+    assert instance["subnet"]["subnetId"].startswith("subnet-")
+    vpc = instance["subnet"]["vpc"]
     rest = client.get(f"/api/v1/aws/vpcs/{vpc['vpcId']}", headers=read).json()["item"]
     assert vpc["cidrBlock"] == rest["cidr_block"] is not None
-    subnet = vpc["subnets"][0]
-    assert subnet["subnetId"].startswith("subnet-")
-    instance = next(s["instances"][0] for s in vpc["subnets"] if s["instances"])
-    assert instance["instanceId"].startswith("i-") and instance["state"]
-    vpcs, subnets, instances = statements[:3]  # one read per level (then the REST get)
-    assert ".vpc_id" in vpcs and ".cidr_block" in vpcs and ".owner_id" not in vpcs
-    assert ".subnet_id" in subnets and ".cidr_block" not in subnets
+    instances, subnets, vpcs = statements[:3]  # one read per level (then the REST get)
     assert ".instance_id" in instances and ".state" in instances
     assert ".instance_type" not in instances and "launch_time" not in instances
+    assert ".subnet_id" in subnets and ".cidr_block" not in subnets
+    assert ".vpc_id" in vpcs and ".cidr_block" in vpcs and ".owner_id" not in vpcs
+
+
+def test_a_page_is_the_same_json_whether_neo4j_or_python_writes_it(
+    collected: Runtime, settings: Settings
+) -> None:
+    import json
+
+    import anyio
+
+    from collectors import CATALOG
+    from graph.driver import connect
+    from graph.reads import Reader
+
+    kind = CATALOG.by_label["AWSInstance"]
+    driver = connect(settings.neo4j)
+    try:
+        neo4j = Reader(driver, settings.neo4j.database, CATALOG)
+        python = Reader(driver, settings.neo4j.database, CATALOG)
+        python.apoc = False  # as on a server without APOC
+        everything = anyio.run(python.page, kind, {}, "", 1000)
+        assert len(everything) > 3
+        for filters, after, limit in (
+            ({}, "", 2),
+            ({}, everything[1]["uid"], 1000),
+            ({"region": "us-east-1"}, "", 1000),
+            ({"state": "no-such-state"}, "", 10),
+        ):
+            text, last = anyio.run(neo4j.page_json, kind, filters, after, limit)
+            assert neo4j.apoc is True
+            assert (json.loads(text), last) == (lambda t, lst: (json.loads(t), lst))(
+                *anyio.run(python.page_json, kind, filters, after, limit)
+            )
+        text, last = anyio.run(neo4j.page_json, kind, {}, "", 2)
+        assert [i["uid"] for i in json.loads(text)] == [i["uid"] for i in everything[:2]]
+        assert last == everything[1]["uid"]
+        text, last = anyio.run(neo4j.page_json, kind, {}, everything[1]["uid"], 1000)
+        assert len(json.loads(text)) == len(everything) - 2 and last is None
+    finally:
+        driver.close()
 
 
 def test_the_heap_is_frozen_once_the_first_request_is_answered(settings: Settings) -> None:

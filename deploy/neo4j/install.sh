@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Usage: deploy/neo4j/install.sh LIBDIR
-# Fetches the Neo4j 5.26 Community server + Browser jars (see pom.xml) into LIBDIR
-# via Maven (cached in ~/.m2), then makes an AppCDS class archive LIBDIR/neo4j.jsa
+# Fetches the Neo4j 5.26 Community server + Browser jars and APOC core (see pom.xml)
+# into LIBDIR (APOC's own jars into LIBDIR/plugins) via Maven (cached in ~/.m2),
+# then makes an AppCDS class archive LIBDIR/neo4j.jsa
 # with one short training run of run.sh (set NEO4J_CDS=0 to skip it).
 # Idempotent: a marker keyed on pom.xml, run.sh and the java version makes a
 # repeat run a no-op. Prints one line; exits non-zero with a message on failure.
@@ -47,7 +48,12 @@ if ! mvn -B -q -Dstyle.color=never -f "$POM" dependency:copy-dependencies -Doutp
 fi
 compgen -G "$STAGE/jars/neo4j-5.26.*.jar" >/dev/null || die "maven did not produce neo4j-5.26.*.jar"
 compgen -G "$STAGE/jars/neo4j-browser-*.jar" >/dev/null || die "maven did not produce the neo4j-browser jar"
-rm -f "$LIBDIR"/*.jar "$LIBDIR/neo4j.jsa"
+compgen -G "$STAGE/jars/apoc-core-*.jar" >/dev/null || die "maven did not produce the apoc-core jar"
+rm -rf "$LIBDIR"/*.jar "$LIBDIR/neo4j.jsa" "$LIBDIR/plugins"
+# APOC's own jars are plugins (Neo4j loads functions from its plugins dir only); the
+# libraries they use stay on the class path.
+mkdir -p "$LIBDIR/plugins"
+mv "$STAGE"/jars/apoc-*.jar "$LIBDIR/plugins/"
 mv "$STAGE"/jars/*.jar "$LIBDIR"/
 NJARS="$(ls "$LIBDIR"/*.jar | wc -l)"
 VERS="$(cd "$LIBDIR" && ls neo4j-5.26.*.jar neo4j-browser-*.jar | sed 's/\.jar$//' | tr '\n' ' ')"

@@ -48,6 +48,10 @@ compgen -G "$NEO4J_LIB/neo4j-browser-*.jar" >/dev/null || die "no neo4j-browser 
 mkdir -p "$NEO4J_DIR" || die "cannot create NEO4J_DIR: $NEO4J_DIR"
 NEO4J_DIR="$(cd "$NEO4J_DIR" && pwd)"
 mkdir -p "$NEO4J_DIR"/{conf,data,logs,run,plugins,import}
+# APOC core from install.sh, linked in afresh each start (an older version never lingers).
+compgen -G "$NEO4J_LIB/plugins/apoc-core-*.jar" >/dev/null || die "no APOC in $NEO4J_LIB/plugins (run install.sh)"
+find "$NEO4J_DIR/plugins" -maxdepth 1 -name 'apoc-*.jar' -type l -delete
+ln -sf "$NEO4J_LIB"/plugins/apoc-*.jar "$NEO4J_DIR/plugins/"
 
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 # Classpath must start with exactly "$NEO4J_LIB/*" for the CDS archive to apply.

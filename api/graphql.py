@@ -16,7 +16,7 @@ import strawberry
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from strawberry.dataloader import DataLoader
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.fastapi import BaseContext, GraphQLRouter
 from strawberry.tools import create_type, merge_types
 from strawberry.types.nodes import SelectedField, Selection
@@ -229,7 +229,9 @@ def schema(catalog: Catalog, max_limit: int, limits: GraphQLLimits) -> strawberr
         fields += [list_field, item_field]
     query = merge_types("Query", (create_type("KindQuery", fields), TaskQuery, ReportQuery))
     return strawberry.Schema(
-        query=query, mutation=Mutation, extensions=[graphql_limits.extension(limits), Release]
+        query=query,
+        mutation=Mutation,
+        extensions=[lambda: ParserCache(maxsize=256), graphql_limits.extension(limits), Release],
     )
 
 

@@ -2,18 +2,21 @@
 its cost, the number of nodes it could return (each list field multiplies its parent's
 count by its page size: ``first`` or ``limit`` as given, else the field's default).
 
-Checked with the query's own variables, as a validation rule, so a query over a limit is
-refused with a GraphQL error naming the limit before any database work.
+Checked with the query's own variables before GraphQL's own validation rules, so a query
+over a limit is refused with a GraphQL error naming the limit before any database work.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     FieldNode,
+    FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
     GraphQLList,
@@ -24,10 +27,10 @@ from graphql import (
     IntValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
-    ValidationRule,
     VariableNode,
 )
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import validate_document
 
 from app.config import GraphQLLimits
 
@@ -111,36 +114,52 @@ def tally(
     return walk.tally
 
 
-def limits_rule(limits: GraphQLLimits, variables: dict[str, Any]) -> type[ValidationRule]:
-    class QueryLimits(ValidationRule):
-        def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
-            fragments = {f.name.value: f for f in self.context.document.definitions
-                         if getattr(f, "kind", "") == "fragment_definition"}  # fmt: skip
-            found = tally(self.context.schema, node, fragments, variables)
-            for what, value, most, hint in (
-                ("depth", found.depth, limits.max_depth, "nest fewer levels"),
-                ("aliases", found.aliases, limits.max_aliases, "send several queries"),
-                ("fields", found.fields, limits.max_fields, "select fewer fields"),
-                ("cost", found.cost, limits.max_cost, "ask for smaller pages (first/limit)"),
-            ):
-                if value > most:
-                    self.report_error(
-                        GraphQLError(
-                            f"query {what} {value} is over the limit of {most}: {hint}",
-                            node,
-                            extensions={"code": "QUERY_TOO_LARGE", "limit": what},
-                        )
+def refusals(
+    limits: GraphQLLimits, schema: GraphQLSchema, document: DocumentNode, variables: dict
+) -> list[GraphQLError]:
+    """An error for each limit an operation of the document is over."""
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    errors = []
+    for operation in document.definitions:
+        if not isinstance(operation, OperationDefinitionNode):
+            continue
+        found = tally(schema, operation, fragments, variables)
+        for what, value, most, hint in (
+            ("depth", found.depth, limits.max_depth, "nest fewer levels"),
+            ("aliases", found.aliases, limits.max_aliases, "send several queries"),
+            ("fields", found.fields, limits.max_fields, "select fewer fields"),
+            ("cost", found.cost, limits.max_cost, "ask for smaller pages (first/limit)"),
+        ):
+            if value > most:
+                errors.append(
+                    GraphQLError(
+                        f"query {what} {value} is over the limit of {most}: {hint}",
+                        operation,
+                        extensions={"code": "QUERY_TOO_LARGE", "limit": what},
                     )
+                )
+    return errors
 
-    return QueryLimits
+
+# GraphQL's own rules, once per distinct document (with strawberry's ParserCache, per
+# query text): the visitors they build were most of a query's garbage.
+_validate = lru_cache(maxsize=256)(validate_document)
 
 
 def extension(limits: GraphQLLimits) -> type[SchemaExtension]:
     class Limits(SchemaExtension):
         def on_validate(self) -> Iterator[None]:
+            # The limits first: a walk of the document, cheap, so an oversized query never
+            # reaches GraphQL's rules (overlapping fields costs the square of the fields).
             context = self.execution_context
-            rule = limits_rule(limits, context.variables or {})
-            context.validation_rules = (*context.validation_rules, rule)
+            schema, document = context.schema._schema, context.graphql_document
+            assert document is not None  # parsed before validation
+            errors = refusals(limits, schema, document, context.variables or {})
+            context.pre_execution_errors = errors or _validate(
+                schema, document, context.validation_rules
+            )
             yield
 
     return Limits

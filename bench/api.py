@@ -7,7 +7,8 @@ uid with its relationships; a nested GraphQL query (VPCs -> subnets -> instances
 1,000 leaves.  Prints p50, p99 and requests/s for each, beside a baseline: /healthz, the
 cheapest route (what the server itself costs).  The clients are wrk's (a load generator
 in C, from Debian): a client in Python would take as much of the two cores as the server.
-Starts its own Neo4j, Redis and API.  Usage: python bench/api.py [--seconds 5] [--workers 1]
+Starts its own Neo4j, Redis and API.
+Usage: python bench/api.py [--seconds 5] [--warm 15] [--workers 1]
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from api import cursors
 from app.config import Settings
+from bench.collect_aws import cpu_seconds
 from collectors import CATALOG
 from dev.stack import Ports, Stack, port_open, wait_until
 from graph import schema
@@ -96,10 +98,17 @@ end
 
 
 def measure(
-    base: str, token: str, clients: int, seconds: float, paths: list[str], body: str | None
+    base: str,
+    token: str,
+    clients: int,
+    seconds: int,
+    paths: list[str],
+    body: str | None,
+    servers: dict[str, int] | None = None,
 ) -> dict:
     """wrk's p50 and p99 (ms) and requests/s with ``clients`` connections, each sending the
-    next of ``paths`` (POSTing ``body`` if given) as soon as its last answer came."""
+    next of ``paths`` (POSTing ``body`` if given) as soon as its last answer came; and the
+    CPU ms per request each of ``servers`` (name: pid) spent meanwhile."""
     work = Path(tempfile.mkdtemp(prefix="bench-api-"))
     (work / "script.lua").write_text(WRK_SCRIPT)
     (work / "paths").write_text("\n".join(paths) + "\n")
@@ -113,17 +122,29 @@ def measure(
         "--header", f"Authorization: Bearer {token}",
         "--script", str(work / "script.lua"), base, "--", *args,
     ]  # fmt: skip
+    servers = servers or {}
+    before = {name: cpu_seconds(pid) for name, pid in servers.items()}
     out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+    cpu = {name: cpu_seconds(pid) - before[name] for name, pid in servers.items()}
     shutil.rmtree(work)
     r = json.loads(out.strip().splitlines()[-1])
     if r["failed"]:
         raise SystemExit(f"{r['failed']} of {r['requests']} requests failed: {out}")
-    return {"p50": r["p50"], "p99": r["p99"], "rps": r["requests"] / (r["us"] / 1e6)}
+    per_request = {name: 1000 * used / r["requests"] for name, used in cpu.items()}
+    return {
+        "p50": r["p50"],
+        "p99": r["p99"],
+        "rps": r["requests"] / (r["us"] / 1e6),
+        "cpu": per_request,
+    }
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--seconds", type=float, default=5, help="Each measurement's length.")
+    ap.add_argument("--seconds", type=int, default=5, help="Each measurement's length.")
+    ap.add_argument(
+        "--warm", type=int, default=15, help="Seconds of 8 clients on each scenario first."
+    )
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32])
     args = ap.parse_args()
@@ -132,7 +153,7 @@ def main() -> None:
     )
     try:
         stack.start(stack.redis())
-        stack.start(stack.neo4j())
+        neo4j = stack.start(stack.neo4j())
         stack.write_config({"api": {"port": stack.ports.api}})
         os.environ["INVENTORY_CONFIG"] = str(stack.config_path)
         settings = Settings()
@@ -140,7 +161,7 @@ def main() -> None:
         nodes = build(settings)
         print(f"built {nodes} nodes in {time.perf_counter() - t:.0f}s", flush=True)
         api = stack.inventory("api", "api", "--workers", str(args.workers))
-        stack.start(api)
+        servers = {"API": stack.start(api), "Neo4j": neo4j}
         wait_until(lambda: port_open(stack.ports.api), 60, "the API")
         base = f"http://127.0.0.1:{stack.ports.api}"
         rng = random.Random(7)
@@ -167,18 +188,25 @@ def main() -> None:
         # Warm, as a running service is (Neo4j compiles its hot paths in the first
         # seconds), and each route answering 200.
         for paths, body in scenarios.values():
-            measure(base, stack.secrets.read_token, 8, args.seconds, paths, body)
+            measure(base, stack.secrets.read_token, 8, args.warm, paths, body)
         print(
             f"\n{nodes} nodes; API: {args.workers} worker process(es); clients: wrk "
             f"(keep-alive); {platform.node()}, {os.cpu_count()} CPUs, "
             f"Python {platform.python_version()}"
         )
-        print(f"{'scenario':<30} {'clients':>7} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}")
+        print("CPU: milliseconds of each server's CPU per request")
+        print(
+            f"{'scenario':<30} {'clients':>7} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}"
+            f" {'CPU API':>8} {'CPU Neo4j':>9}"
+        )
         for name, (paths, body) in scenarios.items():
             for clients in args.clients:
-                r = measure(base, stack.secrets.read_token, clients, args.seconds, paths, body)
+                r = measure(
+                    base, stack.secrets.read_token, clients, args.seconds, paths, body, servers
+                )
                 print(
-                    f"{name:<30} {clients:>7} {r['p50']:>8.1f} {r['p99']:>8.1f} {r['rps']:>8.0f}",
+                    f"{name:<30} {clients:>7} {r['p50']:>8.1f} {r['p99']:>8.1f} {r['rps']:>8.0f}"
+                    f" {r['cpu']['API']:>8.2f} {r['cpu']['Neo4j']:>9.2f}",
                     flush=True,
                 )
     finally:

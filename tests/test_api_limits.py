@@ -91,6 +91,9 @@ def test_a_query_that_could_return_too_much_is_refused_by_its_cost(
     body = graphql(client, read, query, n=10)
     assert body.get("errors") is None and body["data"]["awsVpcs"]
     assert len(reads) == 3
+    # Validation is cached per query text; the limits, which depend on the variables, not.
+    _refused(graphql(client, read, query, n=1000), "cost")
+    assert len(reads) == 3
     # So does three levels at the default page sizes (100, then 25 per relationship).
     body = graphql(client, read, "{ awsVpcs { subnets { instances { uid } } } }")
     assert body.get("errors") is None and body["data"]["awsVpcs"]

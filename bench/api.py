@@ -8,7 +8,7 @@ uid with its relationships; a nested GraphQL query (VPCs -> subnets -> instances
 cheapest route (what the server itself costs).  The clients are wrk's (a load generator
 in C, from Debian): a client in Python would take as much of the two cores as the server.
 Starts its own Neo4j, Redis and API.
-Usage: python bench/api.py [--seconds 5] [--warm 15] [--workers 1]
+Usage: python bench/api.py [--seconds 5] [--warm 30] [--workers 1]
 """
 
 from __future__ import annotations
@@ -143,7 +143,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seconds", type=int, default=5, help="Each measurement's length.")
     ap.add_argument(
-        "--warm", type=int, default=15, help="Seconds of 8 clients on each scenario first."
+        "--warm", type=int, default=30, help="Seconds of 8 clients on each scenario first."
     )
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32])

@@ -166,3 +166,19 @@ def collected(
     code, out = collect_all(config_path)
     assert code == 0, out
     return migrated
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The graph reads the API makes meanwhile, as their Cypher."""
+    from graph.reads import Reader
+
+    calls: list[str] = []
+    original = Reader.run
+
+    async def counting(self: Reader, statement: str, **params: object) -> list:
+        calls.append(statement)
+        return await original(self, statement, **params)
+
+    monkeypatch.setattr(Reader, "run", counting)
+    return calls

@@ -178,51 +178,31 @@ def test_graphql_goes_both_ways_and_filters(client: TestClient, read: dict) -> N
 
 
 def test_graphql_nesting_costs_one_query_per_level(
-    client: TestClient, read: dict, collected: Runtime, monkeypatch: pytest.MonkeyPatch
+    client: TestClient, read: dict, collected: Runtime, reads: list[str]
 ) -> None:
-    from graph.reads import Reader
-
-    calls: list[str] = []
-    original = Reader.run
-
-    async def counting(self, statement: str, **params):
-        calls.append(statement)
-        return await original(self, statement, **params)
-
-    monkeypatch.setattr(Reader, "run", counting)
     query = "{ awsVpcs { subnets(first: 10) { instances(first: 10) { subnet { vpc { uid } } } } } }"
     reply = client.post("/graphql", json={"query": query}, headers=read)
     assert reply.status_code == 200 and "errors" not in reply.json()
-    assert len(calls) == 5  # one list query, then one batched query per nesting level
+    assert len(reads) == 5  # one list query, then one batched query per nesting level
 
 
 def test_graphql_reads_only_the_fields_it_selects(
-    client: TestClient, read: dict, monkeypatch: pytest.MonkeyPatch
+    client: TestClient, read: dict, reads: list[str]
 ) -> None:
-    from graph.reads import Reader
-
-    statements: list[str] = []
-    original = Reader.run
-
-    async def recording(self, statement: str, **params):
-        statements.append(statement)
-        return await original(self, statement, **params)
-
-    monkeypatch.setattr(Reader, "run", recording)
     # Fields straight, through an inline fragment and through a named one.
     query = """{ awsInstances(limit: 2) {
                    instanceId state ... on AWSInstance { subnet { ...S } } } }
                fragment S on AWSSubnet { subnetId vpc { vpcId cidrBlock } }"""
     reply = client.post("/graphql", json={"query": query}, headers=read)
     assert reply.status_code == 200 and "errors" not in reply.json(), reply.text
-    assert len(statements) == 3
+    assert len(reads) == 3
     instance = reply.json()["data"]["awsInstances"][0]
     assert instance["instanceId"].startswith("i-") and instance["state"]
     assert instance["subnet"]["subnetId"].startswith("subnet-")
     vpc = instance["subnet"]["vpc"]
     rest = client.get(f"/api/v1/aws/vpcs/{vpc['vpcId']}", headers=read).json()["item"]
     assert vpc["cidrBlock"] == rest["cidr_block"] is not None
-    instances, subnets, vpcs = statements[:3]  # one read per level (then the REST get)
+    instances, subnets, vpcs = reads[:3]  # one read per level (then the REST get)
     assert ".instance_id" in instances and ".state" in instances
     assert ".instance_type" not in instances and "launch_time" not in instances
     assert ".subnet_id" in subnets and ".cidr_block" not in subnets

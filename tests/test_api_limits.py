@@ -15,7 +15,6 @@ from api.app import create_app
 from app.config import GraphQLLimits, Settings
 from app.runtime import Runtime
 from dev.stack import Stack
-from graph.reads import Reader
 
 
 @pytest.fixture(scope="module")
@@ -27,20 +26,6 @@ def client(collected: Runtime, settings: Settings) -> Iterator[TestClient]:
 @pytest.fixture(scope="module")
 def read(stack: Stack) -> dict[str, str]:
     return {"Authorization": f"Bearer {stack.secrets.read_token}"}
-
-
-@pytest.fixture
-def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The graph reads the API makes meanwhile."""
-    calls: list[str] = []
-    original = Reader.run
-
-    async def counting(self: Reader, statement: str, **params: object) -> list:
-        calls.append(statement)
-        return await original(self, statement, **params)
-
-    monkeypatch.setattr(Reader, "run", counting)
-    return calls
 
 
 def graphql(client: TestClient, headers: dict, query: str, **variables: object) -> dict:

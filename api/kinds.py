@@ -47,9 +47,9 @@ def _list_route(kind: Kind, max_limit: int) -> Any:
         chosen = {k: v for k, v in params.items() if v is not None}
         after = cursors.decode(cursor) if cursor else ""
         items, last = await request.app.state.reader.page_json(kind, chosen, after, limit)
-        more = orjson.dumps(cursors.encode(last) if last is not None else None)
+        next_cursor = orjson.dumps(cursors.encode(last) if last is not None else None)
         return Response(
-            b'{"items":' + items + b',"next_cursor":' + more + b"}",
+            b'{"items":' + items + b',"next_cursor":' + next_cursor + b"}",
             media_type="application/json",
         )
 

@@ -248,6 +248,37 @@ def test_a_page_is_the_same_json_whether_neo4j_or_python_writes_it(
         driver.close()
 
 
+def test_a_user_who_may_not_list_functions_gets_pages_written_by_python(
+    collected: Runtime, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    import anyio
+    from neo4j.exceptions import ClientError
+
+    from collectors import CATALOG
+    from graph.driver import connect
+    from graph.reads import Reader
+
+    original = Reader.run
+
+    async def refusing(self: Reader, statement: str, **params: object) -> list:
+        if "SHOW FUNCTIONS" in statement:
+            raise ClientError("Permission denied")
+        return await original(self, statement, **params)
+
+    monkeypatch.setattr(Reader, "run", refusing)
+    driver = connect(settings.neo4j)
+    try:
+        reader = Reader(driver, settings.neo4j.database, CATALOG)
+        text, last = anyio.run(reader.page_json, CATALOG.by_label["AWSInstance"], {}, "", 2)
+        assert reader.apoc is False
+        items = json.loads(text)
+        assert len(items) == 2 and last == items[1]["uid"]
+    finally:
+        driver.close()
+
+
 def test_the_heap_is_frozen_once_the_first_request_is_answered(settings: Settings) -> None:
     import gc
 

@@ -54,6 +54,15 @@ class Context(BaseContext):
         self.runtime = runtime
         self.access = access  # the token's: read or admin (None only for the GraphiQL page)
         self._loaders: dict[tuple[Any, ...], DataLoader[str, list[dict[str, Any]]]] = {}
+        self._selections: dict[tuple[Any, ...], frozenset[str]] = {}
+
+    def selected(self, info: strawberry.Info, cls: type) -> frozenset[str]:
+        """``_selected``, once per level of the query: a relationship field resolves once
+        per parent row, and every row of a level selects the same fields."""
+        level = (cls, *(key for key in info.path.as_list() if isinstance(key, str)))
+        if level not in self._selections:
+            self._selections[level] = _selected(info, cls)
+        return self._selections[level]
 
     def loader(
         self, link: Link, from_label: str, first: int, after: str, fields: frozenset[str]
@@ -123,7 +132,9 @@ def _relationship(
     if not many:
 
         async def resolve_one(root: Any, info: strawberry.Info) -> Any:
-            loader = info.context.loader(link, from_label, 1, "", _selected(info, other))
+            loader = info.context.loader(
+                link, from_label, 1, "", info.context.selected(info, other)
+            )
             rows = await loader.load(root.uid)
             return _make(other, rows[0]) if rows else None
 
@@ -136,7 +147,7 @@ def _relationship(
     ) -> Any:
         if not 1 <= first <= max_limit:
             raise ValueError(f"first must be between 1 and {max_limit}")
-        fields = _selected(info, other)
+        fields = info.context.selected(info, other)
         rows = await info.context.loader(link, from_label, first, after or "", fields).load(
             root.uid
         )
@@ -199,7 +210,7 @@ def _list_field(kind: Kind, cls: type, max_limit: int) -> Any:
             raise ValueError(f"limit must be between 1 and {max_limit}")
         chosen = {k: v for k, v in vars(filter).items() if v is not None} if filter else {}
         rows = await info.context.reader.page(
-            kind, chosen, after or "", limit, _selected(info, cls)
+            kind, chosen, after or "", limit, info.context.selected(info, cls)
         )
         return [_make(cls, r) for r in rows]
 
@@ -211,7 +222,7 @@ def _list_field(kind: Kind, cls: type, max_limit: int) -> Any:
 
 def _item_field(kind: Kind, cls: type) -> Any:
     async def resolve(info: strawberry.Info, uid: str) -> cls | None:  # type: ignore[valid-type]
-        found = await info.context.reader.get_many(kind, [uid], _selected(info, cls))
+        found = await info.context.reader.get_many(kind, [uid], info.context.selected(info, cls))
         return _make(cls, found[uid]) if uid in found else None
 
     return strawberry.field(resolver=resolve, description=f"One {kind.label} by uid.")

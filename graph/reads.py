@@ -105,39 +105,45 @@ class Reader:
     ) -> list[Node]:
         """Up to ``limit`` nodes with uid > ``after``, in uid order, matching ``filters``
         (of ``fields`` only, if given: see ``projection``)."""
-        statement = cypher.render(
-            "list_nodes",
-            label=kind.label,
-            filters=_where(kind, filters),
-            projection=projection("n", kind, fields),
-        )
-        records = await self.run(statement, after=after, limit=limit, filters=filters)
-        return records[0]["items"]
+        items, _ = await self._page(kind, filters, after, limit, fields, "")
+        return items
 
     async def page_json(
         self, kind: Kind, filters: dict[str, Any], after: str, limit: int
     ) -> tuple[bytes, str | None]:
         """``page`` as JSON text, and the last uid on it if more follow.  Neo4j writes the
-        text where it has APOC (``list_nodes_json``): unpacking a page of 100 nodes into
-        dicts, then encoding them, was a third of the API's CPU per page."""
+        text where it has APOC: unpacking a page of 100 nodes into dicts, then encoding
+        them, was a third of the API's CPU per page."""
         if self.apoc is None:
             try:
                 found = await self.run(cypher.source("has_function"), name="apoc.convert.toJson")
                 self.apoc = found[0]["found"] > 0
             except ClientError:  # a user who may not list functions: do without
                 self.apoc = False
-        if not self.apoc:
-            items = await self.page(kind, filters, after, limit + 1)
-            last = items[limit - 1]["uid"] if len(items) > limit else None
-            return orjson.dumps(items[:limit]), last
+        if self.apoc:
+            text, last = await self._page(kind, filters, after, limit, None, "apoc.convert.toJson")
+            return text.encode(), last
+        items, last = await self._page(kind, filters, after, limit, None, "")
+        return orjson.dumps(items), last
+
+    async def _page(
+        self,
+        kind: Kind,
+        filters: dict[str, Any],
+        after: str,
+        limit: int,
+        fields: Collection[str] | None,
+        encode: str,
+    ) -> tuple[Any, str | None]:
         statement = cypher.render(
-            "list_nodes_json",
+            "list_nodes",
             label=kind.label,
             filters=_where(kind, filters),
-            projection=projection("n", kind),
+            projection=projection("n", kind, fields),
+            encode=encode,
         )
         records = await self.run(statement, after=after, limit=limit, filters=filters)
-        return records[0]["items"].encode(), records[0]["last"]
+        return records[0]["items"], records[0]["last"]
 
     async def get_many(
         self, kind: Kind, uids: list[str], fields: Collection[str] | None = None

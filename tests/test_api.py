@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
+import anyio
 import httpx
 import pytest
 from fastapi.testclient import TestClient
@@ -11,6 +13,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from app.config import Settings
 from app.runtime import Runtime
+from collectors import CATALOG
 from dev.stack import Stack
 from tests.helpers import moto_instances
 
@@ -212,52 +215,36 @@ def test_graphql_reads_only_the_fields_it_selects(
 def test_a_page_is_the_same_json_whether_neo4j_or_python_writes_it(
     collected: Runtime, settings: Settings
 ) -> None:
-    import json
-
-    import anyio
-
-    from collectors import CATALOG
-    from graph.driver import connect
     from graph.reads import Reader
 
     kind = CATALOG.by_label["AWSInstance"]
-    driver = connect(settings.neo4j)
-    try:
-        neo4j = Reader(driver, settings.neo4j.database, CATALOG)
-        python = Reader(driver, settings.neo4j.database, CATALOG)
-        python.apoc = False  # as on a server without APOC
-        everything = anyio.run(python.page, kind, {}, "", 1000)
-        assert len(everything) > 3
-        for filters, after, limit in (
-            ({}, "", 2),
-            ({}, everything[1]["uid"], 1000),
-            ({"region": "us-east-1"}, "", 1000),
-            ({"state": "no-such-state"}, "", 10),
-        ):
-            text, last = anyio.run(neo4j.page_json, kind, filters, after, limit)
-            assert neo4j.apoc is True
-            assert (json.loads(text), last) == (lambda t, lst: (json.loads(t), lst))(
-                *anyio.run(python.page_json, kind, filters, after, limit)
-            )
-        text, last = anyio.run(neo4j.page_json, kind, {}, "", 2)
-        assert [i["uid"] for i in json.loads(text)] == [i["uid"] for i in everything[:2]]
-        assert last == everything[1]["uid"]
-        text, last = anyio.run(neo4j.page_json, kind, {}, everything[1]["uid"], 1000)
-        assert len(json.loads(text)) == len(everything) - 2 and last is None
-    finally:
-        driver.close()
+    neo4j = Reader(collected.driver, settings.neo4j.database, CATALOG)
+    python = Reader(collected.driver, settings.neo4j.database, CATALOG)
+    python.apoc = False  # as on a server without APOC
+    everything = anyio.run(python.page, kind, {}, "", 1000)
+    assert len(everything) > 3
+    for filters, after, limit in (
+        ({}, "", 2),
+        ({}, everything[1]["uid"], 1000),
+        ({"region": "us-east-1"}, "", 1000),
+        ({"state": "no-such-state"}, "", 10),
+    ):
+        text, last = anyio.run(neo4j.page_json, kind, filters, after, limit)
+        assert neo4j.apoc is True
+        written, last_written = anyio.run(python.page_json, kind, filters, after, limit)
+        assert (json.loads(text), last) == (json.loads(written), last_written)
+    text, last = anyio.run(neo4j.page_json, kind, {}, "", 2)
+    assert [i["uid"] for i in json.loads(text)] == [i["uid"] for i in everything[:2]]
+    assert last == everything[1]["uid"]
+    text, last = anyio.run(neo4j.page_json, kind, {}, everything[1]["uid"], 1000)
+    assert len(json.loads(text)) == len(everything) - 2 and last is None
 
 
 def test_a_user_who_may_not_list_functions_gets_pages_written_by_python(
     collected: Runtime, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import json
-
-    import anyio
     from neo4j.exceptions import ClientError
 
-    from collectors import CATALOG
-    from graph.driver import connect
     from graph.reads import Reader
 
     original = Reader.run
@@ -268,15 +255,11 @@ def test_a_user_who_may_not_list_functions_gets_pages_written_by_python(
         return await original(self, statement, **params)
 
     monkeypatch.setattr(Reader, "run", refusing)
-    driver = connect(settings.neo4j)
-    try:
-        reader = Reader(driver, settings.neo4j.database, CATALOG)
-        text, last = anyio.run(reader.page_json, CATALOG.by_label["AWSInstance"], {}, "", 2)
-        assert reader.apoc is False
-        items = json.loads(text)
-        assert len(items) == 2 and last == items[1]["uid"]
-    finally:
-        driver.close()
+    reader = Reader(collected.driver, settings.neo4j.database, CATALOG)
+    text, last = anyio.run(reader.page_json, CATALOG.by_label["AWSInstance"], {}, "", 2)
+    assert reader.apoc is False
+    items = json.loads(text)
+    assert len(items) == 2 and last == items[1]["uid"]
 
 
 def test_the_heap_is_frozen_once_the_first_request_is_answered(settings: Settings) -> None:

@@ -8,7 +8,6 @@ from typing import Any
 
 import dramatiq
 import redis
-from dramatiq.brokers.redis import RedisBroker
 from neo4j import Driver
 
 from app import redisconn
@@ -17,7 +16,7 @@ from collectors import CATALOG, PROVIDERS
 from collectors.base import Source
 from graph import driver as graph_driver
 from graph.writer import Writer
-from worker.broker import build_broker, records_for
+from worker.broker import Broker, build_broker, records_for
 from worker.leases import Leases
 from worker.link_requests import LinkRequests
 from worker.queues import Queues
@@ -60,7 +59,7 @@ class Runtime:
     @cached_property
     def link_requests(self) -> LinkRequests:
         """Link runs coalesced per task tree and scope."""
-        return LinkRequests(self.redis, self.settings.redis.namespace)
+        return LinkRequests(self.redis, self.settings.redis.namespace, self.records)
 
     @cached_property
     def report_rows(self) -> ReportRows:
@@ -71,7 +70,7 @@ class Runtime:
         return records_for(self.settings, self.redis)
 
     @cached_property
-    def broker(self) -> RedisBroker:
+    def broker(self) -> Broker:
         """The broker with every task declared as an actor; also made Dramatiq's global one."""
         broker = build_broker(self.settings, self.records, self.connect_redis())
         declare_actors(broker, self)

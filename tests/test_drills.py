@@ -25,7 +25,7 @@ from dev.demo import aws_truth
 from dev.stack import Stack, wait_until
 from tests.conftest import wipe
 from tests.faultproxy import FaultProxy
-from worker.records import DONE
+from worker.records import DONE, FINAL
 
 AWS_LINKS = [lk for lk in CATALOG.links if CATALOG.by_label[lk.source].provider == "aws"]
 
@@ -64,7 +64,10 @@ def _collect_through(
         tree = rt.records.wait(root, timeout=600)
     finally:
         stack.stop("worker-drill")
-    assert tree is not None, "the collection did not end within 10 minutes"
+    if tree is None:
+        tree = rt.records.tree(root)
+        open_ = [(r["task"], r["state"], r["payload"]) for r in tree if r["state"] not in FINAL]
+        pytest.fail(f"the collection did not end within 10 minutes; not final: {open_}")
     states = Counter(r["state"] for r in tree)
     assert set(states) <= DONE, {r["task"]: r["error"] for r in tree if r["state"] not in DONE}
     _graph_is_the_estate(rt, moto_url)

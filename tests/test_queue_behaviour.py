@@ -7,6 +7,7 @@ These run on a Redis server of their own, so the suite's workers never see their
 from __future__ import annotations
 
 import os
+import random
 import signal
 import statistics
 import sys
@@ -21,7 +22,7 @@ import yaml
 from app.config import Settings, pool_queues
 from app.runtime import Runtime
 from dev.demo import aws as demo
-from dev.stack import Ports, Secrets, Service, Stack
+from dev.stack import Ports, Secrets, Service, Stack, wait_until
 from tests.actors import declare, send
 from tests.conftest import TEST_PORTS
 from tests.faultproxy import FaultProxy
@@ -244,3 +245,48 @@ def test_high_work_spreads_over_every_pool_while_low_waits(
     assert ran_on <= set(pools.values())
     assert low_ran_on <= {pools["low"]}  # low work only ever on the low pool
     assert sum(r["state"] == "pending" for r in low) > 0  # and its backlog was still waiting
+
+
+# Enqueues test:noop messages as fast as it can until killed.
+_ENQUEUER = """
+from app.config import Settings
+from app.runtime import Runtime
+from tests.actors import declare, send
+
+rt = Runtime(Settings())
+declare(rt.broker)
+while True:
+    send(rt.broker, "test:noop", {"enqueuer": 1}, "inventory.low")
+"""
+
+
+def test_an_enqueuer_killed_mid_enqueue_leaves_no_record_without_its_message(
+    pipeline: Pipeline,
+) -> None:
+    """A task record and its message are written together: a process killed while it
+    fans out (a worker SIGKILLed) leaves both or neither.  A record whose message never
+    reached Redis would stay pending and keep its task tree from ever ending."""
+    r, ns = pipeline.rt.broker.client, pipeline.rt.broker.namespace
+    queue = f"{ns}:inventory.low.msgs"
+    records = pipeline.rt.records
+    argv = [sys.executable, "-c", _ENQUEUER]
+    env = {"INVENTORY_CONFIG": str(pipeline.config)}
+    try:
+        for n in range(8):  # a kill lands between the two writes about one time in three
+            name = f"enqueuer-{n}"
+            goal = r.hlen(queue) + 200
+            pid = pipeline.stack.start(Service(name, argv, lambda: True, env))
+            proc = pipeline.stack.procs[name]
+            wait_until(lambda goal=goal: r.hlen(queue) >= goal, 60, "enqueueing", proc)
+            time.sleep(random.random() / 20)
+            os.kill(pid, signal.SIGKILL)
+            pipeline.stack.procs.pop(name).wait()
+        mine = [x for x in records.recent(1_000_000) if x["payload"] == {"enqueuer": 1}]
+        queued = r.hgetall(queue).items()
+        waiting = {key for key, data in queued if b'"enqueuer"' in data}
+        keys = {x["redis_message_id"].encode() for x in mine}
+    finally:
+        pipeline.rt.broker.flush_all()
+    assert len(mine) >= 8 * 200
+    assert {x["state"] for x in mine} == {"pending"}
+    assert keys == waiting  # no record without its message, and no message without a record

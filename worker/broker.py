@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import redis
+from dramatiq import Message
 from dramatiq.brokers.redis import RedisBroker
+from dramatiq.common import q_name
 from dramatiq.middleware import (
     AgeLimit,
     Callbacks,
@@ -27,6 +29,43 @@ from worker.records import Records
 MAINTENANCE_CHANCE = 100_000  # per million Redis commands; see build_broker
 
 
+class Broker(RedisBroker):
+    """Dramatiq's Redis broker, writing each message and its task record in one Redis
+    transaction.
+
+    Written one after the other, a process killed between the two (a worker SIGKILLed
+    while it fans out) leaves a record pending for a message that never reached Redis,
+    and its task tree never ends; or a message without a record, which its tree does not
+    wait for.
+    """
+
+    def __init__(self, records: Records, **options: Any) -> None:
+        super().__init__(**options)
+        self.records = records
+
+    def do_enqueue(self, queue_name: str, key: str, data: bytes) -> None:
+        # Called by RedisBroker.enqueue (in place of its dispatch script's "enqueue",
+        # which makes the same two writes) after the before_enqueue hooks, with the
+        # message encoded; queue_name is the delay queue for a delayed one (a retry).
+        message = Message.decode(data)
+        pipe = self.client.pipeline(transaction=True)
+        self.records.enqueued(
+            pipe,
+            message.message_id,
+            message.actor_name,
+            message.args[0] if message.args else {},
+            q_name(queue_name),
+            "delayed" if queue_name != q_name(queue_name) else "pending",
+            message.options.get("parent"),
+            message.options.get("root"),
+            key,
+        )
+        queue = f"{self.namespace}:{queue_name}"
+        pipe.hset(f"{queue}.msgs", key, data)
+        pipe.rpush(queue, key)
+        pipe.execute()
+
+
 def abortable(broker: RedisBroker) -> Abortable:
     """The broker's cancel middleware (``dramatiq-abort``), to signal cancels through."""
     return next(m for m in broker.middleware if isinstance(m, Abortable))
@@ -36,7 +75,7 @@ def records_for(settings: Settings, client: Any) -> Records:
     return Records(client, settings.redis.namespace, settings.tasks.record_retention_days * 86400)
 
 
-def build_broker(settings: Settings, records: Records, client: redis.Redis) -> RedisBroker:
+def build_broker(settings: Settings, records: Records, client: redis.Redis) -> Broker:
     t, r = settings.tasks, settings.redis
     # With replicas to wait for, the writes a failover must not lose (worker.middleware.
     # replica_wait): enqueues, acknowledgements and final task states.
@@ -63,7 +102,8 @@ def build_broker(settings: Settings, records: Records, client: redis.Redis) -> R
     # (Dramatiq's default: 1 in 1,000).  On a quiet queue, where an idle worker fetches
     # about once a second, that can leave a dead worker's messages waiting many minutes;
     # 1 in 10 makes it seconds.  Maintenance with no dead worker is a few sorted-set reads.
-    broker = RedisBroker(
+    broker = Broker(
+        records,
         client=client,
         middleware=middleware,
         heartbeat_timeout=t.heartbeat_timeout_s * 1000,

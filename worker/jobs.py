@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
+from uuid import uuid4
 
 from dramatiq.middleware import CurrentMessage
 
@@ -157,12 +158,14 @@ def _tree() -> str | None:
 def _ask_links(rt: Runtime, provider: Provider, scope: dict[str, Any], types: list[str]) -> None:
     """Have ``types`` linked in ``scope`` by a link task of this tree (worker.link_requests):
     a new one, unless one is queued already and will take them."""
-    task, tree = f"{provider.name}:link-all", _tree()
-    if tree is None:
+    task, message = f"{provider.name}:link-all", CurrentMessage.get_current_message()
+    if message is None:
         rt.enqueue(task, {**scope, "types": types})
-    elif rt.link_requests.ask(tree, provider.name, scope, types):
+        return
+    tree, link_task = tree_of(message), str(uuid4())
+    if rt.link_requests.ask(tree, provider.name, scope, types, message.message_id, link_task):
         try:
-            rt.enqueue(task, {**scope, "types": types})
+            rt.enqueue(task, {**scope, "types": types}, message_id=link_task)
         except BaseException:
             rt.link_requests.unqueue(tree, provider.name, scope)
             raise

@@ -35,15 +35,21 @@ class Records:
         self.ns = namespace
         self.retention = int(retention_s)
 
+    @property
+    def prefix(self) -> str:
+        """What every record's key starts with; the task id follows."""
+        return f"{self.ns}:task:"
+
     def _key(self, task_id: str, *suffix: str) -> str:
-        return ":".join((self.ns, "task", task_id, *suffix))
+        return self.prefix + ":".join((task_id, *suffix))
 
     @property
     def _index(self) -> str:
         return f"{self.ns}:tasks"
 
-    def create(
+    def enqueued(
         self,
+        pipe: Any,
         task_id: str,
         task: str,
         payload: dict[str, Any],
@@ -51,34 +57,32 @@ class Records:
         state: str,
         parent: str | None,
         root: str | None,
-        redis_message_id: str = "",
+        redis_message_id: str,
     ) -> None:
+        """Add to ``pipe`` (a transaction) the writes of one enqueue: the record made on
+        the first, its state and broker key renewed on each later one (a retry).  Without a
+        read, so that the broker can write them with the message in one step."""
         t = now()
-        record = {
+        key = self._key(task_id)
+        first = {
             "id": task_id,
             "task": task,
             "payload": json.dumps(payload, sort_keys=True),
-            "queue": queue,
-            "state": state,
             "attempts": 0,
             "created_at": t,
-            "updated_at": t,
             "parent": parent or "",
             "root": root or task_id,
-            "redis_message_id": redis_message_id,
         }
-        pipe = self.r.pipeline()
-        pipe.hset(self._key(task_id), mapping=record)
-        pipe.expire(self._key(task_id), self.retention)
-        pipe.zadd(self._index, {task_id: t})
+        for field, value in first.items():
+            pipe.hsetnx(key, field, value)
+        current = {"state": state, "queue": queue, "redis_message_id": redis_message_id}
+        pipe.hset(key, mapping={**current, "updated_at": t})
+        pipe.expire(key, self.retention)
+        pipe.zadd(self._index, {task_id: t}, nx=True)
         pipe.zremrangebyscore(self._index, "-inf", t - self.retention)
         tree = self._key(root or task_id, "tree")
         pipe.sadd(tree, task_id)
         pipe.expire(tree, self.retention)
-        pipe.execute()
-
-    def exists(self, task_id: str) -> bool:
-        return bool(self.r.exists(self._key(task_id)))
 
     def update(self, task_id: str, **fields: Any) -> None:
         fields["updated_at"] = now()

@@ -9,7 +9,6 @@ import traceback
 from typing import Any
 
 from dramatiq import Middleware
-from dramatiq.common import q_name
 
 from worker.middleware.replica_wait import Replicas
 from worker.middleware.retries import cancelled
@@ -20,6 +19,9 @@ log = logging.getLogger(__name__)
 
 class TaskRecords(Middleware):
     """Keeps each message's task record in step with what the broker does with it.
+
+    The record is made, and marked pending or delayed, with the message itself by
+    ``worker.broker.Broker``; from then on these hooks follow it.
 
     Must be listed before Retries: Dramatiq runs ``after_*`` hooks in reverse order, so
     by the time ``after_process_message`` runs here a retry has been enqueued (state
@@ -35,29 +37,6 @@ class TaskRecords(Middleware):
             self.records.update(task_id, **fields)
         else:
             self.replicas.durably(lambda: self.records.update(task_id, **fields))
-
-    def before_enqueue(self, broker: Any, message: Any, delay: int | None) -> None:
-        queue = q_name(message.queue_name)
-        state = "delayed" if delay else "pending"
-        # Each enqueue (each retry too) gets a new key in the broker's structures; the
-        # record keeps the current one so that worker.queues can find the message.
-        redis_id = message.options["redis_message_id"]
-        if self.records.exists(message.message_id):
-            self.records.update(
-                message.message_id, state=state, queue=queue, redis_message_id=redis_id
-            )
-            return
-        payload = message.args[0] if message.args else {}
-        self.records.create(
-            message.message_id,
-            message.actor_name,
-            payload,
-            queue,
-            state,
-            parent=message.options.get("parent"),
-            root=message.options.get("root"),
-            redis_message_id=redis_id,
-        )
 
     def before_process_message(self, broker: Any, message: Any) -> None:
         self.records.update(

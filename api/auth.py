@@ -54,7 +54,8 @@ def require(needed: str) -> Callable[..., str]:
     """A dependency that admits tokens whose access is at least ``needed``."""
 
     # A coroutine, so that FastAPI calls it on the event loop: a plain function it would
-    # hand to a worker thread and back, on every request (13% of the API's CPU on a page).
+    # hand to a worker thread and back on every request (~0.4 of 4.8 ms of API CPU on a
+    # list page, docs/benchmarks.md).
     async def check(
         request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
     ) -> str:

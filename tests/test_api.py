@@ -9,12 +9,14 @@ import anyio
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from neo4j.exceptions import ClientError
 
 from api.app import create_app
 from app.config import Settings
 from app.runtime import Runtime
 from collectors import CATALOG
 from dev.stack import Stack
+from graph.reads import Reader
 from tests.helpers import moto_instances
 
 
@@ -215,8 +217,6 @@ def test_graphql_reads_only_the_fields_it_selects(
 def test_a_page_is_the_same_json_whether_neo4j_or_python_writes_it(
     collected: Runtime, settings: Settings
 ) -> None:
-    from graph.reads import Reader
-
     kind = CATALOG.by_label["AWSInstance"]
     neo4j = Reader(collected.driver, settings.neo4j.database, CATALOG)
     python = Reader(collected.driver, settings.neo4j.database, CATALOG)
@@ -243,10 +243,6 @@ def test_a_page_is_the_same_json_whether_neo4j_or_python_writes_it(
 def test_a_user_who_may_not_list_functions_gets_pages_written_by_python(
     collected: Runtime, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from neo4j.exceptions import ClientError
-
-    from graph.reads import Reader
-
     original = Reader.run
 
     async def refusing(self: Reader, statement: str, **params: object) -> list:

@@ -65,9 +65,12 @@ def _collect_through(
     finally:
         stack.stop("worker-drill")
     if tree is None:
-        tree = rt.records.tree(root)
-        open_ = [(r["task"], r["state"], r["payload"]) for r in tree if r["state"] not in FINAL]
-        pytest.fail(f"the collection did not end within 10 minutes; not final: {open_}")
+        unfinished = [
+            (r["task"], r["state"], r["payload"])
+            for r in rt.records.tree(root)
+            if r["state"] not in FINAL
+        ]
+        pytest.fail(f"the collection did not end within 10 minutes; not final: {unfinished}")
     states = Counter(r["state"] for r in tree)
     assert set(states) <= DONE, {r["task"]: r["error"] for r in tree if r["state"] not in DONE}
     _graph_is_the_estate(rt, moto_url)

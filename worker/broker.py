@@ -43,26 +43,32 @@ class Broker(RedisBroker):
         super().__init__(**options)
         self.records = records
 
+    def key(self, name: str, suffix: str = "") -> str:
+        """A key of the broker's Redis layout (see worker.queues): ``key(Q)`` is queue Q's
+        list of message keys, ``key(Q, ".msgs")`` their data."""
+        return f"{self.namespace}:{name}{suffix}"
+
     def do_enqueue(self, queue_name: str, key: str, data: bytes) -> None:
-        # Called by RedisBroker.enqueue (in place of its dispatch script's "enqueue",
-        # which makes the same two writes) after the before_enqueue hooks, with the
-        # message encoded; queue_name is the delay queue for a delayed one (a retry).
+        # Called by RedisBroker.enqueue after the before_enqueue hooks, with the message
+        # encoded, in place of its dispatch script's "enqueue": the same two writes (that
+        # script also registered the sender in the workers' heartbeats, which only workers
+        # need).  queue_name is the delay queue for a delayed message (a retry).
         message = Message.decode(data)
+        queue = q_name(queue_name)
         pipe = self.client.pipeline(transaction=True)
         self.records.enqueued(
             pipe,
             message.message_id,
             message.actor_name,
             message.args[0] if message.args else {},
-            q_name(queue_name),
-            "delayed" if queue_name != q_name(queue_name) else "pending",
+            queue,
+            "pending" if queue_name == queue else "delayed",
             message.options.get("parent"),
             message.options.get("root"),
             key,
         )
-        queue = f"{self.namespace}:{queue_name}"
-        pipe.hset(f"{queue}.msgs", key, data)
-        pipe.rpush(queue, key)
+        pipe.hset(self.key(queue_name, ".msgs"), key, data)
+        pipe.rpush(self.key(queue_name), key)
         pipe.execute()
 
 

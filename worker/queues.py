@@ -33,9 +33,8 @@ from typing import Any
 from uuid import uuid4
 
 from dramatiq import Message
-from dramatiq.brokers.redis import RedisBroker
 
-from worker.broker import abortable
+from worker.broker import Broker, abortable
 from worker.records import STATES, Records, now
 
 # Takes one message key off a queue list or a dead-letter set, with its data; with a
@@ -80,14 +79,10 @@ class Outcome:
 
 
 class Queues:
-    def __init__(self, broker: RedisBroker, records: Records) -> None:
+    def __init__(self, broker: Broker, records: Records) -> None:
         self.broker = broker
         self.records = records
-        self.ns = broker.namespace
         self._move = broker.client.register_script(_MOVE)
-
-    def _key(self, queue: str, suffix: str = "") -> str:
-        return f"{self.ns}:{queue}{suffix}"
 
     def _record(self, task_id: str) -> dict[str, Any]:
         record = self.records.get(task_id)
@@ -100,7 +95,7 @@ class Queues:
         suffix = _WAITING.get(record["state"])
         if suffix is None or not record.get("redis_message_id"):
             return None
-        return self._key(record["queue"], suffix)
+        return self.broker.key(record["queue"], suffix)
 
     def _take(self, record: dict[str, Any], onto: tuple[str, str, bytes] | None = None) -> bool:
         """Take the record's message out of Redis; with ``onto`` (queue, key, data), put
@@ -129,8 +124,8 @@ class Queues:
         return bool(
             key
             and (
-                client.hexists(self._key(queue, ".msgs"), key)
-                or client.hexists(self._key(queue, ".DQ.msgs"), key)
+                client.hexists(self.broker.key(queue, ".msgs"), key)
+                or client.hexists(self.broker.key(queue, ".DQ.msgs"), key)
             )
         )
 
@@ -180,7 +175,7 @@ class Queues:
         key, fresh = _requeued(data, queue)
         # The record first: once on the queue, a worker may start the message at once.
         self.records.update(task_id, state="pending", redis_message_id=key, finished_at=None)
-        if not self._take(record, (self._key(queue), key, fresh)):
+        if not self._take(record, (self.broker.key(queue), key, fresh)):
             self.records.update(
                 task_id, **{k: record[k] for k in ("state", "redis_message_id", "finished_at")}
             )
@@ -192,15 +187,15 @@ class Queues:
         broker has them, finished ones from the records (within their retention)."""
         queues = sorted(self.broker.get_declared_queues())
         client = self.broker.client
-        workers = [w.decode() for w in client.zrange(self._key("__heartbeats__"), 0, -1)]
+        workers = [w.decode() for w in client.zrange(self.broker.key("__heartbeats__"), 0, -1)]
         pipe = client.pipeline(transaction=False)
         for q in queues:
-            pipe.llen(self._key(q))
-            pipe.llen(self._key(q, ".DQ"))
-            pipe.zcard(self._key(q, ".XQ"))
+            pipe.llen(self.broker.key(q))
+            pipe.llen(self.broker.key(q, ".DQ"))
+            pipe.zcard(self.broker.key(q, ".XQ"))
             for w in workers:
-                pipe.scard(self._key(f"__acks__.{w}.{q}"))
-                pipe.scard(self._key(f"__acks__.{w}.{q}.DQ"))
+                pipe.scard(self.broker.key(f"__acks__.{w}.{q}"))
+                pipe.scard(self.broker.key(f"__acks__.{w}.{q}.DQ"))
         replies = iter(pipe.execute())
         finished = self.records.counts()
         per_queue: dict[str, dict[str, int]] = {}

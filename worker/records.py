@@ -49,7 +49,7 @@ class Records:
 
     def enqueued(
         self,
-        pipe: Any,
+        pipe: redis.client.Pipeline,
         task_id: str,
         task: str,
         payload: dict[str, Any],

@@ -18,6 +18,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, g
 from pydantic import BaseModel
 
 from api import auth, dashboard, graphql, kinds, reports, schedules, tasks
+from api.cache import GraphCache
 from api.layers import BodyLimit, Counted, FreezeHeap, RequestId
 from app import redisconn
 from app.config import Settings, load_settings
@@ -27,6 +28,7 @@ from collectors import CATALOG
 from graph.driver import connect
 from graph.reads import QueryTimeout, Reader
 from graph.reports import ReportError
+from graph.version import GraphVersion
 from worker.queues import TaskConflict, TaskNotFound
 
 log = logging.getLogger(__name__)
@@ -69,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.reader = Reader(
             driver, settings.neo4j.database, CATALOG, settings.api.query_timeout_s
         )
+        app.state.version = GraphVersion(driver, settings.neo4j.database)
         app.state.redis = redisconn.connect_async(settings.redis, REDIS_RETRY_S, socket_timeout=5)
         app.state.runtime = Runtime(settings, redis_retry_s=REDIS_RETRY_S)
         try:
@@ -105,6 +108,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _health(app)
     _errors(app)
     # Outermost last: each request gets its id first, then its body is limited.
+    if settings.api.cache_mb:
+        paths = tuple(sorted({k.path.rsplit("/", 1)[0] + "/" for k in CATALOG.kinds}))
+        app.add_middleware(
+            GraphCache, prefixes=(*paths, "/api/v1/kinds"), max_bytes=settings.api.cache_mb << 20
+        )
     app.add_middleware(Counted, counter=REQUESTS)
     app.add_middleware(BodyLimit, max_bytes=settings.api.max_body_bytes)
     app.add_middleware(RequestId)

@@ -138,6 +138,9 @@ class ApiConfig(Section):
     max_body_bytes: int = Field(1_048_576, ge=1024, le=1_073_741_824)
     # Every graph read stops after this long, answered with 504.
     query_timeout_s: float = Field(10, gt=0, le=600)
+    # GET answers of the kinds' routes kept by each API process (0: none); one is given
+    # again only while Neo4j confirms nothing was written since it was read.
+    cache_mb: int = Field(256, ge=0, le=1_048_576)
     # How long a dashboard login lasts.
     dashboard_session_s: int = Field(8 * 3600, ge=60, le=7 * 86400)
     graphql: GraphQLLimits = GraphQLLimits()

@@ -151,6 +151,59 @@ def test_an_item_comes_with_its_relationships(client: TestClient, read: dict) ->
     assert client.get("/api/v1/aws/subnets/subnet-nope", headers=read).status_code == 404
 
 
+def test_a_kept_answer_is_given_until_anyone_writes_to_the_graph(
+    client: TestClient, read: dict, collected: Runtime, reads: list[str]
+) -> None:
+    page = "/api/v1/aws/instances?limit=3"
+    first = client.get(page, headers=read)
+    again = client.get(page, headers=read)
+    assert (first.headers["x-cache"], again.headers["x-cache"]) == ("miss", "hit")
+    assert again.content == first.content and again.headers["x-request-id"]
+    assert len(reads) == 1  # the hit read nothing
+    other = client.get(page + "&cursor=" + first.json()["next_cursor"], headers=read)
+    assert other.headers["x-cache"] == "miss" and other.json()["items"] != first.json()["items"]
+    uid = first.json()["items"][0]["uid"]
+    item = client.get(f"/api/v1/aws/instances/{uid}", headers=read)
+    assert client.get(f"/api/v1/aws/instances/{uid}", headers=read).headers["x-cache"] == "hit"
+    # Written as from the Browser, by another client: the next answer is read again.
+    state = first.json()["items"][0]["state"]
+    collected.driver.execute_query(
+        "MATCH (n:AWSInstance {uid: $uid}) SET n.state = 'kept-answer-test'", uid=uid
+    )
+    try:
+        after = client.get(page, headers=read)
+        assert after.headers["x-cache"] == "miss"
+        assert after.json()["items"][0]["state"] == "kept-answer-test"
+        changed = client.get(f"/api/v1/aws/instances/{uid}", headers=read)
+        assert changed.json()["item"]["state"] == "kept-answer-test" != item.json()["item"]["state"]
+    finally:
+        collected.driver.execute_query(
+            "MATCH (n:AWSInstance {uid: $uid}) SET n.state = $state", uid=uid, state=state
+        )
+    metrics = client.get("/metrics", headers=read).text
+    assert 'inventory_api_requests_total{route="/api/v1/aws/instances",status="200"}' in metrics
+    assert 'inventory_api_cache_total{result="hit"}' in metrics
+
+
+def test_a_kept_answer_still_needs_a_valid_token(client: TestClient, read: dict) -> None:
+    page = "/api/v1/aws/vpcs?limit=2"
+    client.get(page, headers=read)
+    assert client.get(page, headers=read).headers["x-cache"] == "hit"
+    assert client.get(page).status_code == 401
+    assert client.get(page, headers={"Authorization": "Bearer not-a-token"}).status_code == 401
+    assert client.get(page, headers={"Authorization": "Basic abc"}).status_code == 401
+
+
+def test_no_answer_is_kept_with_cache_mb_0(
+    collected: Runtime, settings: Settings, read: dict
+) -> None:
+    off = settings.model_copy(update={"api": settings.api.model_copy(update={"cache_mb": 0})})
+    with TestClient(create_app(off)) as c:
+        replies = [c.get("/api/v1/aws/vpcs?limit=2", headers=read) for _ in range(2)]
+    assert [r.status_code for r in replies] == [200, 200]
+    assert all("x-cache" not in r.headers for r in replies)
+
+
 def test_graphql_nested_query_walks_vpcs_subnets_instances(
     client: TestClient, read: dict, moto_url: str
 ) -> None:

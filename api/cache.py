@@ -1,0 +1,154 @@
+"""Answers of the kinds' GET routes, kept in each API process and given again while the
+graph is unchanged.
+
+Before a kept answer is given, Neo4j says which version the graph is at
+(``graph.version``): a kept answer is given only if nothing was committed since it was
+read, so it is never older than a fresh read would be.  A hit skips routing, parameter
+checks and the graph read; the token is still checked (one that is missing or unknown goes
+on to the app, for its 401)."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from prometheus_client import Counter
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+ANSWERS = Counter(
+    "inventory_api_cache_total",
+    "GET answers of the kinds' routes given from the API's cache (hit) or read (miss)",
+    ["result"],
+)
+# Keys, headers and bookkeeping of one kept answer, roughly, beside its body.
+OVERHEAD = 300
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    version: str
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+    route: Any  # the route that answered, for the request counter's label
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + OVERHEAD
+
+
+class Answers:
+    """Answers by request, of one graph version: a newer version empties them, and past
+    ``max_bytes`` the least recently given go first."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.version: str | None = None
+        self._kept: OrderedDict[bytes, Answer] = OrderedDict()
+
+    def get(self, key: bytes, version: str) -> Answer | None:
+        if version != self.version:
+            self._kept.clear()
+            self.size = 0
+            self.version = version
+            return None
+        answer = self._kept.get(key)
+        if answer is not None:
+            self._kept.move_to_end(key)
+        return answer
+
+    def put(self, key: bytes, answer: Answer) -> None:
+        # Read at a version since superseded: it may be stale at the current one.
+        if answer.version != self.version or answer.size > self.max_bytes // 8:
+            return
+        old = self._kept.pop(key, None)
+        if old is not None:
+            self.size -= old.size
+        self._kept[key] = answer
+        self.size += answer.size
+        while self.size > self.max_bytes:
+            _, dropped = self._kept.popitem(last=False)
+            self.size -= dropped.size
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+
+def bearer(scope: Scope) -> str | None:
+    value = dict(scope.get("headers") or ()).get(b"authorization", b"").decode("latin-1")
+    scheme, _, token = value.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+class GraphCache:
+    """The layer that keeps and gives answers of GET requests under ``prefixes``; the
+    app's state holds the tokens (``api.auth.Tokens``) and the graph's version
+    (``graph.version.GraphVersion``)."""
+
+    def __init__(self, app: ASGIApp, prefixes: tuple[str, ...], max_bytes: int) -> None:
+        self.app = app
+        self.prefixes = prefixes
+        self.answers = Answers(max_bytes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "GET"
+            or not scope["path"].startswith(self.prefixes)
+        ):
+            await self.app(scope, receive, send)
+            return
+        state = scope["app"].state
+        token = bearer(scope)
+        if token is None or state.tokens.access_of(token) is None:
+            await self.app(scope, receive, send)  # for its 401
+            return
+        try:
+            version = await state.version.current()
+        except Exception:  # Neo4j unreachable: the app's own read says so
+            await self.app(scope, receive, send)
+            return
+        key = scope["path"].encode() + b"?" + scope["query_string"]
+        answer = self.answers.get(key, version)
+        if answer is not None:
+            ANSWERS.labels("hit").inc()
+            scope["route"] = answer.route
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [*answer.headers, (b"x-cache", b"hit")],
+                }
+            )
+            await send({"type": "http.response.body", "body": answer.body})
+            return
+        ANSWERS.labels("miss").inc()
+        await self.app(scope, receive, self._keeping(scope, key, version, send))
+
+    def _keeping(self, scope: Scope, key: bytes, version: str, send: Send) -> Send:
+        """``send``, keeping a 200 answer as it goes by."""
+        headers: list[tuple[bytes, bytes]] | None = None
+        chunks: list[bytes] = []
+        size = 0
+
+        async def keep(message: Message) -> None:
+            nonlocal headers, size
+            if message["type"] == "http.response.start":
+                if message["status"] == 200:
+                    headers = list(message.get("headers", ()))
+                message = {
+                    **message,
+                    "headers": [*message.get("headers", ()), (b"x-cache", b"miss")],
+                }
+            elif message["type"] == "http.response.body" and headers is not None:
+                chunks.append(message.get("body", b""))
+                size += len(chunks[-1])
+                if size > self.answers.max_bytes // 8:
+                    headers = None  # too large to keep
+                elif not message.get("more_body", False):
+                    body = b"".join(chunks)
+                    self.answers.put(key, Answer(version, headers, body, scope.get("route")))
+            await send(message)
+
+        return keep

@@ -2,10 +2,10 @@
 graph is unchanged.
 
 Before a kept answer is given, Neo4j says which version the graph is at
-(``graph.version``): a kept answer is given only if nothing was committed since it was
-read, so it is never older than a fresh read would be.  A hit skips routing, parameter
-checks and the graph read; the token is still checked (one that is missing or unknown goes
-on to the app, for its 401)."""
+(``graph.version``): a kept answer is given only if nothing was committed since the
+version its reads waited for, so it is never older than a fresh read would be.  A hit
+skips routing, parameter checks and the graph read; the token is still checked (one that
+is missing or unknown goes on to the app, for its 401)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from typing import Any
 
 from prometheus_client import Counter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from graph.version import READ_AT, Version
 
 ANSWERS = Counter(
     "inventory_api_cache_total",
@@ -27,7 +29,7 @@ OVERHEAD = 300
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    version: str
+    version: Version
     headers: list[tuple[bytes, bytes]]
     body: bytes
     route: Any  # the route that answered, for the request counter's label
@@ -44,10 +46,10 @@ class Answers:
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self.size = 0
-        self.version: str | None = None
+        self.version: Version | None = None
         self._kept: OrderedDict[bytes, Answer] = OrderedDict()
 
-    def get(self, key: bytes, version: str) -> Answer | None:
+    def get(self, key: bytes, version: Version) -> Answer | None:
         if version != self.version:
             self._kept.clear()
             self.size = 0
@@ -124,9 +126,14 @@ class GraphCache:
             await send({"type": "http.response.body", "body": answer.body})
             return
         ANSWERS.labels("miss").inc()
-        await self.app(scope, receive, self._keeping(scope, key, version, send))
+        # Kept as of ``version``: the reads must show every write it counts.
+        at = READ_AT.set(version)
+        try:
+            await self.app(scope, receive, self._keeping(scope, key, version, send))
+        finally:
+            READ_AT.reset(at)
 
-    def _keeping(self, scope: Scope, key: bytes, version: str, send: Send) -> Send:
+    def _keeping(self, scope: Scope, key: bytes, version: Version, send: Send) -> Send:
         """``send``, keeping a 200 answer as it goes by."""
         headers: list[tuple[bytes, bytes]] | None = None
         chunks: list[bytes] = []

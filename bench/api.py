@@ -7,7 +7,10 @@ uid with its relationships; a nested GraphQL query (VPCs -> subnets -> instances
 1,000 leaves.  Prints p50, p99 and requests/s for each, beside a baseline: /healthz, the
 cheapest route (what the server itself costs).  The clients are wrk's (a load generator
 in C, from Debian): a client in Python would take as much of the two cores as the server.
-Starts its own Neo4j, Redis and API.
+Two APIs are measured in turn on the same graph: as configured by default (answers of
+the kinds' routes kept, api.cache_mb; the share given from the cache is printed) and
+with no cache (api.cache_mb: 0), every answer read from Neo4j.
+Starts its own Neo4j, Redis and APIs.
 Usage: python bench/api.py [--seconds 5] [--warm 30] [--workers 1]
 """
 
@@ -24,6 +27,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.request import Request, urlopen
 
 # The repository, not bench/, first: bench/queue.py would shadow the standard library.
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
@@ -139,6 +143,17 @@ def measure(
     }
 
 
+def cache_hits(base: str, token: str) -> tuple[float, float]:
+    """The API's count of answers given from its cache, and of those read (0s if none)."""
+    text = urlopen(Request(f"{base}/metrics", headers={"Authorization": f"Bearer {token}"})).read()
+    counts = {"hit": 0.0, "miss": 0.0}
+    for line in text.decode().splitlines():
+        if line.startswith("inventory_api_cache_total{"):
+            name, value = line.rsplit(" ", 1)
+            counts[name.split('"')[1]] = float(value)
+    return counts["hit"], counts["miss"]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seconds", type=int, default=5, help="Each measurement's length.")
@@ -160,10 +175,6 @@ def main() -> None:
         t = time.perf_counter()
         nodes = build(settings)
         print(f"built {nodes} nodes in {time.perf_counter() - t:.0f}s", flush=True)
-        api = stack.inventory("api", "api", "--workers", str(args.workers))
-        servers = {"API": stack.start(api), "Neo4j": neo4j}
-        wait_until(lambda: port_open(stack.ports.api), 60, "the API")
-        base = f"http://127.0.0.1:{stack.ports.api}"
         rng = random.Random(7)
         subnets = VPCS * SUBNETS_PER_VPC
 
@@ -185,30 +196,46 @@ def main() -> None:
             "get by uid + links": (gets, None),
             "nested GraphQL, 1,000 leaves": (["/graphql"], json.dumps({"query": GRAPHQL})),
         }
-        # Warm, as a running service is (Neo4j compiles its hot paths in the first
-        # seconds), and each route answering 200.
-        for paths, body in scenarios.values():
-            measure(base, stack.secrets.read_token, 8, args.warm, paths, body)
+        token = stack.secrets.read_token
         print(
             f"\n{nodes} nodes; API: {args.workers} worker process(es); clients: wrk "
             f"(keep-alive); {platform.node()}, {os.cpu_count()} CPUs, "
             f"Python {platform.python_version()}"
         )
-        print("CPU: milliseconds of each server's CPU per request")
-        print(
-            f"{'scenario':<30} {'clients':>7} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}"
-            f" {'CPU API':>8} {'CPU Neo4j':>9}"
-        )
-        for name, (paths, body) in scenarios.items():
-            for clients in args.clients:
-                r = measure(
-                    base, stack.secrets.read_token, clients, args.seconds, paths, body, servers
-                )
-                print(
-                    f"{name:<30} {clients:>7} {r['p50']:>8.1f} {r['p99']:>8.1f} {r['rps']:>8.0f}"
-                    f" {r['cpu']['API']:>8.2f} {r['cpu']['Neo4j']:>9.2f}",
-                    flush=True,
-                )
+        for title, cache_mb in (
+            (f"API as configured (api.cache_mb: {settings.api.cache_mb})", None),
+            ("API with no cache (api.cache_mb: 0)", 0),
+        ):
+            api = stack.inventory("api", "api", "--workers", str(args.workers))
+            if cache_mb is not None:
+                api.env["INVENTORY_API__CACHE_MB"] = str(cache_mb)
+            servers = {"API": stack.start(api), "Neo4j": neo4j}
+            wait_until(lambda: port_open(stack.ports.api), 60, "the API")
+            base = f"http://127.0.0.1:{stack.ports.api}"
+            # Warm, as a running service is (Neo4j compiles its hot paths in the first
+            # seconds), and each route answering 200.
+            for paths, body in scenarios.values():
+                measure(base, token, 8, args.warm, paths, body)
+            print(f"\n{title}")
+            print("CPU: milliseconds of each server's CPU per request; cached: answers kept")
+            print(
+                f"{'scenario':<30} {'clients':>7} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}"
+                f" {'cached':>7} {'CPU API':>8} {'CPU Neo4j':>9}"
+            )
+            for name, (paths, body) in scenarios.items():
+                for clients in args.clients:
+                    hits = cache_hits(base, token)
+                    r = measure(base, token, clients, args.seconds, paths, body, servers)
+                    # Counted per process: with more workers, the share is one's only.
+                    hit, miss = (a - b for a, b in zip(cache_hits(base, token), hits, strict=True))
+                    cached = f"{100 * hit / (hit + miss):.0f}%" if hit + miss else "-"
+                    print(
+                        f"{name:<30} {clients:>7} {r['p50']:>8.1f} {r['p99']:>8.1f}"
+                        f" {r['rps']:>8.0f} {cached:>7} {r['cpu']['API']:>8.2f}"
+                        f" {r['cpu']['Neo4j']:>9.2f}",
+                        flush=True,
+                    )
+            stack.stop("api")
     finally:
         stack.discard()
 

@@ -8,11 +8,12 @@ from typing import Any
 
 import anyio.to_thread
 import orjson
-from neo4j import Driver, Query
+from neo4j import Bookmarks, Driver, Query
 from neo4j.exceptions import ClientError, Neo4jError
 from neo4j.time import Date, DateTime, Duration, Time
 
 import cypher
+from graph.version import READ_AT
 from model import Catalog, Kind, Link
 
 Node = dict[str, Any]
@@ -81,7 +82,12 @@ class Reader:
 
     def _run(self, statement: str, params: dict[str, Any]) -> list[Any]:
         try:
-            with self.driver.session(database=self.database, default_access_mode="READ") as s:
+            at = READ_AT.get()
+            with self.driver.session(
+                database=self.database,
+                default_access_mode="READ",
+                bookmarks=Bookmarks.from_raw_values(at) if at else None,
+            ) as s:
                 records = list(s.run(Query(statement, timeout=self.timeout), params))  # type: ignore[arg-type]
         except Neo4jError as exc:
             if timed_out(exc):

@@ -1,18 +1,26 @@
 """Which state the graph is in: Neo4j's bookmark of its last committed transaction.
 
-A read transaction's bookmark names the last transaction committed when it ended, so two
-reads that give the same bookmark saw the same graph, whoever wrote to it (the workers, or
-someone in the Browser).  An answer kept from the first read is the second's answer.
+A read transaction's bookmark names the last transaction committed in the database when
+it ended, whoever wrote it (the workers, or someone in the Browser): two checks that give
+the same bookmark saw no write between them.  A transaction is counted committed a moment
+before its writes are in the store, so a read that must show a version waits for it
+(``READ_AT``, passed to Neo4j as the session's bookmark).
 """
 
 from __future__ import annotations
 
 import asyncio
+from contextvars import ContextVar
 
 import anyio.to_thread
 from neo4j import Driver
 
 import cypher
+
+Version = tuple[str, ...]
+
+# The version the graph reads made for the current request are to show, if any.
+READ_AT: ContextVar[Version | None] = ContextVar("read_at", default=None)
 
 
 class GraphVersion:
@@ -23,10 +31,10 @@ class GraphVersion:
     def __init__(self, driver: Driver, database: str) -> None:
         self.driver = driver
         self.database = database
-        self._waiting: asyncio.Future[str] | None = None  # callers for the next check
+        self._waiting: asyncio.Future[Version] | None = None  # callers for the next check
         self._checking: asyncio.Task[None] | None = None
 
-    async def current(self) -> str:
+    async def current(self) -> Version:
         if self._waiting is None:
             self._waiting = asyncio.get_running_loop().create_future()
         waiting = self._waiting
@@ -47,7 +55,7 @@ class GraphVersion:
         finally:
             self._checking = None
 
-    def _check(self) -> str:
+    def _check(self) -> Version:
         with self.driver.session(database=self.database, default_access_mode="READ") as s:
             s.run(cypher.source("graph_version")).consume()
-            return ",".join(sorted(s.last_bookmarks().raw_values))
+            return tuple(sorted(s.last_bookmarks().raw_values))

@@ -5,11 +5,15 @@ Before a kept answer is given, Neo4j says which version the graph is at
 (``graph.version``): a kept answer is given only if nothing was committed since the
 version its reads waited for, so it is never older than a fresh read would be.  A hit
 skips routing, parameter checks and the graph read; the token is still checked (one that
-is missing or unknown goes on to the app, for its 401)."""
+is missing or unknown goes on to the app, for its 401).  An answer is kept from the second
+time it is asked for, once the graph has been seen unchanged for a second: a page read
+once, or a graph being written, then costs nothing more than without the cache."""
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +29,11 @@ ANSWERS = Counter(
 )
 # Keys, headers and bookkeeping of one kept answer, roughly, beside its body.
 OVERHEAD = 300
+# Requests remembered as asked once (about 2 MB of keys).
+ASKED = 10_000
+# Answers are kept only once the graph has been seen unchanged this long (seconds): while
+# a collection writes, keeping would cost a version check per request and never pay.
+SETTLE = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,30 +49,46 @@ class Answer:
 
 
 class Answers:
-    """Answers by request, of one graph version: a newer version empties them, and past
-    ``max_bytes`` the least recently given go first."""
+    """Answers by request, all of one graph version, and past ``max_bytes`` the least
+    recently given go first.  Another version empties them: bookmarks do not say which of
+    two is newer, so the one seen last is taken (an older one seen late costs misses,
+    never a stale answer: each is given only at its own version)."""
 
-    def __init__(self, max_bytes: int) -> None:
+    def __init__(self, max_bytes: int, clock: Callable[[], float] = time.monotonic) -> None:
         self.max_bytes = max_bytes
         self.size = 0
         self.version: Version | None = None
+        self.clock = clock
+        self.changed_at = -SETTLE  # when another version was last seen
         self._kept: OrderedDict[bytes, Answer] = OrderedDict()
+        self._asked: OrderedDict[bytes, None] = OrderedDict()  # keys asked once
+
+    def worth_keeping(self, key: bytes) -> bool:
+        """Whether to keep the answer to ``key``, not kept now: asked before, with the
+        graph unchanged for ``SETTLE`` seconds (as last seen)."""
+        return self.asked_before(key) and self.clock() - self.changed_at >= SETTLE
+
+    def asked_before(self, key: bytes) -> bool:
+        """Whether ``key`` was asked for before (the last ``ASKED`` keys remembered); a
+        first ask is not kept: keeping costs a read one small query more."""
+        if key in self._asked:
+            return True
+        self._asked[key] = None
+        if len(self._asked) > ASKED:
+            self._asked.popitem(last=False)
+        return False
 
     def get(self, key: bytes, version: Version) -> Answer | None:
-        if version != self.version:
-            self._kept.clear()
-            self.size = 0
-            self.version = version
-            return None
+        self._at(version)
         answer = self._kept.get(key)
         if answer is not None:
             self._kept.move_to_end(key)
         return answer
 
     def put(self, key: bytes, answer: Answer) -> None:
-        # Read at a version since superseded: it may be stale at the current one.
-        if answer.version != self.version or answer.size > self.max_bytes // 8:
+        if answer.size > self.max_bytes // 8:
             return
+        self._at(answer.version)
         old = self._kept.pop(key, None)
         if old is not None:
             self.size -= old.size
@@ -72,6 +97,17 @@ class Answers:
         while self.size > self.max_bytes:
             _, dropped = self._kept.popitem(last=False)
             self.size -= dropped.size
+
+    def _at(self, version: Version) -> None:
+        if version != self.version:
+            self._kept.clear()
+            self.size = 0
+            if self.version is not None:
+                self.changed_at = self.clock()
+            self.version = version
+
+    def __contains__(self, key: bytes) -> bool:
+        return key in self._kept
 
     def __len__(self) -> int:
         return len(self._kept)
@@ -106,13 +142,18 @@ class GraphCache:
         if token is None or state.tokens.access_of(token) is None:
             await self.app(scope, receive, send)  # for its 401
             return
+        key = scope["path"].encode() + b"?" + scope["query_string"]
+        kept = key in self.answers
+        if not kept and not self.answers.worth_keeping(key):
+            ANSWERS.labels("miss").inc()
+            await self.app(scope, receive, self._keeping(scope, key, None, send))
+            return
         try:
             version = await state.version.current()
         except Exception:  # Neo4j unreachable: the app's own read says so
             await self.app(scope, receive, send)
             return
-        key = scope["path"].encode() + b"?" + scope["query_string"]
-        answer = self.answers.get(key, version)
+        answer = self.answers.get(key, version) if kept else None
         if answer is not None:
             ANSWERS.labels("hit").inc()
             scope["route"] = answer.route
@@ -127,14 +168,15 @@ class GraphCache:
             return
         ANSWERS.labels("miss").inc()
         # Kept as of ``version``: the reads must show every write it counts.
-        at = READ_AT.set(version)
+        reset = READ_AT.set(version)
         try:
             await self.app(scope, receive, self._keeping(scope, key, version, send))
         finally:
-            READ_AT.reset(at)
+            READ_AT.reset(reset)
 
-    def _keeping(self, scope: Scope, key: bytes, version: Version, send: Send) -> Send:
-        """``send``, keeping a 200 answer as it goes by."""
+    def _keeping(self, scope: Scope, key: bytes, version: Version | None, send: Send) -> Send:
+        """``send``, marked as a miss, keeping a 200 answer as it goes by (at ``version``,
+        if given)."""
         headers: list[tuple[bytes, bytes]] | None = None
         chunks: list[bytes] = []
         size = 0
@@ -142,7 +184,7 @@ class GraphCache:
         async def keep(message: Message) -> None:
             nonlocal headers, size
             if message["type"] == "http.response.start":
-                if message["status"] == 200:
+                if message["status"] == 200 and version is not None:
                     headers = list(message.get("headers", ()))
                 message = {
                     **message,
@@ -153,7 +195,7 @@ class GraphCache:
                 size += len(chunks[-1])
                 if size > self.answers.max_bytes // 8:
                     headers = None  # too large to keep
-                elif not message.get("more_body", False):
+                elif not message.get("more_body", False) and version is not None:
                     body = b"".join(chunks)
                     self.answers.put(key, Answer(version, headers, body, scope.get("route")))
             await send(message)

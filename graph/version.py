@@ -3,8 +3,8 @@
 A read transaction's bookmark names the last transaction committed in the database when
 it ended, whoever wrote it (the workers, or someone in the Browser): two checks that give
 the same bookmark saw no write between them.  A transaction is counted committed a moment
-before its writes are in the store, so a read that must show a version waits for it
-(``READ_AT``, passed to Neo4j as the session's bookmark).
+before its writes are in the store, so a read that must show a version waits for it (the
+session's bookmark): ``READ_AT``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ import cypher
 
 Version = tuple[str, ...]
 
-# The version the graph reads made for the current request are to show, if any.
+
+# The version the graph reads of the current request are to show (as the session's
+# bookmark, waited for), if any.
 READ_AT: ContextVar[Version | None] = ContextVar("read_at", default=None)
 
 

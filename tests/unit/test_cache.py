@@ -10,7 +10,7 @@ from unittest.mock import MagicMock
 
 import pytest
 
-from api.cache import OVERHEAD, Answer, Answers, GraphCache, bearer
+from api.cache import ASKED, OVERHEAD, SETTLE, Answer, Answers, GraphCache, bearer
 from collectors import CATALOG
 from graph.reads import Reader
 from graph.version import READ_AT, GraphVersion, Version
@@ -22,16 +22,26 @@ def answer(version: Version, size: int = 100) -> Answer:
     return Answer(version, [(b"content-type", b"application/json")], b"x" * size, None)
 
 
-def test_answers_are_given_only_at_their_version_and_a_new_version_empties_them() -> None:
+def test_answers_are_given_only_at_their_version_and_another_version_empties_them() -> None:
     answers = Answers(max_bytes=1 << 20)
-    assert answers.get(b"/a", V1) is None
+    assert answers.get(b"/a", V1) is None and b"/a" not in answers
     answers.put(b"/a", answer(V1))
-    assert answers.get(b"/a", V1) == answer(V1)
+    assert b"/a" in answers and answers.get(b"/a", V1) == answer(V1)
     assert answers.get(b"/b", V1) is None
     assert answers.get(b"/a", V2) is None  # written since: read again
     assert len(answers) == 0 and answers.size == 0
-    answers.put(b"/a", answer(V1))  # read before the write, kept after it: not kept
-    assert answers.get(b"/a", V2) is None and len(answers) == 0
+    answers.put(b"/b", answer(V2))
+    answers.put(b"/a", answer(V1))  # a slow request's, read before the write
+    assert answers.get(b"/b", V2) is None  # not given at V2: the V2 answers went
+    assert answers.get(b"/a", V2) is None
+
+
+def test_a_request_is_worth_keeping_from_its_second_ask() -> None:
+    answers = Answers(max_bytes=1 << 20)
+    assert [answers.asked_before(b"/a") for _ in range(3)] == [False, True, True]
+    for n in range(ASKED):
+        answers.asked_before(f"/{n}".encode())
+    assert not answers.asked_before(b"/a")  # the oldest forgotten: memory stays bounded
 
 
 def test_past_the_budget_the_least_recently_given_go_first() -> None:
@@ -125,19 +135,21 @@ class Fixed:
         return self.version
 
 
-def test_a_miss_reads_at_the_version_it_is_kept_under_and_a_hit_reads_nothing() -> None:
-    seen: list[Version | None] = []
+def test_answers_are_kept_from_the_second_ask_once_the_graph_is_settled() -> None:
+    reads: list[Version | None] = []  # the version each request's read was to show
+    graph = Fixed()
 
     async def app(scope: dict, receive: object, send: object) -> None:
-        seen.append(READ_AT.get())
+        reads.append(READ_AT.get())
         await send({"type": "http.response.start", "status": 200, "headers": []})  # type: ignore[operator]
-        await send({"type": "http.response.body", "body": f"{len(seen)}".encode()})  # type: ignore[operator]
+        await send({"type": "http.response.body", "body": f"{len(reads)}".encode()})  # type: ignore[operator]
 
-    graph = Fixed()
     state = SimpleNamespace(tokens=SimpleNamespace(access_of=lambda t: "read"), version=graph)
     cache = GraphCache(app, prefixes=("/api/v1/aws/",), max_bytes=1 << 20)
+    now = [100.0]
+    cache.answers.clock = lambda: now[0]
 
-    async def get(path: str) -> tuple[bytes, dict[bytes, bytes]]:
+    async def get(path: str) -> tuple[bytes, bytes | None]:
         sent: list[dict] = []
 
         async def send(message: dict) -> None:
@@ -152,16 +164,25 @@ def test_a_miss_reads_at_the_version_it_is_kept_under_and_a_hit_reads_nothing() 
             "app": SimpleNamespace(state=state),
         }
         await cache(scope, None, send)  # type: ignore[arg-type]
-        return sent[1]["body"], dict(sent[0]["headers"])
+        return sent[1]["body"], dict(sent[0]["headers"]).get(b"x-cache")
 
     async def scenario() -> None:
-        assert await get("/api/v1/aws/vpcs") == (b"1", {b"x-cache": b"miss"})
-        assert seen == [V1] and READ_AT.get() is None  # reset after the request
-        assert await get("/api/v1/aws/vpcs") == (b"1", {b"x-cache": b"hit"})
-        assert await get("/healthz") == (b"2", {})  # not under the prefixes: not kept
+        vpcs, subnets = "/api/v1/aws/vpcs", "/api/v1/aws/subnets"
+        assert await get(vpcs) == (b"1", b"miss")  # asked once: read, not kept
+        assert await get(vpcs) == (b"2", b"miss")  # again: read at V1, kept
+        assert reads == [None, V1] and READ_AT.get() is None  # reset after the request
+        assert await get(vpcs) == (b"2", b"hit")
+        assert await get("/healthz") == (b"3", None)  # not under the prefixes
         graph.version = V2
-        assert await get("/api/v1/aws/vpcs") == (b"3", {b"x-cache": b"miss"})
-        assert seen == [V1, None, V2]
+        assert await get(vpcs) == (b"4", b"miss")  # kept at V1, checked at V2
+        assert await get(vpcs) == (b"4", b"hit")
+        assert reads[-1] == V2
+        # The graph changed just now: a second ask is read as any other, until it settles.
+        assert [await get(subnets) for _ in range(2)] == [(b"5", b"miss"), (b"6", b"miss")]
+        assert reads[-2:] == [None, None]
+        now[0] += SETTLE
+        assert await get(subnets) == (b"7", b"miss")
+        assert await get(subnets) == (b"7", b"hit")
 
     asyncio.run(scenario())
 
@@ -173,7 +194,7 @@ def test_a_reader_waits_for_the_version_its_request_reads_at() -> None:
         def session(self, **kwargs: object) -> MagicMock:
             sessions.append(kwargs)
             session = MagicMock()
-            session.__enter__.return_value.run.return_value = iter([{"found": 1}])
+            session.__enter__.return_value.run.return_value = iter([{"n": 1}])
             return session
 
     reader = Reader(Driver(), "neo4j", CATALOG)  # type: ignore[arg-type]

@@ -138,6 +138,7 @@ class GraphCache:
             await self.app(scope, receive, send)
             return
         state = scope["app"].state
+        # Every route kept needs read access, the least there is: any known token will do.
         token = bearer(scope)
         if token is None or state.tokens.access_of(token) is None:
             await self.app(scope, receive, send)  # for its 401

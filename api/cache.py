@@ -70,7 +70,8 @@ class Answers:
 
     def asked_before(self, key: bytes) -> bool:
         """Whether ``key`` was asked for before (the last ``ASKED`` keys remembered); a
-        first ask is not kept: keeping costs a read one small query more."""
+        first ask is not kept: keeping costs a version check, worth it only for what is
+        asked again."""
         if key in self._asked:
             return True
         self._asked[key] = None

@@ -249,6 +249,14 @@ def test_retry_from_the_dead_letters_runs_a_failed_task_again(admin: Admin) -> N
 
     done = admin.api.post(f"/api/v1/tasks/{healed}/retry", headers=admin.admin)
     assert done.status_code == 409 and "only a failed one" in done.json()["detail"]
+    # Its dead message gone (expired): refused, and the record not touched.
+    before = admin.rt.records.get(hopeless)
+    r, dead = admin.rt.broker.client, f"dramatiq:{BUSY}.XQ"
+    r.zrem(dead, before["redis_message_id"])
+    gone = admin.api.post(f"/api/v1/tasks/{hopeless}/retry", headers=admin.admin)
+    assert gone.status_code == 409 and "no longer in the dead letters" in gone.json()["detail"]
+    assert admin.rt.records.get(hopeless) == before
+    assert admin.messages(BUSY)["queued"] == 0
 
 
 # --- stats -----------------------------------------------------------------------------

@@ -52,10 +52,12 @@ if taken == 0 then
     return 0
 end
 redis.call("hdel", KEYS[2], ARGV[1])
-if KEYS[3] then
-    redis.call("hset", KEYS[4], ARGV[2], ARGV[3])
-    redis.call("rpush", KEYS[3], ARGV[2])
+if KEYS[4] then
+    redis.call("hset", KEYS[5], ARGV[3], ARGV[4])
+    redis.call("rpush", KEYS[4], ARGV[3])
 end
+redis.call("hset", KEYS[3], unpack(ARGV, 5))
+redis.call("expire", KEYS[3], ARGV[2])
 return 1
 """
 
@@ -97,17 +99,27 @@ class Queues:
             return None
         return self.broker.key(record["queue"], suffix)
 
-    def _take(self, record: dict[str, Any], onto: tuple[str, str, bytes] | None = None) -> bool:
-        """Take the record's message out of Redis; with ``onto`` (queue, key, data), put
-        that on the queue in the same step."""
+    def _take(
+        self,
+        record: dict[str, Any],
+        then: dict[str, Any],
+        onto: tuple[str, str, bytes] | None = None,
+    ) -> bool:
+        """Take the record's message out of Redis and write ``then`` to the record, in one
+        step (a process killed between the two would leave a record that names a message
+        gone, or the reverse); with ``onto`` (queue, key, data), put that on the queue in
+        the same step."""
         source = self._source(record)
         if source is None:
             return False
-        keys, args = [source, f"{source}.msgs"], [record["redis_message_id"]]
+        fields = self.records.encoded(then)
+        keys = [source, f"{source}.msgs", self.records.key(record["id"])]
+        args: list[Any] = [record["redis_message_id"], self.records.retention, "", ""]
         if onto is not None:
             queue, key, data = onto
             keys += [queue, f"{queue}.msgs"]
-            args += [key, data]
+            args[2:4] = [key, data]
+        args += [x for pair in fields.items() for x in pair]
         return bool(self._move(keys=keys, args=args))
 
     def reached(self, task_id: str) -> bool:
@@ -136,8 +148,7 @@ class Queues:
             raise TaskConflict(
                 f"task {task_id} is {state}; only a pending, delayed or active one can be cancelled"
             )
-        if self._take(record):
-            self.records.update(task_id, state="cancelled", finished_at=now())
+        if self._take(record, {"state": "cancelled", "finished_at": now()}):
             return Outcome(task_id, "cancelled", f"removed from {queue} before it ran")
         # A worker holds it (or took it a moment ago): it is skipped before it starts, or
         # interrupted at its next Python instruction if it runs.
@@ -154,12 +165,11 @@ class Queues:
             raise TaskConflict(
                 f"task {task_id} is {state}; only a pending, delayed or failed one can be deleted"
             )
-        if not self._take(record):
+        if not self._take(record, {"state": "deleted", "finished_at": now()}):
             raise TaskConflict(
                 f"task {task_id} is no longer waiting in Redis (a worker holds it, or its dead "
                 "message expired): cancel it, or look again with `inventory task show`"
             )
-        self.records.update(task_id, state="deleted", finished_at=now())
         return Outcome(task_id, "deleted", f"removed its {state} message from {queue}")
 
     def retry(self, task_id: str) -> Outcome:
@@ -173,12 +183,8 @@ class Queues:
         if not data:
             raise gone
         key, fresh = _requeued(data, queue)
-        # The record first: once on the queue, a worker may start the message at once.
-        self.records.update(task_id, state="pending", redis_message_id=key, finished_at=None)
-        if not self._take(record, (self.broker.key(queue), key, fresh)):
-            self.records.update(
-                task_id, **{k: record[k] for k in ("state", "redis_message_id", "finished_at")}
-            )
+        then = {"state": "pending", "redis_message_id": key, "finished_at": None}
+        if not self._take(record, then, (self.broker.key(queue), key, fresh)):
             raise gone
         return Outcome(task_id, "pending", f"moved from the dead letters back onto {queue}")
 

@@ -40,7 +40,7 @@ class Records:
         """What every record's key starts with; the task id follows."""
         return f"{self.ns}:task:"
 
-    def _key(self, task_id: str, *suffix: str) -> str:
+    def key(self, task_id: str, *suffix: str) -> str:
         return self.prefix + ":".join((task_id, *suffix))
 
     @property
@@ -63,7 +63,7 @@ class Records:
         the first, its state and broker key renewed on each later one (a retry).  Without a
         read, so that the broker can write them with the message in one step."""
         t = now()
-        key = self._key(task_id)
+        key = self.key(task_id)
         first = {
             "id": task_id,
             "task": task,
@@ -80,33 +80,36 @@ class Records:
         pipe.expire(key, self.retention)
         pipe.zadd(self._index, {task_id: t}, nx=True)
         pipe.zremrangebyscore(self._index, "-inf", t - self.retention)
-        tree = self._key(root or task_id, "tree")
+        tree = self.key(root or task_id, "tree")
         pipe.sadd(tree, task_id)
         pipe.expire(tree, self.retention)
 
-    def update(self, task_id: str, **fields: Any) -> None:
-        fields["updated_at"] = now()
-        encoded = {
+    @staticmethod
+    def encoded(fields: dict[str, Any]) -> dict[str, Any]:
+        """Fields as a record holds them, with ``updated_at``."""
+        return {
             k: json.dumps(v) if isinstance(v, dict | list) else ("" if v is None else v)
-            for k, v in fields.items()
+            for k, v in {**fields, "updated_at": now()}.items()
         }
+
+    def update(self, task_id: str, **fields: Any) -> None:
         pipe = self.r.pipeline()
-        pipe.hset(self._key(task_id), mapping=encoded)
-        pipe.expire(self._key(task_id), self.retention)
+        pipe.hset(self.key(task_id), mapping=self.encoded(fields))
+        pipe.expire(self.key(task_id), self.retention)
         pipe.execute()
 
     def get(self, task_id: str) -> dict[str, Any] | None:
-        raw = self.r.hgetall(self._key(task_id))
+        raw = self.r.hgetall(self.key(task_id))
         return _decode(raw) if raw else None
 
     def many(self, ids: Iterable[str]) -> list[dict[str, Any]]:
         pipe = self.r.pipeline()
         for task_id in ids:
-            pipe.hgetall(self._key(task_id))
+            pipe.hgetall(self.key(task_id))
         return [_decode(raw) for raw in pipe.execute() if raw]
 
     def tree(self, root: str) -> list[dict[str, Any]]:
-        return self.many(sorted(self.r.smembers(self._key(root, "tree"))))
+        return self.many(sorted(self.r.smembers(self.key(root, "tree"))))
 
     def wait(
         self,
@@ -121,7 +124,7 @@ class Records:
         deadline = time.monotonic() + timeout
         done: dict[str, dict[str, Any]] = {}  # final records are not read again
         while True:
-            ids = sorted(self.r.smembers(self._key(root, "tree")))
+            ids = sorted(self.r.smembers(self.key(root, "tree")))
             fresh = {r["id"]: r for r in self.many(i for i in ids if i not in done)}
             done.update((i, r) for i, r in fresh.items() if r["state"] in FINAL)
             tree = [done.get(i) or fresh[i] for i in ids if i in done or i in fresh]
@@ -162,7 +165,7 @@ class Records:
         for start in range(0, self.r.zcard(self._index), chunk):
             pipe = self.r.pipeline()
             for task_id in self.r.zrange(self._index, start, start + chunk - 1):
-                pipe.hmget(self._key(task_id), "queue", "state")
+                pipe.hmget(self.key(task_id), "queue", "state")
             found.update((q, s) for q, s in pipe.execute() if s)
         return found
 

@@ -155,10 +155,12 @@ def test_a_kept_answer_is_given_until_anyone_writes_to_the_graph(
     client: TestClient, read: dict, collected: Runtime, reads: list[str]
 ) -> None:
     page = "/api/v1/aws/instances?limit=3"
-    first, kept, again = (client.get(page, headers=read) for _ in range(3))
+    first, kept = (client.get(page, headers=read) for _ in range(2))
+    read_before = len(reads)
+    again = client.get(page, headers=read)
+    assert len(reads) == read_before  # the hit read nothing
     assert [r.headers["x-cache"] for r in (first, kept, again)] == ["miss", "miss", "hit"]
     assert again.content == kept.content == first.content and again.headers["x-request-id"]
-    assert len(reads) == 2  # the hit read nothing
     other = client.get(page + "&cursor=" + first.json()["next_cursor"], headers=read)
     assert other.headers["x-cache"] == "miss" and other.json()["items"] != first.json()["items"]
     uid = first.json()["items"][0]["uid"]
@@ -321,8 +323,12 @@ def test_the_heap_is_frozen_once_the_first_request_is_answered(settings: Setting
             assert fresh.get("/healthz").status_code == 200
             frozen = gc.get_freeze_count()
             assert frozen > 10_000  # the app, its routes and their validators
+            # Made after the freeze: a second one would take them too.  Frozen objects
+            # freed meanwhile leave the count (another client's idle worker thread
+            # ending, say), so it may go down, never up without a freeze.
+            alive = [[] for _ in range(1000)]
             assert fresh.get("/healthz").status_code == 200
-            assert gc.get_freeze_count() == frozen  # once only
+            assert gc.get_freeze_count() < frozen + len(alive)  # once only
     finally:
         gc.unfreeze()
 

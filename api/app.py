@@ -109,10 +109,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _errors(app)
     # Outermost last: each request gets its id first, then its body is limited.
     if settings.api.cache_mb:
-        paths = tuple(sorted({k.path.rsplit("/", 1)[0] + "/" for k in CATALOG.kinds}))
-        app.add_middleware(
-            GraphCache, prefixes=(*paths, "/api/v1/kinds"), max_bytes=settings.api.cache_mb << 20
-        )
+        paths = (*(k.path for k in CATALOG.kinds), "/api/v1/kinds")
+        app.add_middleware(GraphCache, prefixes=paths, max_bytes=settings.api.cache_mb << 20)
     app.add_middleware(Counted, counter=REQUESTS)
     app.add_middleware(BodyLimit, max_bytes=settings.api.max_body_bytes)
     app.add_middleware(RequestId)

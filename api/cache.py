@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from prometheus_client import Counter
+from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api import auth
 from graph.version import READ_AT, Version
 
 ANSWERS = Counter(
@@ -114,12 +116,6 @@ class Answers:
         return len(self._kept)
 
 
-def bearer(scope: Scope) -> str | None:
-    value = dict(scope.get("headers") or ()).get(b"authorization", b"").decode("latin-1")
-    scheme, _, token = value.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-
-
 class GraphCache:
     """The layer that keeps and gives answers of GET requests under ``prefixes``; the
     app's state holds the tokens (``api.auth.Tokens``) and the graph's version
@@ -140,8 +136,8 @@ class GraphCache:
             return
         state = scope["app"].state
         # Every route kept needs read access, the least there is: any known token will do.
-        token = bearer(scope)
-        if token is None or state.tokens.access_of(token) is None:
+        credentials = await auth.bearer(HTTPConnection(scope))
+        if credentials is None or state.tokens.access_of(credentials.credentials) is None:
             await self.app(scope, receive, send)  # for its 401
             return
         key = scope["path"].encode() + b"?" + scope["query_string"]
@@ -181,12 +177,11 @@ class GraphCache:
         if given)."""
         headers: list[tuple[bytes, bytes]] | None = None
         chunks: list[bytes] = []
-        size = 0
 
         async def keep(message: Message) -> None:
-            nonlocal headers, size
+            nonlocal headers
             if message["type"] == "http.response.start":
-                if message["status"] == 200 and version is not None:
+                if message["status"] == 200:
                     headers = list(message.get("headers", ()))
                 message = {
                     **message,
@@ -194,11 +189,8 @@ class GraphCache:
                 }
             elif message["type"] == "http.response.body" and headers is not None:
                 chunks.append(message.get("body", b""))
-                size += len(chunks[-1])
-                if size > self.answers.max_bytes // 8:
-                    headers = None  # too large to keep
-                elif not message.get("more_body", False) and version is not None:
-                    body = b"".join(chunks)
+                if not message.get("more_body", False) and version is not None:
+                    body = b"".join(chunks)  # one chunk, as the kinds' routes send: no copy
                     self.answers.put(key, Answer(version, headers, body, scope.get("route")))
             await send(message)
 

@@ -33,6 +33,8 @@ from urllib.request import Request, urlopen
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 
+from prometheus_client.parser import text_string_to_metric_families
+
 from api import cursors
 from app.config import Settings
 from bench.collect_aws import cpu_seconds
@@ -147,10 +149,11 @@ def cache_hits(base: str, token: str) -> tuple[float, float]:
     """The API's count of answers given from its cache, and of those read (0s if none)."""
     text = urlopen(Request(f"{base}/metrics", headers={"Authorization": f"Bearer {token}"})).read()
     counts = {"hit": 0.0, "miss": 0.0}
-    for line in text.decode().splitlines():
-        if line.startswith("inventory_api_cache_total{"):
-            name, value = line.rsplit(" ", 1)
-            counts[name.split('"')[1]] = float(value)
+    for family in text_string_to_metric_families(text.decode()):
+        if family.name == "inventory_api_cache":
+            for sample in family.samples:
+                if sample.name == "inventory_api_cache_total":
+                    counts[sample.labels["result"]] = sample.value
     return counts["hit"], counts["miss"]
 
 

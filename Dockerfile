@@ -1,29 +1,38 @@
 # The inventory image: one image for every role (api, worker, scheduler, db migrate).
 #   docker build -t inventory:latest .
 #   docker run --rm inventory:latest --help
+# The bases are arguments, so that a base made locally (scripts/image-smoke.sh, where no
+# registry is reachable) builds the same steps: the Python base needs python3 with venv,
+# the assets base npm.
+ARG PYTHON_IMAGE=python:3.11-slim
+ARG NODE_IMAGE=node:20-slim
 
 # The web pages' assets (Swagger UI, ReDoc, GraphiQL), from the npm registry: the API
 # serves them itself, so no page needs another host.
-FROM node:20-slim AS assets
+FROM ${NODE_IMAGE} AS assets
 COPY scripts/fetch-assets.sh /fetch-assets.sh
 RUN bash /fetch-assets.sh /assets
 
-FROM python:3.11-slim
+FROM ${PYTHON_IMAGE}
 
 # In a container the API must listen beyond loopback to be reachable at all.
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_ROOT_USER_ACTION=ignore \
+    PIP_NO_CACHE_DIR=1 \
+    PATH=/opt/inventory/bin:$PATH \
     INVENTORY_API__HOST=0.0.0.0
 
 WORKDIR /src
 COPY . .
 COPY --from=assets /assets api/static/vendor
-RUN pip install --no-cache-dir . \
-    && useradd --create-home --uid 10001 --user-group inventory
+# The production install (README "Production install"): the same script as `make install`.
+RUN bash scripts/install-app.sh /opt/inventory . \
+    && useradd --create-home --uid 10001 --user-group inventory \
+    && rm -rf /src
 
-USER inventory
+USER 10001
 WORKDIR /home/inventory
 
 EXPOSE 8000

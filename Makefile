@@ -12,13 +12,11 @@ system:
 	@bash scripts/install-vcsim.sh
 	@bash scripts/fetch-assets.sh
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml scripts/install-app.sh
 	@test -x $(PY) || python3 -m venv $(VENV)
 	@$(PY) -m pip install -q --upgrade pip
-	@$(PY) -m pip install -q -e '.[dev]'
-	@# dramatiq-dashboard 0.4.0 declares dramatiq<2 but serves dramatiq 2.2; its real deps
-	@# (jinja2, redis) are ours. tests/test_task_admin.py keeps it honest.
-	@$(PY) -m pip install -q --no-deps 'dramatiq-dashboard==0.4.0'
+	@# The install every path runs (the image too): the project, then the dashboard.
+	@bash scripts/install-app.sh $(VENV) "-e .[dev]" -q
 	@touch $(STAMP)
 
 run: install

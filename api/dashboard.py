@@ -5,6 +5,10 @@ admin token is posted in the form's body (never in a URL, so never in an access 
 starts a session: a random id in an HttpOnly, SameSite=Strict cookie, whose SHA-256 digest
 is a key in Redis that expires after ``api.dashboard_session_s``.  Logging out deletes
 it.  Scripts may send ``Authorization: Bearer <admin token>`` instead.
+
+``dramatiq-dashboard`` is installed by a step of its own (scripts/install-app.sh: it
+declares ``dramatiq<2``), so it is imported when first served: an install that skipped
+that step still runs the API, and the dashboard says what is missing.
 """
 
 from __future__ import annotations
@@ -16,12 +20,15 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from a2wsgi import WSGIMiddleware
-from dramatiq_dashboard import DashboardApp
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.types import Receive, Scope, Send
 
 PREFIX = "/dashboard"
+MISSING = (
+    "the dashboard is not installed here: install it as scripts/install-app.sh does "
+    "(pip install --no-deps dramatiq-dashboard==0.4.0)"
+)
 COOKIE = "inventory_dashboard"
 LOGIN_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Inventory dashboard: log in</title>
@@ -59,6 +66,11 @@ class Dashboard:
             await response(scope, receive, send)
             return
         if self._wsgi is None:  # the broker exists once the app has started
+            try:
+                from dramatiq_dashboard import DashboardApp
+            except ImportError:
+                await PlainTextResponse(MISSING, 503)(scope, receive, send)
+                return
             broker = request.app.state.runtime.broker
             self._wsgi = WSGIMiddleware(DashboardApp(broker=broker, prefix=PREFIX))
         await self._wsgi(scope, receive, send)

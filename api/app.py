@@ -14,7 +14,13 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
 from pydantic import BaseModel
 
 from api import auth, dashboard, graphql, kinds, reports, schedules, tasks
@@ -22,9 +28,10 @@ from api.cache import GraphCache
 from api.layers import BodyLimit, Counted, FreezeHeap, RequestId
 from app import redisconn
 from app.config import Settings, load_settings
-from app.metrics import QueueDepth, ReportRowsGauge
+from app.metrics import CollectionGauges, QueueDepth, ReportRowsGauge
 from app.runtime import Runtime
 from collectors import CATALOG
+from graph import status
 from graph.driver import connect
 from graph.reads import QueryTimeout, Reader
 from graph.reports import ReportError
@@ -35,6 +42,12 @@ log = logging.getLogger(__name__)
 
 REQUESTS = Counter(
     "inventory_api_requests_total", "API requests by route and status", ["route", "status"]
+)
+DURATIONS = Histogram(
+    "inventory_api_request_duration_seconds",
+    "How long the API took to answer, by route",
+    ["route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
 # A request waits this long for Redis at most (a failover), then gets a 503 to retry on.
 REDIS_RETRY_S = 3
@@ -111,7 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.api.cache_mb:
         paths = (*(k.path for k in CATALOG.kinds), "/api/v1/kinds")
         app.add_middleware(GraphCache, prefixes=paths, max_bytes=settings.api.cache_mb << 20)
-    app.add_middleware(Counted, counter=REQUESTS)
+    app.add_middleware(Counted, counter=REQUESTS, durations=DURATIONS)
     app.add_middleware(BodyLimit, max_bytes=settings.api.max_body_bytes)
     app.add_middleware(RequestId)
     app.add_middleware(FreezeHeap)
@@ -181,11 +194,15 @@ def _health(app: FastAPI) -> None:
         responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}},
     )
     def metrics(request: Request) -> Response:
-        """Prometheus metrics: the API's own, and the depth of every queue."""
-        depth = CollectorRegistry()
-        depth.register(QueueDepth(request.app.state.runtime.queues))
-        depth.register(ReportRowsGauge(request.app.state.runtime.report_rows))
-        body = generate_latest() + generate_latest(depth)
+        """Prometheus metrics: the API's own, the depth of every queue, the rows of every
+        report and the state of every kind's collection in every scope."""
+        state = request.app.state
+        reader = state.reader
+        now = CollectorRegistry()
+        now.register(QueueDepth(state.runtime.queues))
+        now.register(ReportRowsGauge(state.runtime.report_rows))
+        now.register(CollectionGauges(lambda: status.overview(reader.driver, reader.database)))
+        body = generate_latest() + generate_latest(now)
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import json
+import time
 import uuid
 from typing import Any
 
@@ -108,17 +109,20 @@ class RequestId:
 
 
 class Counted:
-    """Counts each request by its route template and status (inventory_api_requests_total)."""
+    """Counts each request by its route template and status (inventory_api_requests_total)
+    and times it by route (inventory_api_request_duration_seconds)."""
 
-    def __init__(self, app: ASGIApp, counter: Any) -> None:
+    def __init__(self, app: ASGIApp, counter: Any, durations: Any) -> None:
         self.app = app
         self.counter = counter
+        self.durations = durations
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         status = 500
+        started = time.perf_counter()
 
         async def noted(message: Message) -> None:
             nonlocal status
@@ -129,8 +133,9 @@ class Counted:
         try:
             await self.app(scope, receive, noted)
         finally:
-            route = scope.get("route")
-            self.counter.labels(getattr(route, "path", "unmatched"), str(status)).inc()
+            route = getattr(scope.get("route"), "path", "unmatched")
+            self.counter.labels(route, str(status)).inc()
+            self.durations.labels(route).observe(time.perf_counter() - started)
 
 
 class FreezeHeap:

@@ -134,9 +134,10 @@ def worker(
 
     rt = _runtime(check_redis=True)
     t = rt.settings.tasks
+    processes = processes or t.worker_processes
     argv = [
         sys.executable, "-m", "dramatiq", "worker.main",
-        "--processes", str(processes or t.worker_processes),
+        "--processes", str(processes),
         "--threads", str(threads or t.worker_threads),
     ]  # fmt: skip
     # Dramatiq takes the idle poll interval only from this (lower-case) variable.
@@ -146,6 +147,8 @@ def worker(
         # Read by the worker processes and by worker.pool_metrics.serve, which dramatiq forks.
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(pool_metrics.pool_dir())
         os.environ["INVENTORY_TASKS__METRICS_PORT"] = str(port)
+        # How many worker processes its liveness (/healthz) expects alive.
+        os.environ["INVENTORY_TASKS__WORKER_PROCESSES"] = str(processes)
         argv += ["--fork-function", "worker.pool_metrics:serve"]
     argv += ["--queues", *(queues or QUEUES.values())]
     # glibc gives threads malloc arenas of their own (up to 8 per core); two hold less
@@ -189,10 +192,12 @@ def scheduler(metrics_port: int | None) -> None:
     rt = _runtime(check_redis=True)  # the settings' schedules are checked as they load
     logs.setup(rt.settings)
     _ = rt.broker  # declares the actors before the first firing
-    port = rt.settings.scheduler.metrics_port if metrics_port is None else metrics_port
+    config = rt.settings.scheduler
+    port = config.metrics_port if metrics_port is None else metrics_port
+    scheduler = Scheduler(rt)
     if port:
-        serve_metrics(port)
-    Scheduler(rt).run()
+        serve_metrics(config.metrics_host, port, scheduler.health)
+    scheduler.run()
 
 
 @main.group(cls=Group)

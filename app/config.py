@@ -164,8 +164,10 @@ class TasksConfig(Section):
     idle_poll_ms: int = Field(100, ge=10, le=10_000)
     # A worker silent this long is taken for dead and its in-flight messages redelivered.
     heartbeat_timeout_s: int = Field(60, ge=5)
-    # Prometheus metrics of a worker pool on 127.0.0.1 (0: none); `--metrics-port` overrides.
+    # Prometheus metrics and liveness (/healthz) of a worker pool (port 0: none;
+    # `--metrics-port` overrides); a container serves them beyond loopback (0.0.0.0).
     metrics_port: int = Field(9191, ge=0, le=65535)
+    metrics_host: str = Field("127.0.0.1", min_length=1)
 
 
 class ScheduleConfig(Section):
@@ -195,8 +197,10 @@ class ScheduleConfig(Section):
 class SchedulerConfig(Section):
     # The leader holds a lease this long; another scheduler takes over within it.
     lease_s: float = Field(15, ge=1)
-    # Prometheus metrics of a scheduler on 127.0.0.1 (0: none); `--metrics-port` overrides.
+    # Prometheus metrics and liveness (/healthz) of a scheduler (port 0: none;
+    # `--metrics-port` overrides); a container serves them beyond loopback (0.0.0.0).
     metrics_port: int = Field(9192, ge=0, le=65535)
+    metrics_host: str = Field("127.0.0.1", min_length=1)
 
 
 class GraphConfig(Section):

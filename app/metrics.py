@@ -2,17 +2,22 @@
 
 Worker processes count into these in prometheus_client's multiprocess mode and their
 pool serves the sum (``worker.pool_metrics``); a scheduler serves its own registry (see
-``worker.scheduler``); the API adds the depth of every queue at scrape time.
+``worker.scheduler``); the API adds, at scrape time, the depth of every queue, the rows
+of every report and the state of every kind's collection in every scope.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from socketserver import ThreadingMixIn
+from typing import TYPE_CHECKING, Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import redis.exceptions
-from prometheus_client import Counter, Gauge, Histogram, start_http_server
+from neo4j.exceptions import DriverError, Neo4jError
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, make_wsgi_app
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -108,10 +113,84 @@ class ReportRowsGauge(Collector):
         yield gauge
 
 
-def serve(port: int) -> None:
-    """Serve this process's metrics on 127.0.0.1:``port`` from a thread."""
+class CollectionGauges(Collector):
+    """Per kind and scope, when its collection last succeeded and failed and how many
+    attempts failed since the success, read from the graph's collection nodes at scrape
+    time (``graph.status.overview``): a scope that keeps failing, or a kind that has not
+    succeeded for hours, can alert whichever worker ran it."""
+
+    def __init__(self, read: Callable[[], Iterable[dict[str, Any]]]) -> None:
+        self.read = read
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        try:
+            rows = list(self.read())
+        except (Neo4jError, DriverError) as exc:
+            log.warning("collections left out of the metrics: Neo4j is unavailable: %s", exc)
+            return
+        labels = ["provider", "label", "scope"]
+        success = GaugeMetricFamily(
+            "inventory_collection_last_success_timestamp_seconds",
+            "When the last collection of the kind in the scope succeeded",
+            labels=labels,
+        )
+        failure = GaugeMetricFamily(
+            "inventory_collection_last_failure_timestamp_seconds",
+            "When the last attempt to collect the kind in the scope failed",
+            labels=labels,
+        )
+        failures = GaugeMetricFamily(
+            "inventory_collection_consecutive_failures",
+            "Attempts to collect the kind in the scope that failed since its last success",
+            labels=labels,
+        )
+        for row in rows:
+            values = [row["provider"] or "", row["label"] or "", row["scope"]]
+            if row["last_success"] is not None:
+                success.add_metric(values, row["last_success"])
+            if row["last_failure"] is not None:
+                failure.add_metric(values, row["last_failure"])
+            failures.add_metric(values, row["failures"])
+        yield from (success, failure, failures)
+
+
+Health = Callable[[], str | None]
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # scrapes and probes every few seconds: not worth a log line each
+
+
+class _Server(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+def serve(
+    host: str,
+    port: int,
+    registry: CollectorRegistry = REGISTRY,
+    health: Health | None = None,
+) -> threading.Thread:
+    """Serve ``registry`` at /metrics and, at /healthz, 200 while ``health()`` says nothing
+    is wrong, else 503 with what is (the liveness probe of the process), from a thread."""
+    metrics = make_wsgi_app(registry)
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") != "/healthz":
+            return metrics(environ, start_response)
+        problem = health() if health else None
+        status = "503 Service Unavailable" if problem else "200 OK"
+        start_response(status, [("Content-Type", "text/plain; charset=utf-8")])
+        return [(problem or "ok").encode() + b"\n"]
+
     try:
-        start_http_server(port, addr="127.0.0.1")
+        server = make_server(host, port, app, _Server, handler_class=_Quiet)
     except OSError as exc:
-        raise ActionableError(f"cannot serve metrics on 127.0.0.1:{port}: {exc.strerror}") from None
-    log.info("metrics on http://127.0.0.1:%d/metrics", port)
+        raise ActionableError(
+            f"cannot serve metrics on {host}:{port}: {exc.strerror}; choose --metrics-port"
+        ) from None
+    thread = threading.Thread(target=server.serve_forever, name="metrics", daemon=True)
+    thread.start()
+    log.info("metrics on http://%s:%d/metrics, liveness at /healthz", host, port)
+    return thread

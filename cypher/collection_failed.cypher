@@ -5,4 +5,5 @@ ON CREATE SET c.first_seen = datetime()
 SET c += $props,
     c.last_failure = datetime(),
     c.last_error = $error,
-    c.last_task_id = $task_id
+    c.last_task_id = $task_id,
+    c.failures_since_success = coalesce(c.failures_since_success, 0) + 1

@@ -6,4 +6,5 @@ SET c += $props,
     c.last_success = datetime(),
     c.last_success_seen_at = $seen_at,
     c.last_task_id = $task_id,
-    c.last_warnings = $warnings
+    c.last_warnings = $warnings,
+    c.failures_since_success = 0

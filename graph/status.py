@@ -26,6 +26,21 @@ def uid(kind: Kind, payload: Mapping[str, Any]) -> str:
     return "|".join([kind.label, *(f"{k}={payload[k]}" for k in sorted(payload))])
 
 
+def scope_name(uid: str) -> str:
+    """The scope a collection node is named for, as its payload's values: ``main/eu-west-1``
+    (an account and region), ``vc-a`` (a vCenter)."""
+    return "/".join(part.partition("=")[2] for part in uid.split("|")[1:])
+
+
+def overview(driver: Driver, database: str) -> list[dict[str, Any]]:
+    """Per kind and scope: the last success and failure (epoch seconds or None) and the
+    attempts failed since that success, with the scope's name."""
+    records, _, _ = driver.execute_query(
+        cypher.source("collection_status"), database_=database, routing_="r"
+    )
+    return [{**r.data(), "scope": scope_name(r["uid"])} for r in records]
+
+
 def _props(kind: Kind, payload: Mapping[str, Any], scope: Mapping[str, Any]) -> dict[str, Any]:
     return {"label": kind.label, "provider": kind.provider, "task": kind.task, **payload, **scope}
 

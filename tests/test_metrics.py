@@ -94,3 +94,68 @@ def test_api_metrics_hold_queue_depth(settings: Settings, stack: Stack) -> None:
     depth = {dict(labels)["state"] for name, labels in page if name == "inventory_queue_messages"}
     assert {"pending", "delayed", "active", "failed", "succeeded"} <= depth
     assert not [name for name, _ in page if name.startswith("inventory_scheduler")]
+
+
+def test_a_pools_liveness_counts_its_worker_processes() -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from app.processes import children
+    from worker.pool_metrics import health
+
+    # A stand-in supervisor with two workers, which never reaps them: a dead one stays a
+    # zombie, and must not count.
+    spawn = (
+        "import subprocess, time; [subprocess.Popen(['sleep', '60']) for _ in '12']; time.sleep(60)"
+    )
+    pool = subprocess.Popen([sys.executable, "-c", spawn])
+    try:
+        wait_until(lambda: len(children(pool.pid)) == 2, 30, "the two workers")
+        assert health(pool.pid, 2) is None
+        os.kill(children(pool.pid)[0], signal.SIGKILL)
+        wait_until(lambda: len(children(pool.pid)) == 1, 30, "a worker to die")
+        assert health(pool.pid, 2) == "1 of the pool's 2 worker processes are gone"
+    finally:
+        for pid in children(pool.pid):
+            os.kill(pid, signal.SIGKILL)
+        pool.kill()
+        pool.wait()
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    assert health(gone.pid, 1) == f"the pool's supervisor ({gone.pid}) has exited"
+
+
+def test_api_metrics_hold_each_collection_state(
+    settings: Settings, stack: Stack, clean_graph
+) -> None:
+    import time
+
+    from collectors import CATALOG
+    from graph import status
+
+    vpcs, vms = CATALOG.by_label["AWSVPC"], CATALOG.by_label["VSphereVM"]
+    db = settings.neo4j.database
+    ok = {"account": "demo-main", "region": "eu-west-1"}
+    start = time.time()
+    status.failed(clean_graph.driver, db, vpcs, ok, "throttled", "t1")
+    status.succeeded(clean_graph.driver, db, vpcs, ok, {}, clean_graph.writer.now(), "t2", 0)
+    for attempt in ("t3", "t4"):
+        status.failed(clean_graph.driver, db, vms, {"vcenter": "vc-locked"}, "bad login", attempt)
+    with TestClient(create_app(settings)) as c:
+        reply = c.get("/metrics", headers={"Authorization": f"Bearer {stack.secrets.read_token}"})
+    assert reply.status_code == 200
+    page = samples(reply.text)
+    aws = {"provider": "aws", "label": "AWSVPC", "scope": "demo-main/eu-west-1"}
+    vc = {"provider": "vsphere", "label": "VSphereVM", "scope": "vc-locked"}
+    assert value(page, "inventory_collection_consecutive_failures", **aws) == 0
+    assert value(page, "inventory_collection_consecutive_failures", **vc) == 2
+    succeeded = value(page, "inventory_collection_last_success_timestamp_seconds", **aws)
+    assert start - 5 <= succeeded <= time.time() + 5
+    assert value(page, "inventory_collection_last_failure_timestamp_seconds", **vc) >= start - 5
+    # Never succeeded: no success time at all (an alert tells "never" from "long ago").
+    assert (
+        "inventory_collection_last_success_timestamp_seconds",
+        frozenset(vc.items()),
+    ) not in page

@@ -1,7 +1,12 @@
-"""Metrics of a worker pool: each worker process writes its samples to files in
-``PROMETHEUS_MULTIPROC_DIR`` (prometheus_client's multiprocess mode; ``inventory worker``
-makes the folder before dramatiq starts), and ``serve``, which dramatiq runs as a fork of
-its own, serves their sum."""
+"""Metrics and liveness of a worker pool: each worker process writes its samples to files
+in ``PROMETHEUS_MULTIPROC_DIR`` (prometheus_client's multiprocess mode; ``inventory
+worker`` makes the folder before dramatiq starts), and ``serve``, which dramatiq runs as a
+fork of its own, serves their sum at /metrics and the pool's liveness at /healthz.
+
+Dramatiq shuts a whole pool down when one of its worker processes dies, but does not
+notice when this fork dies: /healthz answering is what tells a supervisor (Kubernetes'
+liveness probe, ``inventory dev up``) that the pool still works *and* is still seen.
+"""
 
 from __future__ import annotations
 
@@ -11,27 +16,46 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client import CollectorRegistry
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from app import metrics
 from app.config import load_settings
-from app.processes import alive
+from app.errors import ActionableError
+from app.processes import alive, children
 
 log = logging.getLogger(__name__)
 
 
 def serve() -> int:
     """Dramatiq runs this in a process of its own: the sum of the pool's worker processes."""
-    port = load_settings().tasks.metrics_port
+    tasks = load_settings().tasks
     registry = CollectorRegistry()
     MultiProcessCollector(registry)
+    pool = os.getppid()
     try:
-        _, thread = start_http_server(port, addr="127.0.0.1", registry=registry)
-    except OSError as exc:
-        log.error("cannot serve metrics on 127.0.0.1:%d (%s); choose --metrics-port", port, exc)
+        thread = metrics.serve(
+            tasks.metrics_host,
+            tasks.metrics_port,
+            registry,
+            lambda: health(pool, tasks.worker_processes),
+        )
+    except ActionableError as exc:
+        log.error("%s", exc)
         return 1
     thread.join()
     return 0
+
+
+def health(pool: int, processes: int) -> str | None:
+    """What is wrong with the pool whose supervisor is ``pool``, or None: the supervisor
+    and its ``processes`` worker processes must be alive (this fork is one more child)."""
+    if not alive(pool):
+        return f"the pool's supervisor ({pool}) has exited"
+    workers = [pid for pid in children(pool) if pid != os.getpid()]
+    if len(workers) < processes:
+        return f"{processes - len(workers)} of the pool's {processes} worker processes are gone"
+    return None
 
 
 def pool_dir() -> Path:

@@ -109,6 +109,10 @@ class Scheduler:
         self.lease = self.redis.register_script(_LEASE)
         self.leading = False
         self.stopping = threading.Event()
+        self.keeper: threading.Thread | None = None
+        self.last_round = time.monotonic()
+        # A round may wait out Redis' retries twice (the lease, then a firing).
+        self.stale_after = 4 * lease_s + 2 * rt.settings.redis.retry_s
 
     # -- leadership -----------------------------------------------------------------------
 
@@ -141,6 +145,17 @@ class Scheduler:
                         self.fire(schedule)
                     except Exception as exc:  # Redis away: the next round tries again
                         log.warning("schedule %s: firing failed: %s", schedule.name, exc)
+            self.last_round = time.monotonic()
+
+    def health(self) -> str | None:
+        """What is wrong with this scheduler, or None: its lease rounds must go on (a round
+        that waits for Redis is slow, not wrong: a restart would not bring Redis back)."""
+        if self.keeper is not None and not self.keeper.is_alive():
+            return "the lease keeper has stopped"
+        idle = time.monotonic() - self.last_round
+        if idle > self.stale_after:
+            return f"no lease round for {idle:.0f}s"
+        return None
 
     def is_leader(self) -> bool:
         return self.redis.get(self.lease_key) == self.identity
@@ -226,7 +241,8 @@ class Scheduler:
         signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
         log.info("scheduler %s running %d schedule(s)", self.identity, len(self.schedules))
         self.hold_lease()
-        threading.Thread(target=self.keep_lease, daemon=True).start()
+        self.keeper = threading.Thread(target=self.keep_lease, name="lease", daemon=True)
+        self.keeper.start()
         try:
             scheduler.start()
         finally:
@@ -234,11 +250,11 @@ class Scheduler:
             self.resign()
 
 
-def serve_metrics(port: int) -> None:
-    """Serve the scheduler's metrics and the process's own on 127.0.0.1:``port``."""
+def serve_metrics(host: str, port: int, health: metrics.Health) -> None:
+    """Serve the scheduler's metrics and the process's own, and its liveness."""
     for metric in (LEADER, FIRINGS):
         prometheus_client.REGISTRY.register(metric)
-    metrics.serve(port)
+    metrics.serve(host, port, health=health)
 
 
 def describe(schedules: list[ScheduleConfig]) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ install: system $(STAMP)
 system:
 	@bash scripts/install-system.sh
 	@bash scripts/install-vcsim.sh
+	@bash scripts/install-helm.sh
 	@bash scripts/fetch-assets.sh
 
 $(STAMP): pyproject.toml scripts/install-app.sh

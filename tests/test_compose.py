@@ -10,6 +10,8 @@ from __future__ import annotations
 import copy
 import os
 import re
+import shutil
+import subprocess
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -298,3 +300,130 @@ def test_image_entrypoint_is_the_inventory_console_script() -> None:
 def test_image_runs_as_a_non_root_user() -> None:
     users = _dockerfile("USER")
     assert users and users[-1] not in ("root", "0")
+
+
+# --- Prometheus ----------------------------------------------------------------------------
+
+PROMETHEUS = SERVICES["prometheus"]
+PROMETHEUS_YML: dict[str, Any] = yaml.safe_load(
+    (ROOT / "deploy" / "prometheus" / "prometheus.yml").read_text()
+)
+SCRAPES = {job["job_name"]: job for job in PROMETHEUS_YML["scrape_configs"]}
+
+
+def prometheus_mounts() -> dict[str, str]:
+    """Where Prometheus finds each file of the repository: target -> source."""
+    return {
+        v["target"]: v["source"]
+        for v in PROMETHEUS["volumes"]
+        if isinstance(v, dict) and v["type"] == "bind"
+    }
+
+
+def container_settings(service: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The settings ``service`` loads in its container: its environment and mounted config."""
+    for name in [n for n in os.environ if n.startswith("INVENTORY_")]:
+        monkeypatch.delenv(name)
+    for name, value in SERVICES[service]["environment"].items():
+        monkeypatch.setenv(name, interpolate(str(value)))
+    mount = next(v for v in SERVICES[service]["volumes"] if isinstance(v, dict))
+    monkeypatch.setenv("INVENTORY_CONFIG", str(ROOT / mount["source"]))
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        pytest.fail(f"{service}: the container would exit at start: {exc}")
+
+
+def dns_names(job: str) -> list[str]:
+    return [name for sd in SCRAPES[job]["dns_sd_configs"] for name in sd["names"]]
+
+
+def dns_port(job: str) -> int:
+    (port,) = {sd["port"] for sd in SCRAPES[job]["dns_sd_configs"]}
+    return port
+
+
+def test_prometheus_publishes_on_loopback_with_its_config_and_the_alert_rules_mounted() -> None:
+    assert PROMETHEUS["image"].split(":")[0] == "prom/prometheus"
+    assert PROMETHEUS["ports"] == ["127.0.0.1:9090:9090"]
+    mounts = prometheus_mounts()
+    config = next(a.split("=", 1)[1] for a in PROMETHEUS["command"] if a.startswith("--config."))
+    assert mounts[config] == "./deploy/prometheus/prometheus.yml"
+    (rules,) = PROMETHEUS_YML["rule_files"]
+    assert mounts[rules] == "./deploy/prometheus/rules.yaml"
+    data = [v.split(":")[0] for v in PROMETHEUS["volumes"] if isinstance(v, str)]
+    assert data and data[0] in COMPOSE["volumes"]
+
+
+def test_prometheus_config_passes_promtool_with_the_mounted_files(tmp_path: Path) -> None:
+    text = (ROOT / "deploy" / "prometheus" / "prometheus.yml").read_text()
+    for target, source in prometheus_mounts().items():
+        text = text.replace(target, str((ROOT / source).resolve()))
+    (tmp_path / "prometheus.yml").write_text(text)
+    promtool = shutil.which("promtool") or "/usr/bin/promtool"
+    assert Path(promtool).is_file(), "promtool is not installed: run `make install`"
+    result = subprocess.run(
+        [promtool, "check", "config", str(tmp_path / "prometheus.yml")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_prometheus_scrapes_every_role_under_the_job_names_of_the_alert_rules(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = container_settings("api", monkeypatch)
+    assert set(SCRAPES) >= {"inventory-api", "inventory-worker", "inventory-scheduler"}
+    assert dns_names("inventory-api") == ["api"]
+    assert dns_port("inventory-api") == settings.api.port
+    assert sorted(dns_names("inventory-worker")) == sorted(worker_services())
+    assert dns_names("inventory-scheduler") == ["scheduler"]
+    for name in worker_services():  # the port of the config, not one of their own
+        assert parse(name).params["metrics_port"] is None, name
+    assert parse("scheduler").params["metrics_port"] is None
+    assert dns_port("inventory-worker") == settings.tasks.metrics_port
+    assert dns_port("inventory-scheduler") == settings.scheduler.metrics_port
+
+
+def test_each_worker_service_is_scraped_with_its_pool_as_the_pool_label() -> None:
+    (relabel,) = SCRAPES["inventory-worker"]["relabel_configs"]
+    assert relabel["source_labels"] == ["__meta_dns_name"]
+    assert relabel["target_label"] == "pool"
+    for name in worker_services():
+        match = re.fullmatch(relabel["regex"], name)  # Prometheus anchors its regexes
+        assert match and match.group(1) == parse(name).params["pool"], name
+
+
+def test_prometheus_sends_a_read_token_of_the_mounted_config() -> None:
+    credentials = SCRAPES["inventory-api"]["authorization"]["credentials_file"]
+    token = (ROOT / prometheus_mounts()[credentials]).read_text().strip()
+    api = SERVICES["api"]
+    mount = next(v for v in api["volumes"] if isinstance(v, dict))
+    config = yaml.safe_load((ROOT / mount["source"]).read_text())
+    read = [t["token"] for t in config["api"]["tokens"] if t["access"] == "read"]
+    assert token in read
+
+
+def test_workers_and_schedulers_serve_their_metrics_beyond_loopback_for_prometheus() -> None:
+    for name in worker_services():
+        assert SERVICES[name]["environment"]["INVENTORY_TASKS__METRICS_HOST"] == "0.0.0.0"
+    scheduler = SERVICES["scheduler"]["environment"]
+    assert scheduler["INVENTORY_SCHEDULER__METRICS_HOST"] == "0.0.0.0"
+    # Nothing else changed in their environment.
+    for name in [*worker_services(), "scheduler"]:
+        env = dict(SERVICES[name]["environment"])
+        env.pop("INVENTORY_TASKS__METRICS_HOST", None)
+        env.pop("INVENTORY_SCHEDULER__METRICS_HOST", None)
+        assert env == SERVICES["api"]["environment"], name
+
+
+@pytest.mark.parametrize("service", [*worker_services(), "scheduler"])
+def test_the_metrics_host_settings_load_with_the_services_environment(
+    service: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = container_settings(service, monkeypatch)
+    section = settings.scheduler if service == "scheduler" else settings.tasks
+    assert section.metrics_host == "0.0.0.0"

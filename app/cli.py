@@ -408,10 +408,16 @@ def _dev() -> ModuleType:
 
 
 @dev.command("up")
-@click.option("--detach", is_flag=True, help="Leave the stack running and return.")
-def dev_up(detach: bool) -> None:
-    """Start everything, run a first collection and print where to look."""
-    _dev().up(detach, click.echo)
+@click.option("--detach", is_flag=True, help="Leave the stack running (supervised) and return.")
+@click.option(
+    "--with-prometheus",
+    is_flag=True,
+    help="Also run Prometheus (Debian's), scraping the stack with the alert rules loaded.",
+)
+def dev_up(detach: bool, with_prometheus: bool) -> None:
+    """Start everything, run a first collection and print where to look; then restart
+    what exits or stops answering, until Ctrl-C (or `dev down`)."""
+    _dev().up(detach, click.echo, with_prometheus)
 
 
 @dev.command("down")
@@ -423,14 +429,13 @@ def dev_down() -> None:
 @dev.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable.")
 def dev_status(as_json: bool) -> None:
-    """URLs, credentials and process states of the local stack."""
+    """URLs, credentials and process states of the local stack: which process is down
+    or restarting, if any."""
     devstack = _dev()
     status = devstack.status()
     if as_json:
         click.echo(json.dumps(status, indent=2))
         return
-    if not status["running"]:
-        click.echo("the dev stack is not running (start it with `make run`)")
     devstack.print_status(status, click.echo)
 
 

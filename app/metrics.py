@@ -154,7 +154,8 @@ class CollectionGauges(Collector):
         yield from (success, failure, failures)
 
 
-Health = Callable[[], str | None]
+# A process's liveness: whether it is well, and what it says about itself either way.
+Health = Callable[[], tuple[bool, str]]
 
 
 class _Quiet(WSGIRequestHandler):
@@ -172,17 +173,19 @@ def serve(
     registry: CollectorRegistry = REGISTRY,
     health: Health | None = None,
 ) -> threading.Thread:
-    """Serve ``registry`` at /metrics and, at /healthz, 200 while ``health()`` says nothing
-    is wrong, else 503 with what is (the liveness probe of the process), from a thread."""
+    """Serve ``registry`` at /metrics and, at /healthz, what ``health()`` says: 200 while
+    it is well, else 503 (the liveness probe of the process), from a thread."""
     metrics = make_wsgi_app(registry)
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") != "/healthz":
             return metrics(environ, start_response)
-        problem = health() if health else None
-        status = "503 Service Unavailable" if problem else "200 OK"
-        start_response(status, [("Content-Type", "text/plain; charset=utf-8")])
-        return [(problem or "ok").encode() + b"\n"]
+        well, text = health() if health else (True, "ok")
+        start_response(
+            "200 OK" if well else "503 Service Unavailable",
+            [("Content-Type", "text/plain; charset=utf-8")],
+        )
+        return [text.encode() + b"\n"]
 
     try:
         server = make_server(host, port, app, _Server, handler_class=_Quiet)

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -45,6 +46,7 @@ class Ports:
     moto: int = 5000
     vcsim: int = 8989
     metrics: int = 9191  # the first of the workers' and schedulers' metrics ports
+    prometheus: int = 9090  # with `dev up --with-prometheus`
 
 
 def _secret(length: int) -> str:
@@ -74,6 +76,19 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
         return s.connect_ex((host, port)) == 0
 
 
+def healthz(port: int) -> Callable[[], bool]:
+    """A liveness check: GET http://127.0.0.1:``port``/healthz answers 200."""
+
+    def live() -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=3) as r:
+                return r.status == 200
+        except (OSError, ValueError):
+            return False  # refused, timed out, or an HTTP error status
+
+    return live
+
+
 def wait_until(check: Callable[[], bool], timeout: float, what: str, proc: Any = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -99,6 +114,11 @@ class Service:
     timeout: float = 60
     port: int | None = None  # must be free before the start
     pid: int | None = None
+    # Whether it still works while it runs (a liveness probe), for the supervisor.
+    live: Callable[[], bool] | None = None
+    # Whether the supervisor starts it again when it exits: not a simulator, whose
+    # estate lives in its memory and would come back empty.
+    restart: bool = True
 
 
 class Stack:
@@ -109,6 +129,7 @@ class Stack:
         self.ports = ports
         self.secrets = secrets_
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.services: dict[str, Service] = {}  # as last started, to start again
         self.metrics_ports: dict[str, int] = {}
         home.mkdir(parents=True, exist_ok=True)
 
@@ -188,7 +209,7 @@ class Stack:
     def moto(self) -> Service:
         port = self.ports.moto
         argv = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
-        return Service("moto", argv, lambda: port_open(port), timeout=60, port=port)
+        return Service("moto", argv, lambda: port_open(port), timeout=60, port=port, restart=False)
 
     def vcsim(
         self,
@@ -210,7 +231,7 @@ class Stack:
                 f.seek(start)
                 return b"GOVC_URL" in f.read() and port_open(port, host)
 
-        return Service(name, argv, ready, timeout=timeout, port=port)
+        return Service(name, argv, ready, timeout=timeout, port=port, restart=False)
 
     def inventory(self, name: str, *args: str, ready: Callable[[], bool] | None = None) -> Service:
         argv = [sys.executable, "-m", "app.cli", *args]
@@ -220,16 +241,25 @@ class Stack:
     def api(self) -> Service:
         service = self.inventory("api", "api", ready=lambda: port_open(self.ports.api))
         service.port = self.ports.api
+        service.live = healthz(self.ports.api)
         return service
 
     def worker(self, name: str = "worker", *queues: str, pool: str | None = None) -> Service:
-        args = ["worker", "--metrics-port", str(self.metrics_port(name))]
+        """A worker pool, live while its metrics process says it is (its workers and itself
+        alive: worker.pool_metrics.health), as Kubernetes' probe of the chart asks."""
+        port = self.metrics_port(name)
+        args = ["worker", "--metrics-port", str(port)]
         if pool:
             args += ["--pool", pool]
-        return self.inventory(name, *args, *(["--queues", *queues] if queues else []))
+        service = self.inventory(name, *args, *(["--queues", *queues] if queues else []))
+        service.ready = service.live = healthz(port)
+        return service
 
     def scheduler(self, name: str = "scheduler") -> Service:
-        return self.inventory(name, "scheduler", "--metrics-port", str(self.metrics_port(name)))
+        port = self.metrics_port(name)
+        service = self.inventory(name, "scheduler", "--metrics-port", str(port))
+        service.ready = service.live = healthz(port)
+        return service
 
     def metrics_port(self, name: str) -> int:
         """Where process ``name`` serves its metrics: one port each from ``ports.metrics`` on."""
@@ -265,6 +295,17 @@ class Stack:
     # -- processes ------------------------------------------------------------------------
 
     def start(self, service: Service) -> int:
+        """Start ``service`` and wait until it is ready; its PID."""
+        proc = self.launch(service)
+        try:
+            wait_until(service.ready, service.timeout, service.name, proc)
+        except StackError as exc:
+            tail = _tail(self.home / f"{service.name}.log")
+            raise StackError(f"{exc}; last lines of its log:\n{tail}") from None
+        return proc.pid
+
+    def launch(self, service: Service) -> subprocess.Popen[bytes]:
+        """Start ``service`` without waiting for it to be ready."""
         if service.port is not None and port_open(service.port):
             raise StackError(
                 f"port {service.port} for {service.name} is already in use; stop what holds it "
@@ -281,13 +322,9 @@ class Stack:
                 cwd=ROOT,
             )
         self.procs[service.name] = proc
+        self.services[service.name] = service
         service.pid = proc.pid
-        try:
-            wait_until(service.ready, service.timeout, service.name, proc)
-        except StackError as exc:
-            tail = _tail(self.home / f"{service.name}.log")
-            raise StackError(f"{exc}; last lines of its log:\n{tail}") from None
-        return proc.pid
+        return proc
 
     def stop(self, name: str, timeout: float = 30) -> None:
         proc = self.procs.pop(name, None)
@@ -364,9 +401,17 @@ def _tail(path: Path, lines: int = 15) -> str:
         return "(no log)"
 
 
+def browser_url(http_port: int, bolt_port: int) -> str:
+    """The Neo4j Browser, its connection form filled in but for the password."""
+    return (
+        f"http://127.0.0.1:{http_port}/browser/?dbms=neo4j://neo4j@127.0.0.1:{bolt_port}&db=neo4j"
+    )
+
+
 @dataclass
 class State:
-    """What ``dev up`` leaves for ``dev status`` and ``dev down``."""
+    """What ``dev up`` leaves for ``dev status`` and ``dev down``: its supervisor's PID, and
+    each process's PID, state and restarts as the supervisor last saw them."""
 
     home: str
     ports: dict[str, int]
@@ -374,10 +419,16 @@ class State:
     pids: dict[str, int]
     config: str
     demo: bool
+    supervisor: int | None = None
+    processes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    prometheus: bool = False
 
     def save(self, path: Path) -> None:
-        path.write_text(json.dumps(asdict(self), indent=2))
-        path.chmod(0o600)
+        # Whole or not at all: `dev status` may read it at any moment.
+        part = path.with_suffix(".part")
+        part.write_text(json.dumps(asdict(self), indent=2))
+        part.chmod(0o600)
+        part.replace(path)
 
     @classmethod
     def load(cls, path: Path) -> State | None:
@@ -396,8 +447,9 @@ class State:
             "dashboard": f"{api}/dashboard/",
             "metrics": f"{api}/metrics",
             "neo4j_bolt": f"bolt://127.0.0.1:{p['bolt']}",
-            "neo4j_browser": f"http://127.0.0.1:{p['http']}/browser/",
+            "neo4j_browser": browser_url(p["http"], p["bolt"]),
             "redis": f"redis://127.0.0.1:{p['redis']}/0",
             **({"moto": f"http://127.0.0.1:{p['moto']}"} if self.demo else {}),
             **({"vcsim": f"https://127.0.0.1:{p['vcsim']}/sdk"} if self.demo else {}),
+            **({"prometheus": f"http://127.0.0.1:{p['prometheus']}"} if self.prometheus else {}),
         }

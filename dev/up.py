@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, fields
@@ -23,9 +25,13 @@ from app.config import QUEUES
 from collectors import PROVIDERS
 from dev.demo import aws as demo
 from dev.demo import vsphere as demo_vsphere
+from dev.prometheus import prometheus
 from dev.stack import ROOT, Ports, Secrets, Stack, StackError, State, alive, stop_pid
+from dev.supervise import Supervisor
 
 Say = Callable[[str], Any]
+# Set in the environment of the `dev up` that `dev up --detach` leaves in the background.
+DETACHED = "INVENTORY_DEV_DETACHED"
 
 # Unless the user's config has schedules of its own.
 DEMO_SCHEDULES = [
@@ -85,15 +91,18 @@ def _user_sections() -> dict[str, Any]:
     return {k: v for k, v in data.items() if k in sections}
 
 
-def up(detach: bool, say: Say) -> None:
+def up(detach: bool, say: Say, with_prometheus: bool = False) -> None:
     previous = State.load(state_path())
-    if previous and any(alive(pid) for pid in previous.pids.values()):
+    if previous and any(alive(pid) for pid in [previous.supervisor or 0, *previous.pids.values()]):
         raise StackError("the dev stack is already running; stop it with `inventory dev down`")
+    if detach:
+        _detach(say, with_prometheus)
+        return
     stack = Stack(home() / "dev", ports(), _secrets())
     user = _user_sections()
     is_demo = not set(PROVIDERS) & set(user)
     try:
-        _start(stack, user, is_demo, say)
+        _start(stack, user, is_demo, say, with_prometheus)
         state = State(
             home=str(stack.home),
             ports=asdict(stack.ports),
@@ -101,16 +110,17 @@ def up(detach: bool, say: Say) -> None:
             pids={name: p.pid for name, p in stack.procs.items()},
             config=str(stack.config_path),
             demo=is_demo,
+            supervisor=os.getpid(),
+            prometheus=with_prometheus,
         )
-        state.save(state_path())
+        supervisor = Supervisor(stack, say, on_change=lambda states: _note(state, states))
+        _note(state, supervisor.states())
         print_status(status(), say)
     except BaseException:
         stack.stop_all()
         raise
-    if detach:
-        say("running in the background; stop it with `inventory dev down`")
-        return
-    say("press Ctrl-C to stop")
+    if not os.environ.get(DETACHED):
+        say("press Ctrl-C to stop")
     stopping = False
 
     def stop(*_: Any) -> None:
@@ -119,18 +129,66 @@ def up(detach: bool, say: Say) -> None:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    while not stopping:
-        dead = [n for n, p in stack.procs.items() if p.poll() is not None]
-        if dead:
-            say(f"{', '.join(dead)} stopped; see {stack.home}/<name>.log; stopping the rest")
-            break
-        time.sleep(0.5)
+    supervisor.run(lambda: stopping)
     say("stopping…")
     stack.stop_all()
     state_path().unlink(missing_ok=True)
 
 
-def _start(stack: Stack, user: dict[str, Any], is_demo: bool, say: Say) -> None:
+def _note(state: State, processes: dict[str, dict[str, Any]]) -> None:
+    """What the supervisor saw, where `dev status` and `dev down` read it."""
+    state.processes = processes
+    state.pids = {name: p["pid"] for name, p in processes.items() if p["pid"]}
+    state.save(state_path())
+
+
+def _detach(say: Say, with_prometheus: bool) -> None:
+    """Run `dev up` (the stack and its supervisor) in the background, show its progress
+    until the stack is up, and return."""
+    log = home() / "dev" / "up.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    argv = [sys.executable, "-m", "app.cli", "dev", "up"]
+    argv += ["--with-prometheus"] if with_prometheus else []
+    with log.open("ab") as out:
+        start = out.tell()
+        proc = subprocess.Popen(
+            argv,
+            env={**os.environ, DETACHED: "1"},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # Ctrl-C or a closed terminal do not reach it
+            cwd=ROOT,
+        )
+    shown = start
+    while True:
+        with log.open("rb") as f:
+            f.seek(shown)
+            for line in f.read().decode(errors="replace").splitlines(keepends=True):
+                if not line.endswith("\n"):
+                    break  # the rest of the line is still being written
+                say(line.rstrip("\n"))
+                shown += len(line.encode())
+        state = State.load(state_path())
+        if state is not None and state.supervisor == proc.pid:
+            say(f"running in the background (supervisor {proc.pid}, log {log});")
+            say("stop it with `inventory dev down`")
+            return
+        if proc.poll() is not None:
+            with log.open("rb") as f:
+                f.seek(start)
+                lines = f.read().decode(errors="replace").strip().splitlines() or [""]
+            # Its own error line (the CLI's "error: …"), else where to look.
+            last = lines[-1].removeprefix("error: ")
+            if last == lines[-1]:
+                last = f"the dev stack did not start (exit code {proc.returncode}); see {log}"
+            raise StackError(last)
+        time.sleep(0.5)
+
+
+def _start(
+    stack: Stack, user: dict[str, Any], is_demo: bool, say: Say, with_prometheus: bool
+) -> None:
     from app.config import load_settings
     from app.runtime import Runtime
     from graph import schema
@@ -173,6 +231,18 @@ def _start(stack: Stack, user: dict[str, Any], is_demo: bool, say: Say) -> None:
         stack.start(stack.scheduler(f"scheduler-{n}"))
     say("starting the API")
     stack.start(stack.api())
+    if with_prometheus:
+        say(f"starting Prometheus on {p.prometheus}, with the alert rules")
+        stack.start(
+            prometheus(
+                stack,
+                port=p.prometheus,
+                api_port=p.api,
+                read_token=stack.secrets.read_token,
+                workers={name: stack.metrics_port(f"worker-{name}") for name in QUEUES},
+                schedulers=[stack.metrics_port(f"scheduler-{n}") for n in (1, 2)],
+            )
+        )
     for provider in PROVIDERS:
         if not getattr(rt.settings, provider).model_dump(exclude_defaults=True):
             continue  # not configured
@@ -188,6 +258,10 @@ def down(say: Say) -> None:
     if state is None:
         say("the dev stack is not running")
         return
+    if state.supervisor and alive(state.supervisor):
+        # It stops what it supervises, each process given the time to finish its work.
+        say(f"stopping the supervisor ({state.supervisor}) and everything it runs")
+        stop_pid(state.supervisor, timeout=300)
     for name, pid in reversed(list(state.pids.items())):
         if alive(pid):
             say(f"stopping {name} ({pid})")
@@ -199,9 +273,19 @@ def status() -> dict[str, Any]:
     state = State.load(state_path())
     if state is None:
         return {"running": False}
-    processes = {name: {"pid": pid, "alive": alive(pid)} for name, pid in state.pids.items()}
+    supervised = bool(state.supervisor and alive(state.supervisor))
+    processes = {}
+    for name, pid in state.pids.items():
+        seen = state.processes.get(name, {"pid": pid, "state": "running", "restarts": 0})
+        up = alive(seen["pid"]) if seen.get("pid") else False
+        if not up and seen["state"] == "running":
+            seen = {**seen, "state": "down"}  # ended since the supervisor last looked
+        processes[name] = {**seen, "alive": up}
+    for name, seen in state.processes.items():  # down, with no process left
+        processes.setdefault(name, {**seen, "alive": False})
     return {
-        "running": all(p["alive"] for p in processes.values()),
+        "running": supervised and all(p["state"] == "running" for p in processes.values()),
+        "supervisor": {"pid": state.supervisor, "alive": supervised},
         "urls": state.urls(),
         "credentials": {
             "neo4j_user": "neo4j",
@@ -218,7 +302,14 @@ def status() -> dict[str, Any]:
 
 def print_status(s: dict[str, Any], say: Say) -> None:
     if "urls" not in s:
+        say("the dev stack is not running (start it with `make run`)")
         return
+    if not s["supervisor"]["alive"]:
+        say(f"the supervisor ({s['supervisor']['pid']}) is not running: nothing is restarted")
+    for name, p in s["processes"].items():
+        if p["state"] != "running":
+            why = f": {p['reason']}" if p.get("reason") else ""
+            say(f"  {name:<14} {p['state']} (restarts: {p['restarts']}){why}")
     c = s["credentials"]
     say("")
     for name, url in s["urls"].items():

@@ -34,6 +34,7 @@ TEST_PORTS = Ports(
             moto=25000,
             vcsim=28989,
             metrics=29191,
+            prometheus=29090,
         ).items()
     }
 )

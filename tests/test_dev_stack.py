@@ -13,13 +13,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from dev.stack import alive
+from dev.stack import alive, wait_until
 from tests.conftest import TEST_PORTS
 
 # Ports of their own, clear of the suite's servers.
 PORTS = {
     name: getattr(TEST_PORTS, name) + 50
-    for name in ("api", "bolt", "http", "redis", "moto", "vcsim", "metrics")
+    for name in ("api", "bolt", "http", "redis", "moto", "vcsim", "metrics", "prometheus")
 }
 
 
@@ -107,9 +107,45 @@ def _no_secret_in_any_log(folder: Path, credentials: dict[str, str]) -> None:
     )
 
 
+def _comes_back(env: dict[str, str], name: str, pid: int) -> dict:
+    """SIGKILL process ``name`` (``pid``) of the stack; its status once the supervisor has
+    started it again."""
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        status = json.loads(inventory(env, "dev", "status", "--json").stdout)
+        p = status["processes"][name]
+        if p["restarts"] == 1 and p["state"] == "running" and p["pid"] != pid and p["alive"]:
+            return status
+        time.sleep(1)
+    raise AssertionError(f"{name} did not come back: {status['processes'][name]}")
+
+
+def _prometheus_scrapes_the_stack(status: dict) -> None:
+    """`--with-prometheus`: the alert rules are loaded and every process is scraped."""
+    prometheus = status["urls"]["prometheus"]
+    rules = httpx.get(f"{prometheus}/api/v1/rules", timeout=30).json()["data"]["groups"]
+    assert rules and all(g["file"].endswith("deploy/prometheus/rules.yaml") for g in rules)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        query = {"query": "up == 1"}
+        found = httpx.get(f"{prometheus}/api/v1/query", params=query, timeout=30).json()
+        up = {(r["metric"]["job"], r["metric"].get("pool")) for r in found["data"]["result"]}
+        if len(found["data"]["result"]) == 6:  # the API, three pools, two schedulers
+            break
+        time.sleep(2)
+    assert up == {
+        ("inventory-api", None),
+        ("inventory-worker", "high"),
+        ("inventory-worker", "default"),
+        ("inventory-worker", "low"),
+        ("inventory-scheduler", None),
+    }, found
+
+
 def test_dev_up_serves_the_demo_and_ctrl_c_stops_everything(dev_env: dict[str, str]) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "dev", "up"],
+        [sys.executable, "-m", "app.cli", "dev", "up", "--with-prometheus"],
         env=dev_env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -137,8 +173,15 @@ def test_dev_up_serves_the_demo_and_ctrl_c_stops_everything(dev_env: dict[str, s
         _leaks_are_found(status, read, dev_env)
         browser = httpx.get(status["urls"]["neo4j_browser"], timeout=30)
         assert browser.status_code == 200 and "Neo4j Browser" in browser.text
+        bolt = status["urls"]["neo4j_bolt"].removeprefix("bolt://")
+        assert f"?dbms=neo4j://neo4j@{bolt}&db=neo4j" in status["urls"]["neo4j_browser"]
+        _prometheus_scrapes_the_stack(status)
+
+        # What exits is started again; `dev status` says so.
+        status = _comes_back(dev_env, "scheduler-1", status["processes"]["scheduler-1"]["pid"])
+        assert status["running"]
         pids = [p["pid"] for p in status["processes"].values()]
-        assert len(pids) >= 7 and all(alive(pid) for pid in pids)
+        assert len(pids) >= 8 and all(alive(pid) for pid in pids)
 
         # A dashboard login, whose token must not reach any log either.
         admin_token = status["credentials"]["admin_token"]
@@ -148,8 +191,26 @@ def test_dev_up_serves_the_demo_and_ctrl_c_stops_everything(dev_env: dict[str, s
             )
             assert login.status_code == 200 and "inventory.high" in login.text
 
+        # A simulator is not restarted (its estate would come back empty): it is down.
+        os.kill(status["processes"]["moto"]["pid"], signal.SIGKILL)
+        wait_until(
+            lambda: (
+                json.loads(inventory(dev_env, "dev", "status", "--json").stdout)["processes"][
+                    "moto"
+                ]["state"]
+                == "down"
+            ),
+            60,
+            "dev status to say moto is down",
+        )
+        text = inventory(dev_env, "dev", "status").stdout
+        assert "  moto           down (restarts: 0): exited with code -9" in text, text
+        assert not json.loads(inventory(dev_env, "dev", "status", "--json").stdout)["running"]
+
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=120) == 0
+        out, _ = proc.communicate(timeout=180)
+        assert proc.returncode == 0, out
+        assert "scheduler-1 exited with code -9; restarting it in 1s (restart 1" in out
         assert not any(alive(pid) for pid in pids)
         _no_secret_in_any_log(Path(status["logs"]), status["credentials"])
         assert json.loads(inventory(dev_env, "dev", "status", "--json").stdout) == {

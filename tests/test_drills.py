@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import yaml
 
@@ -23,6 +25,7 @@ from app.runtime import Runtime
 from collectors import CATALOG
 from dev.demo import aws_truth
 from dev.stack import Stack, wait_until
+from dev.supervise import Supervisor
 from tests.conftest import wipe
 from tests.faultproxy import FaultProxy
 from worker.records import DONE, FINAL
@@ -45,25 +48,30 @@ def drill(
     rt.close()
 
 
-def _worker(stack: Stack, config: str, name: str = "worker-drill") -> int:
+def _worker(stack: Stack, config: str, name: str = "worker-drill") -> Callable[[], None]:
+    """Start a worker pool; what stops it."""
     service = stack.inventory(name, "worker", "--metrics-port", "0")
     service.env["INVENTORY_CONFIG"] = config
-    return stack.start(service)
+    stack.start(service)
+    return lambda: stack.stop(name)
 
 
 def _collect_through(
-    drill: tuple[Stack, Runtime, str], fault: Callable[[Stack, Runtime], None], moto_url: str
+    drill: tuple[Stack, Runtime, str],
+    fault: Callable[[Stack, Runtime], None],
+    moto_url: str,
+    worker: Callable[[Stack, str], Callable[[], None]] = _worker,
 ) -> list[dict]:
     """Collect everything while ``fault`` happens; the task tree, once all of it ended."""
     stack, rt, config = drill
     wipe(rt)
-    _worker(stack, config)
+    stop = worker(stack, config)
     try:
         root = rt.enqueue("aws:collect-all", {}, "high")
         fault(stack, rt)
         tree = rt.records.wait(root, timeout=600)
     finally:
-        stack.stop("worker-drill")
+        stop()
     if tree is None:
         unfinished = [
             (r["task"], r["state"], r["payload"])
@@ -137,6 +145,73 @@ def test_a_worker_killed_mid_collection(drill, moto_url: str) -> None:
     tree = _collect_through(drill, kill, moto_url)
     by_id = {r["id"]: r for r in tree}
     assert cut_short and all(by_id[t]["state"] in DONE for t in cut_short if t in by_id)
+
+
+def _pids(port: int) -> dict[str, list[int]]:
+    """The pool's processes, as its liveness answer names them: "ok: supervisor 1, workers
+    2 3, metrics 4"."""
+    text = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).text
+    assert text.startswith("ok: "), text
+    parts = (part.split(" ", 1) for part in text[4:].strip().split(", "))
+    return {what: [int(pid) for pid in pids.split()] for what, pids in parts}
+
+
+def test_a_supervised_pool_loses_a_worker_then_its_metrics_mid_collection(
+    drill, moto_url: str
+) -> None:
+    """As the dev stack (and Kubernetes' liveness probe) keep a pool: a worker process
+    SIGKILLed ends the pool, which is started again; its metrics process SIGKILLed fails
+    its liveness, and it is stopped and started again; the collection completes."""
+    name = "pool-drill"
+    port = drill[0].metrics_port(name)
+    said: list[str] = []
+    supervisors: list[Supervisor] = []
+
+    def supervised(stack: Stack, config: str) -> Callable[[], None]:
+        service = stack.worker(name)
+        service.argv += ["--processes", "2"]
+        service.env["INVENTORY_CONFIG"] = config
+        stack.start(service)
+        supervisors.append(Supervisor(stack, said.append, names=[name]))
+        done = threading.Event()
+        watch = threading.Thread(target=supervisors[0].run, args=(done.is_set,), daemon=True)
+        watch.start()
+
+        def stop() -> None:
+            done.set()  # first, or it would start the pool again
+            watch.join()
+            stack.stop(name)
+
+        return stop
+
+    def back(restarts: int, before: dict[str, list[int]]) -> Callable[[], bool]:
+        def check() -> bool:
+            state = supervisors[0].states()[name]
+            if state["restarts"] != restarts or state["state"] != "running":
+                return False
+            return _pids(port)["supervisor"] != before["supervisor"]
+
+        return check
+
+    def kill_a_worker_then_the_metrics(stack: Stack, rt: Runtime) -> None:
+        wait_until(
+            lambda: any(r["state"] == "active" for r in rt.records.recent(200)),
+            60,
+            "a task to be running",
+        )
+        first = _pids(port)
+        assert len(first["workers"]) == 2
+        os.kill(first["workers"][0], signal.SIGKILL)
+        wait_until(back(1, first), 180, "the pool to be started again after its worker died")
+        second = _pids(port)
+        os.kill(second["metrics"][0], signal.SIGKILL)
+        wait_until(back(2, second), 240, "the pool to be started again after its metrics died")
+        assert httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).status_code == 200
+
+    _collect_through(drill, kill_a_worker_then_the_metrics, moto_url, supervised)
+    reasons = [s["reason"] for s in [supervisors[0].states()[name]]]
+    assert reasons == ["failed its liveness check"], said
+    assert any("exited with code" in line for line in said), said
 
 
 def test_a_third_of_provider_calls_throttled_or_unavailable(

@@ -113,10 +113,14 @@ def test_a_pools_liveness_counts_its_worker_processes() -> None:
     pool = subprocess.Popen([sys.executable, "-c", spawn])
     try:
         wait_until(lambda: len(children(pool.pid)) == 2, 30, "the two workers")
-        assert health(pool.pid, 2) is None
+        well, text = health(pool.pid, 2)
+        workers = " ".join(map(str, sorted(children(pool.pid))))
+        assert (
+            well and text == f"ok: supervisor {pool.pid}, workers {workers}, metrics {os.getpid()}"
+        )
         os.kill(children(pool.pid)[0], signal.SIGKILL)
         wait_until(lambda: len(children(pool.pid)) == 1, 30, "a worker to die")
-        assert health(pool.pid, 2) == "1 of the pool's 2 worker processes are gone"
+        assert health(pool.pid, 2) == (False, "1 of the pool's 2 worker processes are gone")
     finally:
         for pid in children(pool.pid):
             os.kill(pid, signal.SIGKILL)
@@ -124,7 +128,7 @@ def test_a_pools_liveness_counts_its_worker_processes() -> None:
         pool.wait()
     gone = subprocess.Popen(["true"])
     gone.wait()
-    assert health(gone.pid, 1) == f"the pool's supervisor ({gone.pid}) has exited"
+    assert health(gone.pid, 1) == (False, f"the pool's supervisor ({gone.pid}) has exited")
 
 
 def test_api_metrics_hold_each_collection_state(

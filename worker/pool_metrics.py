@@ -47,15 +47,19 @@ def serve() -> int:
     return 0
 
 
-def health(pool: int, processes: int) -> str | None:
-    """What is wrong with the pool whose supervisor is ``pool``, or None: the supervisor
-    and its ``processes`` worker processes must be alive (this fork is one more child)."""
+def health(pool: int, processes: int) -> tuple[bool, str]:
+    """Whether the pool whose supervisor is ``pool`` is well: the supervisor and its
+    ``processes`` worker processes alive (this fork is one more child); and its PIDs."""
     if not alive(pool):
-        return f"the pool's supervisor ({pool}) has exited"
-    workers = [pid for pid in children(pool) if pid != os.getpid()]
+        return False, f"the pool's supervisor ({pool}) has exited"
+    workers = sorted(pid for pid in children(pool) if pid != os.getpid())
     if len(workers) < processes:
-        return f"{processes - len(workers)} of the pool's {processes} worker processes are gone"
-    return None
+        gone = processes - len(workers)
+        return False, f"{gone} of the pool's {processes} worker processes are gone"
+    return (
+        True,
+        f"ok: supervisor {pool}, workers {' '.join(map(str, workers))}, metrics {os.getpid()}",
+    )
 
 
 def pool_dir() -> Path:

@@ -147,15 +147,15 @@ class Scheduler:
                         log.warning("schedule %s: firing failed: %s", schedule.name, exc)
             self.last_round = time.monotonic()
 
-    def health(self) -> str | None:
-        """What is wrong with this scheduler, or None: its lease rounds must go on (a round
-        that waits for Redis is slow, not wrong: a restart would not bring Redis back)."""
+    def health(self) -> tuple[bool, str]:
+        """Whether this scheduler is well: its lease rounds go on (a round that waits for
+        Redis is slow, not wrong: a restart would not bring Redis back)."""
         if self.keeper is not None and not self.keeper.is_alive():
-            return "the lease keeper has stopped"
+            return False, "the lease keeper has stopped"
         idle = time.monotonic() - self.last_round
         if idle > self.stale_after:
-            return f"no lease round for {idle:.0f}s"
-        return None
+            return False, f"no lease round for {idle:.0f}s"
+        return True, f"ok: {'leading' if self.leading else 'following'} as {self.identity}"
 
     def is_leader(self) -> bool:
         return self.redis.get(self.lease_key) == self.identity

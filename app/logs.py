@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +19,13 @@ from app.config import Settings
 _STANDARD = {*vars(logging.LogRecord("", 0, "", 0, "", None, None)), "message", "asctime"}
 # Their debug lines hold request and response bodies: STS credentials among them.
 _CHATTY = ("botocore", "boto3", "s3transfer", "urllib3")
+# Credentials by where they sit, whatever their value (one this deployment does not know,
+# one rotated out, a malformed one): a `token` query parameter, and what follows the
+# scheme of an Authorization header.  Known secrets are also masked by value.
+_PLACED = re.compile(
+    r"(?i)(?P<keep>(?:[?&;]|\b)(?:access_)?token=|\bauthorization\W{1,4}(?:bearer|basic|token)?\s*)"
+    r"(?P<secret>[^\s&;\"'\\,]+)"
+)
 
 
 #: The id of the API request being handled (see api.app), on each line logged meanwhile.
@@ -64,7 +72,7 @@ class JsonLines(logging.Formatter):
         }
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
-        text = json.dumps(line, default=str)
+        text = _PLACED.sub(r"\g<keep>***", json.dumps(line, default=str))
         for secret in self.secrets:
             text = text.replace(secret, "***")
         return text

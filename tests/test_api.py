@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 
 import anyio
@@ -364,8 +365,22 @@ def test_the_api_command_serves_over_http(stack: Stack, collected: Runtime, read
         reply = httpx.get(f"{base}/api/v1/aws/instances", headers=read)
         assert reply.status_code == 200 and reply.json()["items"]
         assert httpx.get(f"{base}/openapi.json").json()["paths"]["/api/v1/aws/vpcs"]
+
+        # Credentials are masked by where they sit, whatever their value: one this API
+        # knows, one it does not, a malformed one; in the query and in the header.
+        known = stack.secrets.read_token
+        unknown = "an-unknown-token-" + uuid.uuid4().hex
+        malformed = "%25bad%20" + uuid.uuid4().hex[:12]
+        for token in (known, unknown, malformed):
+            httpx.get(f"{base}/dashboard/?token={token}")
+            httpx.get(f"{base}/api/v1/kinds?token={token}", headers={"Authorization": token})
+            httpx.get(f"{base}/api/v1/kinds", headers={"Authorization": f"Bearer {token}"})
     finally:
         stack.stop("api")
+    log = (stack.home / "api.log").read_text()
+    assert "/dashboard/?token=*** " in log and "/api/v1/kinds?token=*** " in log
+    for secret in (known, unknown, malformed, malformed.replace("%25", "%")):
+        assert secret not in log
 
 
 def test_api_answers_503_not_500_when_redis_is_down(

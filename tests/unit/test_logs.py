@@ -30,3 +30,21 @@ def test_every_secret_in_the_settings_is_known(monkeypatch: pytest.MonkeyPatch) 
     assert {"pw-1", "pw-2", "tok-3-xxxxxxxxxxxxxxxxxxxxxxxx", "AK", "sk-4"} <= set(
         secrets_in(settings)
     )
+
+
+@pytest.mark.parametrize(
+    ("said", "logged"),
+    [
+        ("GET /dashboard/?token=not-one-of-ours HTTP/1.1", "GET /dashboard/?token=*** HTTP/1.1"),
+        ("GET /x?a=1&token=%25bad&b=2", "GET /x?a=1&token=***&b=2"),
+        ("GET /x?access_token=abc", "GET /x?access_token=***"),
+        ("{'authorization': 'Bearer rotated.out'}", "{'authorization': 'Bearer ***'}"),
+        ("Authorization: Basic dXNlcjpwYXNz", "Authorization: Basic ***"),
+        ("tokens=3 and a token, unmasked", "tokens=3 and a token, unmasked"),
+    ],
+)
+def test_credentials_are_masked_by_where_they_sit_whatever_their_value(
+    said: str, logged: str
+) -> None:
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, said, None, None)
+    assert json.loads(JsonLines([]).format(record))["message"] == logged

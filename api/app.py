@@ -6,14 +6,11 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
-import redis.exceptions
 from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
-from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -21,9 +18,8 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from pydantic import BaseModel
 
-from api import auth, dashboard, graphql, kinds, reports, schedules, tasks
+from api import auth, dashboard, graphql, kinds, problems, reports, schedules, tasks
 from api.cache import GraphCache
 from api.layers import BodyLimit, Counted, FreezeHeap, RequestId
 from app import redisconn
@@ -33,10 +29,8 @@ from app.runtime import Runtime
 from collectors import CATALOG
 from graph import status
 from graph.driver import connect
-from graph.reads import QueryTimeout, Reader
-from graph.reports import ReportError
+from graph.reads import Reader
 from graph.version import GraphVersion
-from worker.queues import TaskConflict, TaskNotFound
 
 log = logging.getLogger(__name__)
 
@@ -51,28 +45,6 @@ DURATIONS = Histogram(
 )
 # A request waits this long for Redis at most (a failover), then gets a 503 to retry on.
 REDIS_RETRY_S = 3
-
-
-class Problem(BaseModel):
-    """What went wrong, and what to do about it."""
-
-    detail: str
-
-
-# The answers any route may give besides its own, each with {"detail": ...}.
-ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": Problem, "description": text}
-    for code, text in (
-        (400, "A parameter is malformed (a cursor not passed back as given, say)."),
-        (401, "No token, or one that is not valid."),
-        (403, "The token's access is not enough (admin needed)."),
-        (404, "No such item, task or report."),
-        (409, "The task's state does not allow it."),
-        (413, "The request body is too large."),
-        (503, "Neo4j or Redis is unavailable: try again later."),
-        (504, "The graph query ran past its time limit: ask for less."),
-    )
-}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -102,8 +74,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,  # served below, from assets of our own
         redoc_url=None,
-        responses=ERRORS,
+        responses=problems.RESPONSES,
     )
+    generate = app.openapi
+    app.openapi = lambda: problems.openapi(generate())  # type: ignore[method-assign]
     app.state.settings = settings
     app.state.tokens = auth.Tokens(settings.api)
     app.include_router(kinds.router(CATALOG, settings.api.max_page_size))
@@ -119,7 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount(dashboard.PREFIX, dashboard.Dashboard())
     _pages(app)
     _health(app)
-    _errors(app)
+    problems.install(app)
     # Outermost last: each request gets its id first, then its body is limited.
     if settings.api.cache_mb:
         paths = (*(k.path for k in CATALOG.kinds), "/api/v1/kinds")
@@ -204,51 +178,3 @@ def _health(app: FastAPI) -> None:
         now.register(CollectionGauges(lambda: status.overview(reader.driver, reader.database)))
         body = generate_latest() + generate_latest(now)
         return Response(body, media_type=CONTENT_TYPE_LATEST)
-
-
-def _errors(app: FastAPI) -> None:
-    async def unavailable(request: Request, exc: Exception) -> JSONResponse:
-        log.warning("backend unavailable on %s: %s", request.url.path, exc)
-        what = "Redis" if isinstance(exc, redis.exceptions.RedisError) else "Neo4j"
-        return JSONResponse({"detail": f"{what} is unavailable; try again later"}, status_code=503)
-
-    for exc_type in (
-        ServiceUnavailable,
-        SessionExpired,
-        redis.exceptions.ConnectionError,
-        redis.exceptions.TimeoutError,
-    ):
-        app.add_exception_handler(exc_type, unavailable)
-
-    async def too_slow(request: Request, exc: Exception) -> JSONResponse:
-        log.warning("query timed out on %s: %s", request.url.path, exc)
-        return JSONResponse({"detail": str(exc)}, status_code=504)
-
-    app.add_exception_handler(QueryTimeout, too_slow)
-
-    async def graph_error(request: Request, exc: Exception) -> JSONResponse:
-        log.error("query failed on %s: %s", request.url.path, exc)
-        return JSONResponse({"detail": "the graph query failed"}, status_code=503)
-
-    app.add_exception_handler(Neo4jError, graph_error)
-
-    app.add_exception_handler(ValueError, _detail(400))
-    # A report or a report parameter that does not exist or fit (ReportError names it).
-    app.add_exception_handler(ReportError, _report_error)
-    # A task operation refused: the id is unknown, or the task's state does not allow it.
-    app.add_exception_handler(TaskNotFound, _detail(404))
-    app.add_exception_handler(TaskConflict, _detail(409))
-
-
-async def _report_error(request: Request, exc: Exception) -> JSONResponse:
-    status = 404 if str(exc).startswith("no report") else 422
-    return JSONResponse({"detail": str(exc)}, status_code=status)
-
-
-def _detail(status: int) -> Any:
-    """A handler answering ``status`` with the exception's message as the detail."""
-
-    async def handler(request: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=status)
-
-    return handler

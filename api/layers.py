@@ -7,13 +7,13 @@ large is refused (413) before it is parsed and before any token is checked."""
 from __future__ import annotations
 
 import gc
-import json
 import time
 import uuid
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.problems import MEDIA_TYPE, problem
 from app.logs import REQUEST_ID
 
 
@@ -63,15 +63,14 @@ class BodyLimit:
                 raise
 
     async def _refuse(self, send: Send) -> None:
-        body = json.dumps(
-            {"detail": f"the request body is larger than {self.max_bytes} bytes"}
-        ).encode()
+        detail = f"the request body is larger than {self.max_bytes} bytes"
+        body = problem(413, detail).body
         await send(
             {
                 "type": "http.response.start",
                 "status": 413,
                 "headers": [
-                    (b"content-type", b"application/json"),
+                    (b"content-type", MEDIA_TYPE.encode()),
                     (b"content-length", str(len(body)).encode()),
                     (b"connection", b"close"),
                 ],

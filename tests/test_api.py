@@ -125,12 +125,52 @@ def test_filters_narrow_the_list(client: TestClient, read: dict, moto_url: str) 
     assert defaults and all(v["is_default"] is True for v in defaults)
 
 
-def test_bad_list_parameters_get_400_or_422(client: TestClient, read: dict) -> None:
-    assert client.get("/api/v1/aws/instances?colour=red", headers=read).status_code == 400
-    assert client.get("/api/v1/aws/instances?cursor=%%%", headers=read).status_code == 400
-    assert client.get("/api/v1/aws/instances?limit=0", headers=read).status_code == 422
-    assert client.get("/api/v1/aws/instances?limit=100000", headers=read).status_code == 422
-    assert client.get("/api/v1/aws/vpcs?is_default=maybe", headers=read).status_code == 422
+def test_bad_list_parameters_get_400_or_422_as_problem_details(
+    client: TestClient, read: dict
+) -> None:
+    def refused(query: str, status: int) -> dict:
+        reply = client.get(f"/api/v1/aws/instances?{query}", headers=read)
+        assert reply.status_code == status, (query, reply.text)
+        assert reply.headers["content-type"] == "application/problem+json"
+        body = reply.json()
+        assert body["status"] == status and body["type"] == "about:blank" and body["title"]
+        return body
+
+    assert "colour" in refused("colour=red", 400)["detail"]
+    # A cursor not of the documented form is invalid like any other parameter.
+    bad = refused("cursor=%25%25", 422)
+    assert bad["errors"][0]["loc"] == ["query", "cursor"] and bad["detail"].startswith("cursor:")
+    refused("limit=0", 422)
+    assert refused("limit=100000", 422)["errors"][0]["loc"] == ["query", "limit"]
+    reply = client.get("/api/v1/aws/vpcs?is_default=maybe", headers=read)
+    assert reply.status_code == 422 and reply.json()["errors"][0]["loc"] == [
+        "query",
+        "is_default",
+    ]
+    # A cursor of the documented form that was never given is only a place to start.
+    assert client.get("/api/v1/aws/instances?cursor=zzzz", headers=read).status_code == 200
+
+
+def test_every_error_is_a_problem_and_405_allows_every_method_of_the_path(
+    client: TestClient, read: dict
+) -> None:
+    missing = client.get("/api/v1/aws/instances/i-nothere", headers=read)
+    assert missing.status_code == 404 and missing.headers["content-type"] == (
+        "application/problem+json"
+    )
+    assert missing.json()["title"] == "Not Found" and "i-nothere" in missing.json()["detail"]
+    anonymous = client.get("/api/v1/kinds")
+    assert anonymous.status_code == 401 and anonymous.headers["www-authenticate"] == "Bearer"
+    assert anonymous.json()["status"] == 401
+    nowhere = client.get("/api/v1/no-such-thing", headers=read)
+    assert nowhere.status_code == 404 and nowhere.json()["status"] == 404
+    options = client.options("/api/v1/tasks", headers=read)
+    assert options.status_code == 405
+    assert options.headers["allow"] == "GET, POST"
+    assert options.json()["status"] == 405
+    too_big = client.post("/api/v1/tasks", headers=read, content=b"x" * 2_000_000, params={"x": 1})
+    assert too_big.status_code == 413 and too_big.json()["status"] == 413
+    assert too_big.headers["content-type"] == "application/problem+json"
 
 
 def test_an_item_comes_with_its_relationships(client: TestClient, read: dict) -> None:

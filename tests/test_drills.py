@@ -131,10 +131,15 @@ def test_a_worker_killed_mid_collection(drill, proxy: FaultProxy, moto_url: str)
     cut_short: list[str] = []
 
     def kill(stack: Stack, rt: Runtime) -> None:
+        # A scoped collection, which calls the provider: the fan-out tasks above it end
+        # in milliseconds, and may well end before the kill.
         wait_until(
-            lambda: any(r["state"] == "active" for r in rt.records.recent(200)),
+            lambda: any(
+                r["state"] == "active" and r["task"].startswith("aws:collect-") and r["payload"]
+                for r in rt.records.recent(200)
+            ),
             60,
-            "a task to be running",
+            "a scoped collection to be running",
         )
         os.killpg(stack.procs["worker-drill"].pid, signal.SIGKILL)
         proxy.delay = 0.0

@@ -22,7 +22,7 @@ from strawberry.tools import create_type, merge_types
 from strawberry.types.nodes import SelectedField, Selection
 from strawberry.utils.str_converters import to_camel_case
 
-from api import auth, graphql_limits
+from api import auth, graphql_limits, graphql_times
 from api.graphql_reports import ReportQuery
 from api.graphql_tasks import Mutation, TaskQuery
 from app.config import GraphQLLimits
@@ -39,7 +39,7 @@ _SCALARS: dict[type, Any] = {
     int: int,
     float: float,
     bool: bool,
-    datetime: str,
+    datetime: datetime,  # the DateTime scalar of api.graphql_times
     list: list[str],
 }
 
@@ -242,6 +242,7 @@ def schema(catalog: Catalog, max_limit: int, limits: GraphQLLimits) -> strawberr
     return strawberry.Schema(
         query=query,
         mutation=Mutation,
+        config=graphql_times.config(),
         extensions=[lambda: ParserCache(maxsize=256), graphql_limits.extension(limits), Release],
     )
 

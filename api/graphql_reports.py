@@ -4,12 +4,14 @@ exist or a parameter that does not fit comes back as a GraphQL error naming it."
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
 
 from graph import reports
+from model.times import utc
 
 
 @strawberry.type(description="A parameter of a report: its type, bounds and default.")
@@ -31,7 +33,7 @@ class ReportInfo:
     key: str
     parameters: list[ReportParameter]
     rows: int | None = strawberry.field(description="Rows when aux:reports last counted.")
-    rows_counted_at: float | None = strawberry.field(description="Then, in epoch seconds.")
+    rows_counted_at: datetime | None = strawberry.field(description="When it counted them.")
 
 
 @strawberry.type(description="One page of a report: rows as objects of its columns.")
@@ -53,7 +55,7 @@ def _info(report: reports.Report, counted: dict[str, dict[str, Any]]) -> ReportI
         key=d["key"],
         parameters=[ReportParameter(**p) for p in d["parameters"]],
         rows=counted.get(report.name, {}).get("rows"),
-        rows_counted_at=counted.get(report.name, {}).get("at"),
+        rows_counted_at=utc(at) if (at := counted.get(report.name, {}).get("at")) else None,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import asdict
+from datetime import datetime
 from enum import Enum
 from typing import Any
 
@@ -17,13 +18,12 @@ import strawberry
 from strawberry.permission import BasePermission
 from strawberry.scalars import JSON
 
+from model.times import utc
 from worker.queues import Outcome
-from worker.records import STATES
+from worker.records import STATES, TIMES
 
 
-@strawberry.type(
-    description="A task record: one message and what became of it; times in epoch seconds."
-)
+@strawberry.type(description="A task record: one message and what became of it.")
 class Task:
     id: str
     task: str
@@ -35,15 +35,17 @@ class Task:
     root: str | None
     result: JSON | None
     error: str | None
-    created_at: float | None
-    updated_at: float | None
-    started_at: float | None
-    finished_at: float | None
-    cancel_requested_at: float | None
+    created_at: datetime | None
+    updated_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    cancel_requested_at: datetime | None
 
 
 def _task(record: dict[str, Any]) -> Task:
-    return Task(**{name: record.get(name) for name in Task.__annotations__})
+    # Records keep epoch seconds; the DateTime scalar writes datetimes.
+    times = {key: utc(record[key]) if record.get(key) else None for key in TIMES}
+    return Task(**{name: record.get(name) for name in Task.__annotations__} | times)
 
 
 StateCounts = strawberry.type(

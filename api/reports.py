@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 
 from api import auth, cursors
 from graph import reports
+from model.times import rfc3339
 
 DEFAULT_LIMIT = 100
 
@@ -20,7 +21,7 @@ def describe_all(request: Request) -> list[dict[str, Any]]:
             **r.describe(),
             "path": f"/api/v1/reports/{r.name}",
             "rows": counted.get(r.name, {}).get("rows"),
-            "rows_counted_at": counted.get(r.name, {}).get("at"),
+            "rows_counted_at": rfc3339(counted.get(r.name, {}).get("at")),
         }
         for r in reports.catalog().values()
     ]

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api import auth
 from app.runtime import Runtime
-from worker.records import STATES
+from worker.records import STATES, shown
 from worker.tasks import REGISTRY, BadPayload, UnknownTask
 
 
@@ -37,7 +37,8 @@ def router() -> APIRouter:
         limit: int = Query(100, ge=1, le=1000),
     ) -> dict[str, Any]:
         """Recent task records, newest first, filtered by state, queue or task name."""
-        return {"items": rt.records.find(limit, state=state, queue=queue, task=task)}
+        found = rt.records.find(limit, state=state, queue=queue, task=task)
+        return {"items": [shown(r) for r in found]}
 
     # Before /{task_id}, which would take "stats" for an id.
     @api.get("/stats", dependencies=[Depends(auth.read)])
@@ -53,7 +54,7 @@ def router() -> APIRouter:
         record = rt.records.get(task_id)
         if record is None:
             raise HTTPException(404, f"no task {task_id}")
-        return record
+        return shown(record)
 
     @api.post("", status_code=202, dependencies=[Depends(auth.admin)])
     def create_task(body: EnqueueRequest, rt: Runtime = Depends(runtime)) -> dict[str, Any]:

@@ -7,7 +7,6 @@ import io
 import json
 import os
 import sys
-from datetime import UTC, datetime
 from types import ModuleType
 from typing import Any, NoReturn
 
@@ -22,8 +21,9 @@ from app.errors import ActionableError
 from app.runtime import Runtime, current
 from graph.driver import GraphUnavailable
 from graph.reports import ReportError
+from model.times import rfc3339
 from worker.queues import Outcome, TaskConflict, TaskNotFound
-from worker.records import STATES, follow
+from worker.records import STATES, follow, shown
 from worker.tasks import BadPayload, UnknownTask, spec, validate
 
 # Errors a person can act on: printed as one line, exit status 2, no traceback.
@@ -90,17 +90,26 @@ def db() -> None:
 
 @db.command()
 def migrate() -> None:
-    """Create the uid constraints and indexes (idempotent)."""
+    """Create the uid constraints and indexes, and convert times older versions stored in
+    another form to datetimes in UTC (idempotent)."""
     from graph import schema
     from graph.driver import connect
 
     rt = _runtime()
-    driver = connect(rt.settings.neo4j)
+    neo4j = rt.settings.neo4j
+    driver = connect(neo4j)
     try:
-        done = schema.migrate(driver, rt.catalog, rt.settings.neo4j.database)
+        done = schema.migrate(driver, rt.catalog, neo4j.database, neo4j.batch_size)
+    except schema.MigrationError as exc:
+        fail(str(exc))
     finally:
         driver.close()
-    click.echo(f"schema up to date: {len(done)} constraints and indexes")
+    changed = {name: n for name, n in done.converted.items() if n}
+    click.echo(f"schema up to date: {len(done.statements)} constraints and indexes")
+    click.echo(
+        "times converted to UTC: "
+        + (", ".join(f"{n} {name}" for name, n in changed.items()) if changed else "none needed")
+    )
 
 
 # --- processes -------------------------------------------------------------------------
@@ -263,7 +272,7 @@ def task_list(state: str | None, limit: int) -> None:
     """Recent tasks, newest first."""
     rt = _runtime(check_redis=True)
     for r in rt.records.find(limit, state=state):
-        when = datetime.fromtimestamp(r["created_at"], UTC).strftime("%Y-%m-%d %H:%M:%S")
+        when = rfc3339(r["created_at"])
         payload = json.dumps(r["payload"])
         click.echo(f"{r['id']}  {when}  {r['state']:<9}  {r['queue']:<17}  {r['task']}  {payload}")
 
@@ -271,11 +280,11 @@ def task_list(state: str | None, limit: int) -> None:
 @task.command("show")
 @click.argument("task_id")
 def task_show(task_id: str) -> None:
-    """One task record as JSON."""
+    """One task record as JSON, times in RFC 3339."""
     record = _runtime(check_redis=True).records.get(task_id)
     if record is None:
         fail(f"no task {task_id} (records are kept for the configured retention)")
-    click.echo(json.dumps(record, indent=2, default=str))
+    click.echo(json.dumps(shown(record), indent=2, default=str))
 
 
 def _say(outcome: Outcome) -> None:

@@ -6,7 +6,6 @@ import json
 import logging
 import re
 from contextvars import ContextVar
-from datetime import UTC, datetime
 from typing import Any
 
 from dramatiq.common import q_name
@@ -14,6 +13,7 @@ from dramatiq.middleware import CurrentMessage
 from pydantic import BaseModel, SecretStr
 
 from app.config import Settings
+from model.times import rfc3339
 
 # Attributes every LogRecord has; anything else on a record came as ``extra`` fields.
 _STANDARD = {*vars(logging.LogRecord("", 0, "", 0, "", None, None)), "message", "asctime"}
@@ -62,7 +62,7 @@ class JsonLines(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "time": rfc3339(record.created),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),

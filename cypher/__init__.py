@@ -44,3 +44,19 @@ def where(var: str, props: Iterable[str], param: str = "scope") -> str:
 def same(a: str, b: str, props: Iterable[str]) -> str:
     """The fragment matching ``a`` and ``b`` on each property: ``a.p = b.p AND ...``."""
     return " AND ".join(f"{a}.{p} = {b}.{p}" for p in props) or "true"
+
+
+def rfc3339(expr: str) -> str:
+    """Cypher for the time ``expr`` as RFC 3339 text in UTC with milliseconds and ``Z``,
+    the form ``model.times.rfc3339`` gives (null stays null).
+
+    ``toString`` alone shows a zone id where the value has one (``Z[UTC]``) and as many
+    fraction digits as it needs (none, ``.34``).  So the time is made again in UTC from its
+    epoch milliseconds, plus one nanosecond so that its text always has nine fraction
+    digits, and cut after the third.  ``expr`` is a property (names come from kind
+    descriptions, as ever); ``fromepochmillis`` refuses null, hence the CASE.
+    """
+    return (
+        f"CASE WHEN {expr} IS NOT NULL THEN left(toString(datetime.fromepochmillis("
+        f"{expr}.epochMillis) + duration({{nanoseconds: 1}})), 23) + 'Z' END"
+    )

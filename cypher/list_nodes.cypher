@@ -1,5 +1,5 @@
 // One page of a kind in uid order, after the cursor, with optional exact-match filters;
-// the declared properties only, times as ISO 8601 text.  One row holding the page (the
+// the declared properties only, times as RFC 3339 text.  One row holding the page (the
 // driver builds a record per row in Python, which cost more than the query itself), and
 // the last uid on it when more follow (one more than asked for is read to know).
 // {{encode}} is apoc.convert.toJson where the server has APOC: the page then comes as

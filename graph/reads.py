@@ -15,14 +15,16 @@ from neo4j.time import Date, DateTime, Duration, Time
 import cypher
 from graph.version import READ_AT
 from model import Catalog, Kind, Link
+from model.times import rfc3339
 
 Node = dict[str, Any]
 
 
 def plain_value(value: Any) -> Any:
-    """A value as JSON holds it: temporal values as ISO 8601 text."""
+    """A value as JSON holds it: times as RFC 3339 text (UTC, milliseconds, Z), other
+    temporal values as ISO 8601 text."""
     if isinstance(value, DateTime):
-        return value.to_native().isoformat()
+        return rfc3339(value.to_native())
     if isinstance(value, Date | Time | Duration):
         return value.iso_format()
     return value
@@ -30,11 +32,12 @@ def plain_value(value: Any) -> Any:
 
 def projection(var: str, kind: Kind, fields: Collection[str] | None = None) -> str:
     """The Cypher map of a kind's declared properties in declared order (absent ones as
-    null), times as ISO 8601 text: rows as JSON holds them, and the driver has no temporal
-    values to build, which costs more than the rest of a page.  Given ``fields``, only
-    those and the uid: a GraphQL query reads what it selects, not every property."""
+    null), times as RFC 3339 text (``cypher.rfc3339``): rows as JSON holds them, and the
+    driver has no temporal values to build, which costs more than the rest of a page.
+    Given ``fields``, only those and the uid: a GraphQL query reads what it selects, not
+    every property."""
     parts = [
-        f"{f.name}: toString({var}.{f.name})" if f.type is datetime else f".{f.name}"
+        f"{f.name}: {cypher.rfc3339(f'{var}.{f.name}')}" if f.type is datetime else f".{f.name}"
         for f in kind.all_fields
         if fields is None or f.name == "uid" or f.name in fields
     ]

@@ -20,6 +20,8 @@ import cypher
 from model import Kind
 
 LABEL = "InventoryCollection"
+# Its times, stored as datetimes in UTC like every node's (see graph.schema.convert_times).
+TIMES = ("first_seen", "last_success", "last_failure", "last_success_seen_at")
 
 
 def uid(kind: Kind, payload: Mapping[str, Any]) -> str:

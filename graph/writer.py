@@ -12,6 +12,7 @@ from neo4j import Driver
 import cypher
 from cypher import where
 from model import Kind
+from model.times import utc
 
 Row = dict[str, Any]
 
@@ -64,11 +65,13 @@ class Writer:
         return written
 
     def now(self) -> datetime:
-        """The database's clock, so that scopes written from many hosts agree on time."""
+        """The database's clock, so that scopes written from many hosts agree on time; in
+        UTC as an offset (the driver gives back pytz's UTC, a named zone it would store as
+        ``Z[UTC]``)."""
         records, _, _ = self.driver.execute_query(
             "RETURN datetime() AS now", database_=self.database
         )
-        return records[0]["now"].to_native()
+        return utc(records[0]["now"].to_native())
 
     def remove_stale(
         self,

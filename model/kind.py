@@ -15,6 +15,8 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
+from model.times import utc
+
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 Row = dict[str, Any]
@@ -87,12 +89,20 @@ class Field:
             raise ValueError(f"field {self.name}: type {self.type!r} is not one of {TYPES}")
 
     def check(self, value: Any) -> Any:
-        """``value`` if it fits the declared type (None always does); ints pass as floats."""
+        """``value`` if it fits the declared type (None always does); ints pass as floats,
+        and a datetime field takes a datetime or ISO 8601 text, kept as a datetime in UTC."""
         if value is None:
             return None
         t = self.type
         if t is float and isinstance(value, int) and not isinstance(value, bool):
             return float(value)
+        if t is datetime and isinstance(value, datetime | str):
+            # The one place provider times become UTC: text (a provider's ISO 8601) parsed,
+            # zones and offsets made Z, so the graph holds one temporal form.
+            try:
+                return utc(value)
+            except ValueError as exc:
+                raise RowError(str(exc)) from None
         if t is list:
             if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
                 return list(value)

@@ -74,7 +74,7 @@ def test_schedule_list_shows_each_schedule_and_its_next_run(
     rows = json.loads(cli("schedule", "list", "--json", config=config).stdout)
     soon = datetime.fromisoformat(rows[0]["next_run"]) - datetime.now(UTC)
     assert timedelta(0) < soon <= timedelta(seconds=600)
-    assert rows[1]["next_run"].endswith("03:30:00+00:00")
+    assert rows[1]["next_run"].endswith("T03:30:00.000Z")
 
 
 def test_api_lists_each_schedule_its_next_run_and_the_leader(
@@ -93,7 +93,7 @@ def test_api_lists_each_schedule_its_next_run_and_the_leader(
     assert [(s["name"], s["task"], s["cron"]) for s in body["items"]] == [
         ("nightly", "aux:housekeeper", "30 3 * * *")
     ]
-    assert body["items"][0]["next_run"].endswith("T03:30:00+00:00")
+    assert body["items"][0]["next_run"].endswith("T03:30:00.000Z")
 
 
 def identity(pid: int) -> str:

@@ -14,6 +14,8 @@ from typing import Any
 
 import redis
 
+from model.times import rfc3339
+
 # "deleted": a pending or dead message removed from the broker; the record stays as the
 # trace of it until the retention ends.
 # "skipped": a collection that found another of its kind and scope running, and left the
@@ -23,6 +25,9 @@ STATES = (
 )  # fmt: skip
 FINAL = frozenset({"succeeded", "skipped", "failed", "cancelled", "deleted"})
 DONE = frozenset({"succeeded", "skipped"})  # ended as it should
+# A record's times: kept as epoch seconds (the queue operations compare them), shown as
+# RFC 3339 text (``shown``).
+TIMES = ("created_at", "updated_at", "started_at", "finished_at", "cancel_requested_at")
 
 
 def now() -> float:
@@ -211,12 +216,17 @@ def follow(records: Records, root: str, timeout: float, say: Callable[[str], Any
     return not failed
 
 
+def shown(record: dict[str, Any]) -> dict[str, Any]:
+    """A record as REST and the CLI show it: its times as RFC 3339 text in UTC."""
+    return {**record, **{key: rfc3339(record.get(key)) for key in TIMES}}
+
+
 def _decode(raw: dict[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = dict(raw)
     for key in ("payload", "result"):
         if out.get(key):
             out[key] = json.loads(out[key])
-    for key in ("created_at", "updated_at", "started_at", "finished_at", "cancel_requested_at"):
+    for key in TIMES:
         out[key] = float(out[key]) if out.get(key) else None
     out["attempts"] = int(out.get("attempts") or 0)
     for key in ("parent", "error"):

@@ -36,6 +36,7 @@ from prometheus_client import Counter, Gauge
 from app import metrics
 from app.config import ScheduleConfig
 from app.runtime import Runtime
+from model.times import rfc3339
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +197,7 @@ class Scheduler:
             log.warning(
                 "schedule %s: the firing of %s was claimed but never enqueued; enqueueing it",
                 schedule.name,
-                at.isoformat(),
+                rfc3339(at),
                 extra={"schedule": schedule.name, "task_id": task_id},
             )
         self._enqueue(schedule, task_id)
@@ -204,11 +205,11 @@ class Scheduler:
         log.info(
             "schedule %s fired for %s as task %s",
             schedule.name,
-            at.isoformat(),
+            rfc3339(at),
             task_id,
             extra={
                 "schedule": schedule.name,
-                "fire_time": at.isoformat(),
+                "fire_time": rfc3339(at),
                 "task_id": task_id,
                 "scheduler": self.identity,
             },
@@ -270,7 +271,7 @@ def describe(schedules: list[ScheduleConfig]) -> list[dict[str, Any]]:
                 "interval_s": s.interval_s,
                 "payload": s.payload,
                 "priority": s.priority,
-                "next_run": nxt.isoformat() if nxt else None,
+                "next_run": rfc3339(nxt),
             }
         )
     return out

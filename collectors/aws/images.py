@@ -19,11 +19,6 @@ if TYPE_CHECKING:
     from collectors.aws.session import AwsSession
 
 
-def _time(text: str | None) -> datetime | None:
-    # DescribeImages gives CreationDate as ISO 8601 text, unlike every other AWS time.
-    return datetime.fromisoformat(text) if text else None
-
-
 KIND = Kind(
     provider="aws",
     name="images",
@@ -36,7 +31,8 @@ KIND = Kind(
         Field("tags", list, source=tag_list()),
         Field("owner_id", source="OwnerId", filter=True),
         Field("state", source="State", filter=True),
-        Field("creation_date", datetime, source=lambda i: _time(i.get("CreationDate"))),
+        # ISO 8601 text, unlike every other AWS time: the field makes it a time.
+        Field("creation_date", datetime, source="CreationDate"),
         Field("architecture", source="Architecture", filter=True),
         Field(
             "platform",

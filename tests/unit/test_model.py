@@ -3,7 +3,7 @@ the declared types, and kinds and catalogs refuse what would break the graph."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -89,7 +89,8 @@ def test_a_record_without_a_uid_is_refused() -> None:
         ("size", True),
         ("ratio", "1.5"),
         ("on", "yes"),
-        ("born", "2024-05-01T00:00:00Z"),
+        ("born", "yesterday"),
+        ("born", 1714521600),
         ("labels", ["a", 1]),
         ("labels", "a"),
         ("name", 7),
@@ -101,6 +102,13 @@ def test_a_value_of_the_wrong_type_names_kind_field_and_value(field: str, value:
     message = str(caught.value)
     assert f"TestThing.{field} of t-1" in message
     assert repr(value)[:20] in message
+
+
+def test_a_time_field_keeps_provider_text_and_other_zones_as_a_utc_datetime() -> None:
+    paris = timezone(timedelta(hours=2))
+    for given in ("2024-05-01T12:00:00.000Z", datetime(2024, 5, 1, 14, tzinfo=paris)):
+        born = THING.check({"uid": "t-1", "born": given})["born"]
+        assert born == datetime(2024, 5, 1, 12, tzinfo=UTC) and born.tzinfo is UTC
 
 
 def test_an_undeclared_key_is_refused_rather_than_dropped() -> None:

@@ -243,7 +243,11 @@ def schema(catalog: Catalog, max_limit: int, limits: GraphQLLimits) -> strawberr
         query=query,
         mutation=Mutation,
         config=graphql_times.config(),
-        extensions=[lambda: ParserCache(maxsize=256), graphql_limits.extension(limits), Release],
+        extensions=[
+            lambda: ParserCache(maxsize=256),
+            graphql_limits.extension(limits, catalog, max_limit),
+            Release,
+        ],
     )
 
 

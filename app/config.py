@@ -123,9 +123,14 @@ class GraphQLLimits(Section):
     max_depth: int = Field(6, ge=1, le=50)  # nested selections, root fields at depth 1
     max_aliases: int = Field(10, ge=0, le=1000)
     max_fields: int = Field(200, ge=1, le=100_000)  # selections of fields, all levels
-    # The estimated number of nodes a query may return: each list field multiplies its
-    # parent's estimate by its page size (``first``/``limit``, or its default).
+    # The most nodes a query may return, bounded from the graph's statistics: each level
+    # at most its parent's rows times min(page size, the largest degree), and no more than
+    # the relationships there are (api/graphql_limits.py).
     max_cost: int = Field(100_000, ge=1, le=10_000_000)
+    # How often each API process reads the graph's statistics for that estimate (node and
+    # relationship counts, largest degrees): at its first GraphQL query, then at most this
+    # often, behind the queries.
+    statistics_s: float = Field(60, ge=1, le=86_400)
 
 
 class ApiConfig(Section):

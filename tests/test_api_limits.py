@@ -1,9 +1,11 @@
-"""The API under abuse: GraphQL depth, alias, field and cost limits refused before any
-database work; relationship pages on GraphQL and REST; bodies limited before they are
-read or a token is looked at; every graph read time-limited."""
+"""The API under abuse: GraphQL depth, alias, field, page and cost limits (the cost from
+the graph's own statistics) refused before any read of the graph's data; relationship
+pages on GraphQL and REST; bodies limited before they are read or a token is looked at;
+every graph read time-limited."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 
@@ -15,6 +17,8 @@ from api.app import create_app
 from app.config import GraphQLLimits, Settings
 from app.runtime import Runtime
 from dev.stack import Stack
+from graph import statistics
+from graph.statistics import Side
 
 
 @pytest.fixture(scope="module")
@@ -65,24 +69,90 @@ def test_too_many_aliases_are_refused_before_any_read(
     assert reads == []
 
 
-def test_a_query_that_could_return_too_much_is_refused_by_its_cost(
+def test_big_pages_over_a_small_graph_are_use_not_abuse(
     client: TestClient, read: dict, reads: list[str]
 ) -> None:
+    """The cost is what the graph can return, not the pages' product: 1,000 VPCs, 1,000
+    subnets each and 1,000 instances each (page sizes alone said 1,001,001,000) is every
+    VPC, subnet and instance of the demo at most."""
     query = "query($n: Int!) { awsVpcs(limit: $n) { subnets(first: $n) { instances(first: $n) { uid } } } }"  # noqa: E501
-    message = _refused(graphql(client, read, query, n=1000), "cost")
-    assert message.startswith("query cost 1001001000 is over the limit of 100000")
-    assert reads == []
-    # The same shape with small pages passes, and costs one read per level.
-    body = graphql(client, read, query, n=10)
+    body = graphql(client, read, query, n=1000)
     assert body.get("errors") is None and body["data"]["awsVpcs"]
-    assert len(reads) == 3
-    # Validation is cached per query text; the limits, which depend on the variables, not.
-    _refused(graphql(client, read, query, n=1000), "cost")
-    assert len(reads) == 3
+    assert len(reads) == 3  # one read per level
     # So does three levels at the default page sizes (100, then 25 per relationship).
     body = graphql(client, read, "{ awsVpcs { subnets { instances { uid } } } }")
     assert body.get("errors") is None and body["data"]["awsVpcs"]
     assert len(reads) == 6
+
+
+def test_pages_larger_than_the_largest_are_refused_before_any_read(
+    client: TestClient, read: dict, reads: list[str]
+) -> None:
+    body = graphql(client, read, "{ awsVpcs(limit: 1) { subnets(first: 5000) { uid } } }")
+    message = _refused(body, "page")
+    assert message == "first must be between 1 and 1000 (api.max_page_size): subnets(first: 5000)"
+    assert reads == []
+
+
+GROUPS = "query($n: Int!) { awsSecurityGroups(limit: $n) { instances(first: $n) { " \
+    "securityGroups(first: $n) { instances(first: $n) { uid } } } } }"  # fmt: skip
+
+
+def test_a_query_whose_real_fan_out_is_huge_is_refused_by_its_cost(
+    settings: Settings, collected: Runtime, read: dict, reads: list[str]
+) -> None:
+    """One security group of 1,000 instances: its instances' groups are that group again,
+    each with its 1,000 instances, so with pages of 1,000 the fourth level alone is a
+    million rows, and the cost says so before any read."""
+    collected.driver.execute_query(
+        "CREATE (g:AWSSecurityGroup {uid: 'sg-fan', account_id: 'fan'}) WITH g "
+        "UNWIND range(1, 1000) AS n "
+        "CREATE (:AWSInstance {uid: 'i-fan-' + n, account_id: 'fan'})-[:IN_SECURITY_GROUP]->(g)"
+    )
+    try:
+        with TestClient(create_app(settings)) as fresh:  # statistics read with the group
+            message = _refused(graphql(fresh, read, GROUPS, n=1000), "cost")
+            assert reads == []
+            found = re.fullmatch(r"query cost (\d+) is over the limit of 100000: .*", message)
+            assert found and int(found.group(1)) > 1_000_000, message
+            # The same shape with small pages passes, and costs one read per level.
+            body = graphql(fresh, read, GROUPS, n=10)
+            assert body.get("errors") is None and body["data"]["awsSecurityGroups"]
+            assert len(reads) == 4
+            # Validation is cached per query text; the limits, which depend on the
+            # variables, not.
+            _refused(graphql(fresh, read, GROUPS, n=1000), "cost")
+            assert len(reads) == 4
+    finally:
+        collected.driver.execute_query("MATCH (n {account_id: 'fan'}) DETACH DELETE n")
+
+
+def test_the_statistics_are_the_graphs_own_and_read_without_walking_relationships(
+    collected: Runtime,
+) -> None:
+    driver, database = collected.driver, collected.settings.neo4j.database
+    stats = statistics.read(driver, database, collected.catalog, 10)
+
+    def one(query: str) -> int:
+        records, _, _ = driver.execute_query(query, database_=database)
+        return records[0][0]
+
+    assert stats.nodes["AWSInstance"] == one("MATCH (n:AWSInstance) RETURN count(n)") > 0
+    side = Side("AWSSubnet", "HAS_INSTANCE", True)
+    assert stats.links[side] == one("MATCH (:AWSSubnet)-[r:HAS_INSTANCE]->() RETURN count(r)")
+    busiest = "MATCH (s:AWSSubnet)-[:HAS_INSTANCE]->(i) WITH s, count(i) AS n RETURN max(n)"
+    assert stats.degrees[side] == one(busiest) > 1
+    assert stats.degrees[side.seen_from("AWSInstance")] == 1  # an instance has one subnet
+    # Counts come from the count store, degrees from each node's relationship counts: no
+    # statement walks a relationship (no Expand), and the counts scan no label either.
+    made = statistics.statements(collected.catalog)
+    for statement, must, never in (
+        (made.counts, "CountFromCountStore", ("Expand", "Scan")),
+        (made.degrees, "getDegree", ("Expand",)),
+    ):
+        _, summary, _ = driver.execute_query("EXPLAIN " + statement, database_=database)
+        plan = summary.plan["args"]["string-representation"]
+        assert must in plan and not any(word in plan for word in never), plan
 
 
 def test_too_many_fields_are_refused(settings: Settings, collected: Runtime, read: dict) -> None:

@@ -1,0 +1,2 @@
+// The nodes of one label: a count-store lookup, no scan.
+CALL () { MATCH (n:{{label}}) RETURN count(n) AS {{column}} }

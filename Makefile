@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install system run test test-unit lint bench clean
+.PHONY: install system run test test-unit lint schema bench clean
 
 install: system $(STAMP)
 
@@ -33,6 +33,10 @@ test-unit: $(STAMP)
 lint: install
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
+
+# docs/schema.graphql, from the GraphQL schema the API builds (tests/test_graphql_schema.py).
+schema: $(STAMP)
+	@PY=$(PY) bash scripts/graphql-schema.sh
 
 bench: install
 	@$(PY) bench/ingest.py

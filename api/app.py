@@ -95,9 +95,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _health(app)
     problems.install(app)
     # Outermost last: each request gets its id first, then its body is limited.
-    if settings.api.cache_mb:
-        paths = (*(k.path for k in CATALOG.kinds), "/api/v1/kinds")
-        app.add_middleware(GraphCache, prefixes=paths, max_bytes=settings.api.cache_mb << 20)
+    # The GET routes of graph data: ETags everywhere, kept answers unless cache_mb is 0.
+    paths = (*(k.path for k in CATALOG.kinds), "/api/v1/kinds", "/api/v1/reports/")
+    app.add_middleware(GraphCache, prefixes=paths, max_bytes=settings.api.cache_mb << 20)
     app.add_middleware(Counted, counter=REQUESTS, durations=DURATIONS)
     app.add_middleware(BodyLimit, max_bytes=settings.api.max_body_bytes)
     app.add_middleware(RequestId)

@@ -1,16 +1,24 @@
-"""Answers of the kinds' GET routes, kept in each API process and given again while the
-graph is unchanged.
+"""Conditional requests and kept answers for the GET routes of graph data.
+
+Every answer carries an ``ETag`` made of the graph's version (``graph.version``) and the
+request, with ``Cache-Control: private, no-cache``: a client that sends it back in
+``If-None-Match`` gets a 304 after a version check, without any graph read, while
+nothing was written; after a write, by anyone (the Browser too), the answer is read again
+with a new ETag.
+
+Answers are also kept in each API process and given again while the graph is unchanged.
 
 Before a kept answer is given, Neo4j says which version the graph is at
 (``graph.version``): a kept answer is given only if nothing was committed since the
 version its reads waited for, so it is never older than a fresh read would be.  A hit
 skips routing, parameter checks and the graph read; the token is still checked (one that
 is missing or unknown goes on to the app, for its 401).  An answer is kept from the second
-time it is asked for, once the graph has been seen unchanged for a second: a page read
-once, or a graph being written, then costs nothing more than without the cache."""
+time it is asked for, once the graph has been seen unchanged for a second: memory goes to
+what is asked again, not to pages read once or answers a collection's writes would void."""
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -34,7 +42,7 @@ OVERHEAD = 300
 # Requests remembered as asked once (about 2 MB of keys).
 ASKED = 10_000
 # Answers are kept only once the graph has been seen unchanged this long (seconds): while
-# a collection writes, keeping would cost a version check per request and never pay.
+# a collection writes, a kept answer would be voided before it is asked again.
 SETTLE = 1.0
 
 
@@ -72,8 +80,7 @@ class Answers:
 
     def asked_before(self, key: bytes) -> bool:
         """Whether ``key`` was asked for before (the last ``ASKED`` keys remembered); a
-        first ask is not kept: keeping costs a version check, worth it only for what is
-        asked again."""
+        first ask is not kept: memory is for what is asked again."""
         if key in self._asked:
             return True
         self._asked[key] = None
@@ -117,14 +124,20 @@ class Answers:
 
 
 class GraphCache:
-    """The layer that keeps and gives answers of GET requests under ``prefixes``; the
-    app's state holds the tokens (``api.auth.Tokens``) and the graph's version
-    (``graph.version.GraphVersion``)."""
+    """The layer in front of GET requests of graph data (paths under ``prefixes``): every
+    200 answer carries an ``ETag`` naming the graph's version and the request, and a
+    request whose ``If-None-Match`` names the current one is answered 304 after a version
+    check, with no graph read; with ``max_bytes``, answers are also kept and given again
+    while the graph is unchanged.  The app's state holds the tokens (``api.auth.Tokens``)
+    and the graph's version (``graph.version.GraphVersion``)."""
 
     def __init__(self, app: ASGIApp, prefixes: tuple[str, ...], max_bytes: int) -> None:
         self.app = app
         self.prefixes = prefixes
+        self.keeping = max_bytes > 0
         self.answers = Answers(max_bytes)
+        # The route that answered each request lately: a 304 is counted under it.
+        self.routes: OrderedDict[bytes, Any] = OrderedDict()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -135,63 +148,104 @@ class GraphCache:
             await self.app(scope, receive, send)
             return
         state = scope["app"].state
-        # Every route kept needs read access, the least there is: any known token will do.
+        # Every route here needs read access, the least there is: any known token will do.
         credentials = await auth.bearer(HTTPConnection(scope))
         if credentials is None or state.tokens.access_of(credentials.credentials) is None:
             await self.app(scope, receive, send)  # for its 401
             return
         key = scope["path"].encode() + b"?" + scope["query_string"]
-        kept = key in self.answers
-        if not kept and not self.answers.worth_keeping(key):
-            ANSWERS.labels("miss").inc()
-            await self.app(scope, receive, self._keeping(scope, key, None, send))
-            return
+        asked = _if_none_match(scope)
+        kept = self.keeping and key in self.answers
+        keep = self.keeping and (kept or self.answers.worth_keeping(key))
         try:
+            # From a check that starts now (concurrent requests share one): the read then
+            # shows at least this version, so an answer's label is never newer than it.
+            # A label taken from an older check would cost a full answer at the next
+            # revalidation whenever the graph was written meanwhile.
             version = await state.version.current()
         except Exception:  # Neo4j unreachable: the app's own read says so
             await self.app(scope, receive, send)
+            return
+        tag = etag(version, key)
+        if tag in asked:
+            scope["route"] = self.routes.get(key)
+            await _send(send, 304, _headers(tag), b"")
             return
         answer = self.answers.get(key, version) if kept else None
         if answer is not None:
             ANSWERS.labels("hit").inc()
             scope["route"] = answer.route
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 200,
-                    "headers": [*answer.headers, (b"x-cache", b"hit")],
-                }
-            )
-            await send({"type": "http.response.body", "body": answer.body})
+            await _send(send, 200, [*answer.headers, (b"x-cache", b"hit")], answer.body)
             return
-        ANSWERS.labels("miss").inc()
-        # Kept as of ``version``: the reads must show every write it counts.
+        if self.keeping:
+            ANSWERS.labels("miss").inc()
+        # The reads must show every write the version counts.
         reset = READ_AT.set(version)
         try:
-            await self.app(scope, receive, self._keeping(scope, key, version, send))
+            await self.app(scope, receive, self._labelled(scope, key, version, tag, keep, send))
         finally:
             READ_AT.reset(reset)
 
-    def _keeping(self, scope: Scope, key: bytes, version: Version | None, send: Send) -> Send:
-        """``send``, marked as a miss, keeping a 200 answer as it goes by (at ``version``,
-        if given)."""
+    def _labelled(
+        self, scope: Scope, key: bytes, version: Version, tag: bytes, keep: bool, send: Send
+    ) -> Send:
+        """``send``, with a 200 answer's ETag and caching headers (and marked as a miss
+        when keeping), keeping the answer as it goes by if ``keep``."""
         headers: list[tuple[bytes, bytes]] | None = None
         chunks: list[bytes] = []
 
-        async def keep(message: Message) -> None:
+        async def labelled(message: Message) -> None:
             nonlocal headers
             if message["type"] == "http.response.start":
+                extra: list[tuple[bytes, bytes]] = []
                 if message["status"] == 200:
-                    headers = list(message.get("headers", ()))
-                message = {
-                    **message,
-                    "headers": [*message.get("headers", ()), (b"x-cache", b"miss")],
-                }
-            elif message["type"] == "http.response.body" and headers is not None:
+                    headers = [*message.get("headers", ()), *_headers(tag)]
+                    extra = _headers(tag)
+                    self._route(key, scope.get("route"))
+                if self.keeping:
+                    extra.append((b"x-cache", b"miss"))
+                message = {**message, "headers": [*message.get("headers", ()), *extra]}
+            elif message["type"] == "http.response.body" and headers is not None and keep:
                 chunks.append(message.get("body", b""))
-                if not message.get("more_body", False) and version is not None:
+                if not message.get("more_body", False):
                     body = b"".join(chunks)  # one chunk, as the kinds' routes send: no copy
                     self.answers.put(key, Answer(version, headers, body, scope.get("route")))
             await send(message)
 
-        return keep
+        return labelled
+
+    def _route(self, key: bytes, route: Any) -> None:
+        self.routes[key] = route
+        self.routes.move_to_end(key)
+        if len(self.routes) > ASKED:
+            self.routes.popitem(last=False)
+
+
+def etag(version: Version, key: bytes) -> bytes:
+    """The entity tag of the answer to request ``key`` at ``version``: the same bytes for
+    the same request while nothing is written to the graph."""
+    digest = hashlib.blake2b(repr(version).encode() + b"\0" + key, digest_size=12)
+    return b'"' + digest.hexdigest().encode() + b'"'
+
+
+def _if_none_match(scope: Scope) -> set[bytes]:
+    """The entity tags of the request's If-None-Match (compared weakly, as RFC 9110 asks)."""
+    for name, value in scope.get("headers") or ():
+        if name == b"if-none-match":
+            return {t.strip().removeprefix(b"W/") for t in value.split(b",") if t.strip()}
+    return set()
+
+
+def _headers(tag: bytes) -> list[tuple[bytes, bytes]]:
+    # Clients and proxies may keep the answer but must ask again before using it; it
+    # depends on the token, which must be valid.
+    return [
+        (b"etag", tag),
+        (b"cache-control", b"private, no-cache"),
+        (b"vary", b"Authorization"),
+    ]
+
+
+async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -10,7 +10,7 @@ from unittest.mock import MagicMock
 
 import pytest
 
-from api.cache import ASKED, OVERHEAD, SETTLE, Answer, Answers, GraphCache
+from api.cache import ASKED, OVERHEAD, SETTLE, Answer, Answers, GraphCache, etag
 from collectors import CATALOG
 from graph.reads import Reader
 from graph.version import READ_AT, GraphVersion, Version
@@ -156,7 +156,7 @@ def test_answers_are_kept_from_the_second_ask_once_the_graph_is_settled() -> Non
         vpcs, subnets = "/api/v1/aws/vpcs", "/api/v1/aws/subnets"
         assert await get(vpcs) == (b"1", b"miss")  # asked once: read, not kept
         assert await get(vpcs) == (b"2", b"miss")  # again: read at V1, kept
-        assert reads == [None, V1] and READ_AT.get() is None  # reset after the request
+        assert reads == [V1, V1] and READ_AT.get() is None  # reset after the request
         assert await get(vpcs) == (b"2", b"hit")
         # No bearer token, as FastAPI's HTTPBearer reads it: on to the app (for its 401).
         assert await get(vpcs, b"Basic dA==") == (b"3", None)
@@ -168,7 +168,7 @@ def test_answers_are_kept_from_the_second_ask_once_the_graph_is_settled() -> Non
         assert reads[-1] == V2
         # The graph changed just now: a second ask is read as any other, until it settles.
         assert [await get(subnets) for _ in range(2)] == [(b"7", b"miss"), (b"8", b"miss")]
-        assert reads[-2:] == [None, None]
+        assert reads[-2:] == [V2, V2]
         now[0] += SETTLE
         assert await get(subnets) == (b"9", b"miss")
         assert await get(subnets) == (b"9", b"hit")
@@ -196,3 +196,54 @@ def test_a_reader_waits_for_the_version_its_request_reads_at() -> None:
     asyncio.run(scenario())
     assert sessions[0]["bookmarks"] is None
     assert sessions[1]["bookmarks"].raw_values == frozenset({"FB:abc"})
+
+
+def test_an_etag_names_version_and_request_and_if_none_match_gets_304_unread() -> None:
+    reads: list[Version | None] = []
+    graph = Fixed()
+
+    async def app(scope: dict, receive: object, send: object) -> None:
+        reads.append(READ_AT.get())
+        await send({"type": "http.response.start", "status": 200, "headers": []})  # type: ignore[operator]
+        await send({"type": "http.response.body", "body": b"page"})  # type: ignore[operator]
+
+    state = SimpleNamespace(tokens=SimpleNamespace(access_of=lambda t: "read"), version=graph)
+    layer = GraphCache(app, prefixes=("/api/v1/aws/",), max_bytes=0)  # no keeping
+
+    async def get(path: str, *tags: bytes) -> tuple[int, dict[bytes, bytes]]:
+        sent: list[dict] = []
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        headers = [(b"authorization", b"Bearer t")]
+        if tags:
+            headers.append((b"if-none-match", b", ".join(tags)))
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": path,
+            "query_string": b"limit=5",
+            "headers": headers,
+            "app": SimpleNamespace(state=state),
+        }
+        await layer(scope, None, send)  # type: ignore[arg-type]
+        return sent[0]["status"], dict(sent[0]["headers"])
+
+    async def scenario() -> None:
+        status, headers = await get("/api/v1/aws/vpcs")
+        tag = headers[b"etag"]
+        assert status == 200 and tag == etag(V1, b"/api/v1/aws/vpcs?limit=5")
+        assert headers[b"cache-control"] == b"private, no-cache" and b"x-cache" not in headers
+        assert etag(V1, b"/api/v1/aws/subnets?limit=5") != tag  # the request counts
+        read = len(reads)
+        assert (await get("/api/v1/aws/vpcs", b'"other"', tag))[0] == 304
+        assert (await get("/api/v1/aws/vpcs", b"W/" + tag))[0] == 304  # weak comparison
+        assert len(reads) == read  # answered without the app, so without a graph read
+        assert (await get("/api/v1/aws/vpcs", b'"other"'))[0] == 200
+        graph.version = V2  # someone wrote
+        status, headers = await get("/api/v1/aws/vpcs", tag)
+        assert status == 200 and headers[b"etag"] == etag(V2, b"/api/v1/aws/vpcs?limit=5")
+        assert reads[-1] == V2  # read at the version it is labelled with
+
+    asyncio.run(scenario())

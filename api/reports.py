@@ -41,7 +41,7 @@ def router(max_limit: int) -> APIRouter:
         request: Request,
         name: str = Path(description="The report's name, as listed."),
         limit: int = Query(DEFAULT_LIMIT, ge=1, le=max_limit, description="Page size."),
-        cursor: str | None = Query(None, description="next_cursor from the previous page."),
+        cursor: str | None = cursors.query(),
     ) -> dict[str, Any]:
         """One page of a report's rows.  Its parameters go in the query string
         (`?min_age_days=30`); an unknown or ill-typed one is refused with 422 naming it."""

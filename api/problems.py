@@ -120,9 +120,7 @@ def _allowed(request: Request) -> list[str]:
 
 async def _invalid(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [
-        {"loc": list(e["loc"]), "message": e["msg"], "type": e["type"]} for e in exc.errors()
-    ]
+    errors = [{"loc": list(e["loc"]), "message": e["msg"], "type": e["type"]} for e in exc.errors()]
     first = errors[0] if errors else {"loc": [], "message": "invalid request"}
     where = ".".join(str(part) for part in first["loc"][1:]) or "the request"
     return problem(422, f"{where}: {first['message']}", errors=errors)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,8 @@ from graph.reads import Reader, plain_value
 
 FOLDER = Path(cypher.__file__).resolve().parent / "reports"
 TYPES: dict[str, type] = {"int": int, "float": float, "str": str, "bool": bool}
+# What a column may hold (str unless its header entry says ``name: type``).
+COLUMN_TYPES: dict[str, type] = {**TYPES, "datetime": datetime, "list": list}
 _PARAM = re.compile(
     r"^param (\w+): (int|float|str|bool)(?: >= (\S+))?(?: <= (\S+))? = (\S+)(?: -- (.*))?$"
 )
@@ -85,6 +88,7 @@ class Report:
     title: str
     description: str
     columns: tuple[str, ...]
+    types: dict[str, type]  # every column's
     key: str
     params: tuple[Param, ...]
     indexes: tuple[tuple[str, str], ...]
@@ -120,6 +124,7 @@ class Report:
             "title": self.title,
             "description": self.description,
             "columns": list(self.columns),
+            "column_types": {c: self.types[c].__name__ for c in self.columns},
             "key": self.key,
             "parameters": [p.describe() for p in self.params],
         }
@@ -155,11 +160,19 @@ def parse(name: str, text: str) -> Report:
         elif re.match(r"^(columns|key):", line):
             key, _, value = line.partition(":")
             fields[key] = value.strip()
+        elif fields.get("columns", "").endswith(",") and "key" not in fields:
+            fields["columns"] += " " + line  # the list goes on, on the next line
         elif not fields:
             prose.append(line)
     if not header or "columns" not in fields or "key" not in fields:
         raise ValueError(f"report {name}: the header needs a title, columns: and key:")
-    columns = tuple(c.strip() for c in fields["columns"].split(","))
+    types = {}
+    for entry in fields["columns"].split(","):
+        column, _, kind = (part.strip() for part in entry.partition(":"))
+        if kind and kind not in COLUMN_TYPES:
+            raise ValueError(f"report {name}: column {column}: no type {kind!r}")
+        types[column] = COLUMN_TYPES[kind or "str"]
+    columns = tuple(types)
     if fields["key"] not in columns:
         raise ValueError(f"report {name}: key {fields['key']} is not one of its columns")
     for needed in ("$after", "$limit"):
@@ -167,7 +180,15 @@ def parse(name: str, text: str) -> Report:
             raise ValueError(f"report {name}: the query must use {needed} to be paged")
     description = " ".join(" ".join(prose).split())
     return Report(
-        name, header[0], description, columns, fields["key"], tuple(params), tuple(indexes), text
+        name,
+        header[0],
+        description,
+        columns,
+        types,
+        fields["key"],
+        tuple(params),
+        tuple(indexes),
+        text,
     )
 
 

@@ -82,11 +82,18 @@ class Field:
     type: type = str
     source: Source | None = None
     filter: bool = False  # offered as an exact-match filter by REST and GraphQL
+    doc: str = ""  # what it holds, for the API's schemas; else where it comes from
 
     def __post_init__(self) -> None:
         check_identifier(self.name)
         if self.type not in TYPES:
             raise ValueError(f"field {self.name}: type {self.type!r} is not one of {TYPES}")
+
+    @property
+    def description(self) -> str:
+        if self.doc or not isinstance(self.source, str):
+            return self.doc
+        return f"The provider's {self.source}."
 
     def check(self, value: Any) -> Any:
         """``value`` if it fits the declared type (None always does); ints pass as floats,
@@ -202,7 +209,10 @@ class Kind:
 
     @cached_property
     def all_fields(self) -> tuple[Field, ...]:
-        scope = tuple(Field(name, str, filter=True) for name in self.scope)
+        scope = tuple(
+            Field(name, str, filter=True, doc="Part of the scope the node was collected in.")
+            for name in self.scope
+        )
         own = tuple(f for f in self.fields if f.name not in self.scope)
         return (*COMMON_FIELDS, *scope, *own)
 
@@ -247,7 +257,7 @@ class Kind:
 
 
 COMMON_FIELDS = (
-    Field("uid", str),
-    Field("first_seen", datetime),
-    Field("last_seen", datetime),
+    Field("uid", str, doc="The node's unique id (the provider's own where it has one)."),
+    Field("first_seen", datetime, doc="When a collection first saw it."),
+    Field("last_seen", datetime, doc="When a collection last saw it."),
 )

@@ -4,7 +4,7 @@
 // load balancer.  Empty VPCs carry address space, gateways and peerings that may be
 // billed, and clutter every network review.
 //
-// columns: uid, account_id, region, name, cidr_block, subnets
+// columns: uid, account_id, region, name, cidr_block, subnets: int
 // key: uid
 MATCH (vpc:AWSVPC)
 WHERE vpc.uid > $after AND NOT coalesce(vpc.is_default, false)

@@ -5,7 +5,8 @@
 // (the housekeeper does not age them out), so the graph is out of date there: broken
 // credentials, a missing permission, or an unreachable vCenter.
 //
-// columns: uid, label, task, account, region, vcenter, last_success, last_failure, last_error
+// columns: uid, label, task, account, region, vcenter, last_success: datetime,
+//   last_failure: datetime, last_error
 // key: uid
 // param min_hours: float >= 0 <= 87600 = 6 -- no success for at least this many hours
 MATCH (c:InventoryCollection)

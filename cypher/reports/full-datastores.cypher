@@ -3,7 +3,7 @@
 // Datastores with more than the given share of their capacity in use.  A full datastore
 // stops its VMs' disks from growing and their snapshots from being taken: VMs pause.
 //
-// columns: uid, vcenter, name, type, capacity_bytes, free_bytes, used_percent
+// columns: uid, vcenter, name, type, capacity_bytes: int, free_bytes: int, used_percent: float
 // key: uid
 // param min_used_percent: float >= 0 <= 100 = 90 -- only datastores used more than this (%)
 MATCH (d:VSphereDatastore)

@@ -5,7 +5,8 @@
 // name pointing at nothing.  Balancers whose targets are IP addresses or Lambda functions
 // route to no instance either and show here too.
 //
-// columns: uid, account_id, region, name, type, scheme, registered_targets, running_targets
+// columns: uid, account_id, region, name, type, scheme, registered_targets: int,
+//   running_targets: int
 // key: uid
 MATCH (lb:AWSLoadBalancer)
 WHERE lb.uid > $after

@@ -4,7 +4,7 @@
 // powered-off VM still holds its disks on a datastore; many are forgotten rather than
 // kept on purpose.
 //
-// columns: uid, vcenter, name, host_uid, num_cpu, memory_mb, guest_os
+// columns: uid, vcenter, name, host_uid, num_cpu: int, memory_mb: int, guest_os
 // key: uid
 MATCH (v:VSphereVM)
 WHERE v.uid > $after AND v.power_state = 'poweredOff' AND NOT coalesce(v.template, false)

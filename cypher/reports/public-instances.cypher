@@ -4,7 +4,7 @@
 // many security groups guard them.  Each is attack surface to review; a stopped one with
 // a public address was probably given it without need.
 //
-// columns: uid, account_id, region, name, public_ip, private_ip, state, security_groups
+// columns: uid, account_id, region, name, public_ip, private_ip, state, security_groups: int
 // key: uid
 MATCH (i:AWSInstance)
 WHERE i.uid > $after AND i.public_ip IS NOT NULL

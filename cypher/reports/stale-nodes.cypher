@@ -5,7 +5,7 @@
 // keeps it.  Many stale nodes in one scope mean its collection stopped seeing them:
 // removed resources, or a collection that is not running.
 //
-// columns: key, label, account_id, region, vcenter, nodes, last_seen
+// columns: key, label, account_id, region, vcenter, nodes: int, last_seen: datetime
 // key: key
 // param retention_days: float >= 1 <= 3650 = 7 -- the retention period (the config's by default)
 MATCH (n)

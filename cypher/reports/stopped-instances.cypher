@@ -4,7 +4,8 @@
 // A stopped instance costs nothing by the hour, but its volumes are billed in full: a
 // long-stopped instance is often a forgotten one.
 //
-// columns: uid, account_id, region, name, instance_type, launched, volumes, volume_gib
+// columns: uid, account_id, region, name, instance_type, launched: datetime, volumes: int,
+//   volume_gib: int
 // key: uid
 MATCH (i:AWSInstance)
 WHERE i.uid > $after AND i.state = 'stopped'

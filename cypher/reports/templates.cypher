@@ -3,7 +3,7 @@
 // Virtual machines marked as templates.  Templates are images that new VMs are cloned
 // from: an old one spreads old software, and each holds its disks.
 //
-// columns: uid, vcenter, name, guest_os, num_cpu, memory_mb
+// columns: uid, vcenter, name, guest_os, num_cpu: int, memory_mb: int
 // key: uid
 MATCH (v:VSphereVM)
 WHERE v.uid > $after AND v.template = true

@@ -4,7 +4,8 @@
 // volume is billed every month for its whole size whether anything reads it or not: the
 // commonest leak in an AWS account, often left behind when an instance is terminated.
 //
-// columns: uid, account_id, region, name, size_gib, volume_type, state, created, age_days
+// columns: uid, account_id, region, name, size_gib: int, volume_type, state, created: datetime,
+//   age_days: int
 // key: uid
 // param min_age_days: int >= 0 <= 36500 = 0 -- only volumes created at least this many days ago
 MATCH (v:AWSVolume)

@@ -4,7 +4,7 @@
 // still run but cannot be managed, moved or protected, and what the inventory shows of
 // them may be out of date.
 //
-// columns: uid, vcenter, name, connection_state, power_state, vms
+// columns: uid, vcenter, name, connection_state, power_state, vms: int
 // key: uid
 MATCH (h:VSphereHost)
 WHERE h.uid > $after AND h.connection_state IN ['disconnected', 'notResponding']

@@ -4,7 +4,7 @@
 // age.  Each keeps its snapshots, billed every month; old unused images are also old
 // software that someone may launch by mistake.
 //
-// columns: uid, account_id, region, name, state, created, age_days
+// columns: uid, account_id, region, name, state, created: datetime, age_days: int
 // key: uid
 // param min_age_days: int >= 0 <= 36500 = 30 -- only images created at least this many days ago
 MATCH (r:AWSRegion)-[:HAS_IMAGE]->(img:AWSImage)

@@ -1,0 +1,125 @@
+"""The typed answers of the kinds' routes, made from the catalog: a model per kind (each
+field with its JSON type, ``date-time`` for times, nullable but the uid, and its
+description), its list page, its item with relationships, and the OpenAPI links from a
+page's items to their item and relationship routes, so that a client generator types
+every answer and a tool can walk the API from any list."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cache
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, create_model
+
+from model import Catalog, Kind, Link
+
+_TYPES: dict[type, Any] = {
+    str: str,
+    int: int,
+    float: float,
+    bool: bool,
+    datetime: datetime,
+    list: list[str],
+}
+
+
+class Relationship(BaseModel):
+    """One relationship of an item: its type, direction and the node at its other end."""
+
+    type: str = Field(description="The relationship type, e.g. HAS_SUBNET.")
+    direction: Literal["in", "out"] = Field(description="out: from this item; in: to it.")
+    label: str = Field(description="The other node's label.")
+    uid: str = Field(description="The other node's uid.")
+    name: str | None = Field(None, description="The other node's name, if it has one.")
+    path: str | None = Field(None, description="The other node's item route.")
+
+
+@cache
+def node(kind: Kind) -> type[BaseModel]:
+    fields: dict[str, Any] = {}
+    for f in kind.all_fields:
+        if f.name == "uid":
+            fields["uid"] = (str, Field(description=f.description))
+        else:
+            fields[f.name] = (_TYPES[f.type] | None, Field(None, description=f.description))
+    doc = kind.description or f"A {kind.label} node."
+    return create_model(kind.label, __doc__=doc, **fields)
+
+
+@cache
+def page(kind: Kind) -> type[BaseModel]:
+    return create_model(
+        f"{kind.label}Page",
+        __doc__=f"A page of {kind.label} nodes in uid order.",
+        items=(list[node(kind)], ...),  # type: ignore[valid-type]
+        next_cursor=(str | None, Field(description="Pass as cursor for the next page.")),
+    )
+
+
+@cache
+def item(kind: Kind) -> type[BaseModel]:
+    return create_model(
+        f"{kind.label}Item",
+        __doc__=f"One {kind.label} with its relationships.",
+        item=(node(kind), ...),
+        relationships=(list[Relationship], ...),
+    )
+
+
+def operation(kind: Kind, what: str = "list", relation: str = "") -> str:
+    """The operation id of a kind's list, item (``get``) or relationship route."""
+    name = kind.name.replace("-", "_")
+    if what == "get":
+        return f"get_{kind.provider}_{(kind.singular or name.removesuffix('s')).replace('-', '_')}"
+    if what == "related":
+        return f"{kind.provider}_{name}_{relation}"
+    return f"list_{kind.provider}_{name}"
+
+
+def list_links(kind: Kind, related: dict[str, Link]) -> dict[str, Any]:
+    """From a list page: the first item whole, its relationships, and the next page."""
+    first = {"uid": "$response.body#/items/0/uid"}
+    links: dict[str, Any] = {
+        "item": {
+            "operationId": operation(kind, "get"),
+            "parameters": first,
+            "description": "The first item of the page, with its relationships.",
+        },
+        "next_page": {
+            "operationId": operation(kind),
+            "parameters": {"cursor": "$response.body#/next_cursor"},
+            "description": "The next page.",
+        },
+    }
+    for name in related:
+        links[name] = {
+            "operationId": operation(kind, "related", name),
+            "parameters": first,
+            "description": f"The first item's {name}.",
+        }
+    return links
+
+
+def item_links(kind: Kind, related: dict[str, Link]) -> dict[str, Any]:
+    """From an item: its relationship pages."""
+    return {
+        name: {
+            "operationId": operation(kind, "related", name),
+            "parameters": {"uid": "$request.path.uid"},
+            "description": f"The item's {name}, a page at a time.",
+        }
+        for name in related
+    }
+
+
+def related_links(catalog: Catalog, kind: Kind, link: Link) -> dict[str, Any]:
+    """From a relationship page: the first related node whole."""
+    other = catalog.by_label[link.other(kind.label)]
+    return {
+        "item": {
+            "operationId": operation(other, "get"),
+            "parameters": {"uid": "$response.body#/items/0/uid"},
+            "description": f"The first {other.label} of the page, with its relationships.",
+        }
+    }

@@ -81,7 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.tokens = auth.Tokens(settings.api)
     app.include_router(kinds.router(CATALOG, settings.api.max_page_size))
-    app.include_router(tasks.router())
+    app.include_router(tasks.router(settings))
     app.include_router(schedules.router())
     app.include_router(reports.router(settings.api.max_page_size))
     # GraphQL describes itself (introspection, GraphiQL at /graphql), not in OpenAPI.

@@ -6,7 +6,9 @@ whatever raised it; documented on every operation of the OpenAPI document."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
+from functools import cache
 from http import HTTPStatus
 from typing import Any
 
@@ -17,7 +19,6 @@ from fastapi.responses import JSONResponse
 from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
-from starlette.routing import Match
 
 from graph.reads import QueryTimeout
 from graph.reports import ReportError
@@ -62,6 +63,8 @@ def problem(
     **extra: Any,
 ) -> ProblemResponse:
     body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status}
+    if status == 422 and "errors" not in extra:  # every 422 names what is invalid
+        extra["errors"] = [{"loc": [], "message": detail, "type": "invalid"}]
     return ProblemResponse({**body, "detail": detail, **extra}, status, headers=headers)
 
 
@@ -104,18 +107,23 @@ async def _http(request: Request, exc: Exception) -> ProblemResponse:
     return problem(exc.status_code, str(exc.detail), headers)
 
 
-METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
-
-
 def _allowed(request: Request) -> list[str]:
-    """Every method some route takes at this path (Starlette's 405 names only the first
-    route's, though GET and POST of one path are two routes): each asked of the router."""
-    routes = request.app.router.routes
-    return [
-        method
-        for method in METHODS
-        if any(r.matches({**request.scope, "method": method})[0] == Match.FULL for r in routes)
-    ]
+    """The methods of the path as the OpenAPI document has it (Starlette's 405 names only
+    the first route's, though GET and POST of one path are two routes): those of the most
+    literal path template it fits (/tasks/stats before /tasks/{task_id})."""
+    paths = request.app.openapi()["paths"]
+    fits = [t for t in paths if _template(t).fullmatch(request.url.path)]
+    if not fits:
+        return []
+    best = max(fits, key=lambda t: len(re.sub(r"\{[^}]+\}", "", t)))
+    return sorted(m.upper() for m in paths[best])
+
+
+@cache
+def _template(path: str) -> re.Pattern[str]:
+    # A uid may hold slashes ({uid:path} in the routes): any placeholder takes them.
+    parts = re.split(r"(\{[^}]+\})", path)
+    return re.compile("".join(".+" if p.startswith("{") else re.escape(p) for p in parts))
 
 
 async def _invalid(request: Request, exc: Exception) -> ProblemResponse:
@@ -132,8 +140,15 @@ def _unavailable(exc: Exception) -> str:
 
 
 async def _report(request: Request, exc: Exception) -> ProblemResponse:
-    # An unknown report is not there (404); an unknown or ill-typed parameter, 422.
-    return problem(404 if str(exc).startswith("no report") else 422, str(exc))
+    # An unknown report is not there (404); an unknown or ill-typed parameter, 422, whose
+    # message starts with the parameter's name.
+    detail = str(exc)
+    if detail.startswith("no report"):
+        return problem(404, detail)
+    name, _, message = detail.partition(": ")
+    return problem(
+        422, detail, errors=[{"loc": ["query", name], "message": message, "type": "invalid"}]
+    )
 
 
 def install(app: FastAPI) -> None:
@@ -158,11 +173,13 @@ def install(app: FastAPI) -> None:
 
 def openapi(document: dict[str, Any]) -> dict[str, Any]:
     """``document`` with every error answer's body under ``application/problem+json``, the
-    media type the API sends them in (FastAPI files every model under application/json)."""
+    media type the API sends them in (FastAPI files each model under the route's own media
+    type: application/json, or text/plain for /metrics)."""
     for path in document.get("paths", {}).values():
         for operation in path.values():
             for status, answer in operation.get("responses", {}).items():
                 content = answer.get("content", {})
-                if status[0] in "45" and "application/json" in content:
-                    content[MEDIA_TYPE] = content.pop("application/json")
+                if status[0] in "45" and content and MEDIA_TYPE not in content:
+                    schema = next(iter(content.values())).get("schema", {})
+                    answer["content"] = {MEDIA_TYPE: {"schema": schema}}
     return document

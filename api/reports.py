@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, create_model
 
 from api import auth, cursors
 from api.kinds import JSON
+from api.schemas import Time
 from graph import reports
 from model.times import rfc3339
 
@@ -79,11 +80,15 @@ class ReportInfo(BaseModel):
     parameters: list[ParamInfo]
     path: str = Field(description="Its route.")
     rows: int | None = Field(description="Rows when aux:reports last counted them.")
-    rows_counted_at: datetime | None
+    rows_counted_at: Time | None
 
 
 def _camel(name: str) -> str:
     return "".join(word.capitalize() for word in name.split("-"))
+
+
+def _column(kind: type) -> Any:
+    return Time if kind is datetime else list[str] if kind is list else kind
 
 
 def _page_model(report: reports.Report) -> type[BaseModel]:
@@ -91,7 +96,7 @@ def _page_model(report: reports.Report) -> type[BaseModel]:
     row = create_model(
         f"{_camel(report.name)}Row",
         __doc__=f"A row of {report.name}: {report.title}.",
-        **{c: (report.types[c] | None, Field(None)) for c in report.columns},  # type: ignore[call-overload]
+        **{c: (_column(report.types[c]) | None, Field(None)) for c in report.columns},  # type: ignore[call-overload]
     )
     params = create_model(
         f"{_camel(report.name)}Parameters",

@@ -8,18 +8,22 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import cache
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, Field, WithJsonSchema, create_model
 
 from model import Catalog, Kind, Link
+
+# A time as the API gives it (RFC 3339, UTC, milliseconds: model.times.rfc3339), passed on
+# as that text: a datetime would be written again with microseconds.
+Time = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
 
 _TYPES: dict[type, Any] = {
     str: str,
     int: int,
     float: float,
     bool: bool,
-    datetime: datetime,
+    datetime: Time,
     list: list[str],
 }
 

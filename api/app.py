@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Literal
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
@@ -18,6 +19,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from pydantic import BaseModel, Field
 
 from api import auth, dashboard, graphql, kinds, problems, reports, schedules, tasks
 from api.cache import GraphCache
@@ -137,14 +139,38 @@ def _pages(app: FastAPI) -> None:
         )
 
 
-def _health(app: FastAPI) -> None:
-    @app.get("/healthz", tags=["health"])
-    async def healthz() -> dict[str, str]:
-        """The process is up."""
-        return {"status": "ok"}
+class Alive(BaseModel):
+    status: Literal["ok"]
 
-    @app.get("/readyz", tags=["health"])
-    async def readyz(request: Request) -> JSONResponse:
+
+class Ready(BaseModel):
+    ready: bool
+    neo4j: str = Field(description='"ok", or why it cannot be reached.')
+    redis: str = Field(description='"ok", or why it cannot be reached.')
+
+
+class NotReady(problems.Problem):
+    """Neo4j or Redis cannot be reached: each one's state beside the problem."""
+
+    ready: bool
+    neo4j: str
+    redis: str
+
+
+def _health(app: FastAPI) -> None:
+    @app.get("/healthz", tags=["health"], operation_id="healthz")
+    async def healthz() -> Alive:
+        """The process is up."""
+        return Alive(status="ok")
+
+    @app.get(
+        "/readyz",
+        tags=["health"],
+        operation_id="readyz",
+        response_model=Ready,
+        responses={503: {"model": NotReady}},
+    )
+    async def readyz(request: Request) -> Response:
         """Neo4j and Redis are reachable."""
         checks: dict[str, str] = {}
         try:
@@ -157,8 +183,10 @@ def _health(app: FastAPI) -> None:
             checks["redis"] = "ok"
         except Exception as exc:
             checks["redis"] = f"unreachable: {type(exc).__name__}"
-        ready = all(v == "ok" for v in checks.values())
-        return JSONResponse({"ready": ready, **checks}, status_code=200 if ready else 503)
+        if all(v == "ok" for v in checks.values()):
+            return JSONResponse({"ready": True, **checks})
+        down = ", ".join(f"{name} {state}" for name, state in checks.items() if state != "ok")
+        return problems.problem(503, f"not ready: {down}", ready=False, **checks)
 
     @app.get(
         "/metrics",

@@ -471,6 +471,8 @@ def test_api_answers_503_not_500_when_redis_is_down(
     with TestClient(create_app(broken), raise_server_exceptions=False) as c:
         ready = c.get("/readyz")
         assert ready.status_code == 503 and ready.json()["redis"].startswith("unreachable")
+        assert ready.headers["content-type"] == "application/problem+json"
+        assert ready.json()["detail"].startswith("not ready: redis unreachable")
         listing = c.get("/api/v1/tasks", headers=read)
         assert listing.status_code == 503 and "Redis is unavailable" in listing.json()["detail"]
         post = c.post("/api/v1/tasks", json={"task": "aws:collect-all"}, headers=admin)

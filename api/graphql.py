@@ -27,6 +27,7 @@ from api.graphql_reports import ReportQuery
 from api.graphql_tasks import Mutation, TaskQuery
 from app.config import GraphQLLimits
 from app.runtime import Runtime
+from graph import tags
 from graph.reads import Reader
 from model import Catalog, Field, Kind, Link
 
@@ -191,10 +192,16 @@ def _node_types(catalog: Catalog, max_limit: int) -> dict[str, type]:
 def _filter_input(kind: Kind) -> type:
     fields: list[Field] = list(kind.filters)
     annotations = {f.name: _SCALARS.get(f.type, str) | None for f in fields}
-    cls = type(
-        f"{kind.label}Filter", (), {"__annotations__": annotations, **dict.fromkeys(annotations)}
-    )
-    return strawberry.input(cls, description=f"Exact-match filters on {kind.label}.")
+    defaults: dict[str, Any] = dict.fromkeys(annotations)
+    if tags.tagged(kind):  # as REST's repeatable ?tag=
+        annotations[tags.PARAM] = list[str] | None
+        defaults[tags.PARAM] = strawberry.field(
+            default=None,
+            description="Tags the node must carry, every one: `key=value`, or `key` for "
+            "any value of that key (REST's `tag`).",
+        )
+    cls = type(f"{kind.label}Filter", (), {"__annotations__": annotations, **defaults})
+    return strawberry.input(cls, description=f"Filters on {kind.label}: all must match.")
 
 
 def _list_field(kind: Kind, cls: type, max_limit: int) -> Any:
@@ -209,6 +216,10 @@ def _list_field(kind: Kind, cls: type, max_limit: int) -> Any:
         if not 1 <= limit <= max_limit:
             raise ValueError(f"limit must be between 1 and {max_limit}")
         chosen = {k: v for k, v in vars(filter).items() if v is not None} if filter else {}
+        if chosen.get(tags.PARAM) == []:
+            del chosen[tags.PARAM]  # no tag to match: every node does
+        elif tags.PARAM in chosen:
+            tags.parse(chosen[tags.PARAM])  # a bad value is this field's error, before a read
         rows = await info.context.reader.page(
             kind, chosen, after or "", limit, info.context.selected(info, cls)
         )

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import inspect
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import Response
+from pydantic import StringConstraints
 
 from api import auth, cursors
+from graph import tags
 from graph.reads import Reader
 from model import Catalog, Kind, Link
 
@@ -31,20 +33,35 @@ def reader(request: Request) -> Reader:
     return request.app.state.reader
 
 
+# A tag filter's value as the OpenAPI document states it: a key first (graph.tags.parse).
+_Tag = Annotated[str, StringConstraints(min_length=1, max_length=tags.MAX_LENGTH, pattern="^[^=]")]
+
 _PARAM_TYPES: dict[type, type] = {bool: bool, int: int, float: float, datetime: str, list: str}
+
+
+def filter_names(kind: Kind) -> list[str]:
+    """The kind's filters as query parameters: its exact-match fields, and ``tag`` if it
+    has tags."""
+    return [f.name for f in kind.filters] + ([tags.PARAM] if tags.tagged(kind) else [])
 
 
 def _list_route(kind: Kind, max_limit: int) -> Any:
     filters = {f.name: f for f in kind.filters}
+    names = filter_names(kind)
 
     async def list_items(request: Request, **params: Any) -> Response:
-        unknown = set(request.query_params) - {"limit", "cursor", *filters}
+        unknown = set(request.query_params) - {"limit", "cursor", *names}
         if unknown:
             raise HTTPException(
-                400, f"unknown parameter(s) {sorted(unknown)}; filters: {sorted(filters)}"
+                400, f"unknown parameter(s) {sorted(unknown)}; filters: {sorted(names)}"
             )
         limit, cursor = params.pop("limit"), params.pop("cursor")
         chosen = {k: v for k, v in params.items() if v is not None}
+        if tags.PARAM in chosen:
+            try:
+                tags.parse(chosen[tags.PARAM])
+            except ValueError as exc:
+                raise HTTPException(400, str(exc)) from None
         after = cursors.decode(cursor) if cursor else ""
         items, last = await request.app.state.reader.page_json(kind, chosen, after, limit)
         next_cursor = orjson.dumps(cursors.encode(last) if last is not None else None)
@@ -76,6 +93,20 @@ def _list_route(kind: Kind, max_limit: int) -> Any:
         )
         for f in filters.values()
     ]
+    if tags.tagged(kind):
+        params.append(
+            inspect.Parameter(
+                tags.PARAM,
+                inspect.Parameter.KEYWORD_ONLY,
+                annotation=list[_Tag] | None,
+                default=Query(
+                    None,
+                    description="A tag the node must carry: `key=value`, or `key` for any "
+                    "value of that key. Repeatable: every one must match.",
+                    max_length=tags.MAX_TAGS,
+                ),
+            )
+        )
     list_items.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     list_items.__name__ = f"list_{kind.provider}_{kind.name.replace('-', '_')}"
     return list_items
@@ -155,7 +186,7 @@ def router(catalog: Catalog, max_limit: int) -> APIRouter:
                 "count": await r.count(k),
                 "path": k.path,
                 "graphql": k.graphql_list,
-                "filters": [f.name for f in k.filters],
+                "filters": filter_names(k),
                 "description": k.description,
             }
             for k in catalog.kinds

@@ -2,8 +2,10 @@
 and 1, 8 and 32 concurrent clients on loopback.
 
 Scenarios: a list page of 100 instances (from a random cursor, so that pages come from all
-over the index); a filtered list page (state=stopped, also from a random cursor); a get by
-uid with its relationships; a nested GraphQL query (VPCs -> subnets -> instances) of
+over the index); a filtered list page (state=stopped, also from a random cursor); tag
+filters from a random cursor, a common tag (env=prod, a tenth of the instances, as many
+as are stopped) and a rare one (owner=alice, 50 of 50,000); a get by uid with its
+relationships; a nested GraphQL query (VPCs -> subnets -> instances) of
 1,000 leaves.  Prints p50, p99 and requests/s for each, beside a baseline: /healthz, the
 cheapest route (what the server itself costs).  The clients are wrk's (a load generator
 in C, from Debian): a client in Python would take as much of the two cores as the server.
@@ -11,12 +13,14 @@ Two APIs are measured in turn on the same graph: as configured by default (answe
 the kinds' routes kept, api.cache_mb; the share given from the cache is printed) and
 with no cache (api.cache_mb: 0), every answer read from Neo4j.
 Starts its own Neo4j, Redis and APIs.
-Usage: python bench/api.py [--seconds 5] [--warm 30] [--workers 1]
+Usage: python bench/api.py [--seconds 5] [--warm 30] [--workers 1] [--only WORD ...]
+[--rounds 1] [--apis both|cached|uncached]
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -44,6 +48,13 @@ from graph import schema
 from graph.driver import connect
 
 VPCS, SUBNETS_PER_VPC, INSTANCES_PER_SUBNET = 100, 10, 50  # 50,000 instances
+# Tags of every share, for tag filters (here and in bench/tags.py): env=prod on a tenth of
+# the instances (not the stopped tenth), team-<k> a twentieth each, Name=app <n> a fiftieth,
+# cc-<k> a hundredth, owner=alice on 50 and legal-hold=true on one.
+TAGS = """['env=' + CASE n % 10 WHEN 1 THEN 'prod' WHEN 2 THEN 'staging' ELSE 'dev' END,
+          'Name=app ' + n, 'team=team-' + (s % 20), 'cc=cc-' + (s % 100)]
+         + CASE WHEN s % 20 = 0 AND n = 7 THEN ['owner=alice'] ELSE [] END
+         + CASE WHEN s = 777 AND n = 7 THEN ['legal-hold=true'] ELSE [] END"""
 GRAPHQL = """{ awsVpcs(limit: 4) { uid subnets(first: 5) { uid instances(first: 50) {
   uid state } } } }"""  # 4 x 5 x 50 = 1,000 leaves
 
@@ -71,7 +82,7 @@ def build(settings: Settings) -> int:
                 subnet_id: sub.uid, vpc_id: sub.vpc_id, instance_type: 't3.micro',
                 state: CASE WHEN n % 10 = 0 THEN 'stopped' ELSE 'running' END,
                 private_ip: '10.' + (s % 250) + '.0.' + n, name: 'app ' + n,
-                tags: ['env=prod', 'Name=app ' + n], {scope}}})""",
+                tags: {TAGS}, {scope}}})""",
             i=INSTANCES_PER_SUBNET,
             **{"from": chunk, "to": chunk + 99},
         )
@@ -165,6 +176,13 @@ def main() -> None:
     )
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32])
+    ap.add_argument(
+        "--only", nargs="+", default=[], help="Only the scenarios whose name has one of these."
+    )
+    ap.add_argument(
+        "--rounds", type=int, default=1, help="Measure every scenario this many times in turn."
+    )
+    ap.add_argument("--apis", choices=["both", "cached", "uncached"], default="both")
     args = ap.parse_args()
     stack = Stack.scratch(
         "inventory-bench-api-", Ports(api=38400, bolt=38187, http=37974, redis=36779)
@@ -196,19 +214,26 @@ def main() -> None:
             "baseline /healthz": (["/healthz"], None),
             "list page of 100": (pages(""), None),
             "filtered list page": (pages("&state=stopped"), None),
+            "tag filter, common": (pages("&tag=env%3Dprod"), None),
+            "tag filter, rare": (pages("&tag=owner%3Dalice"), None),
             "get by uid + links": (gets, None),
             "nested GraphQL, 1,000 leaves": (["/graphql"], json.dumps({"query": GRAPHQL})),
         }
+        if args.only:
+            scenarios = {k: v for k, v in scenarios.items() if any(w in k for w in args.only)}
         token = stack.secrets.read_token
         print(
             f"\n{nodes} nodes; API: {args.workers} worker process(es); clients: wrk "
             f"(keep-alive); {platform.node()}, {os.cpu_count()} CPUs, "
             f"Python {platform.python_version()}"
         )
-        for title, cache_mb in (
+        apis = (
             (f"API as configured (api.cache_mb: {settings.api.cache_mb})", None),
             ("API with no cache (api.cache_mb: 0)", 0),
-        ):
+        )
+        for title, cache_mb in apis:
+            if args.apis != "both" and (cache_mb == 0) != (args.apis == "uncached"):
+                continue
             api = stack.inventory("api", "api", "--workers", str(args.workers))
             if cache_mb is not None:
                 api.env["INVENTORY_API__CACHE_MB"] = str(cache_mb)
@@ -225,7 +250,11 @@ def main() -> None:
                 f"{'scenario':<30} {'clients':>7} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}"
                 f" {'cached':>7} {'CPU API':>8} {'CPU Neo4j':>9}"
             )
-            for name, (paths, body) in scenarios.items():
+            # With --rounds, scenarios take turns, so that the machine's changes of pace
+            # fall on each alike.
+            for _, (name, (paths, body)) in itertools.product(
+                range(args.rounds), scenarios.items()
+            ):
                 for clients in args.clients:
                     hits = cache_hits(base, token)
                     r = measure(base, token, clients, args.seconds, paths, body, servers)

@@ -13,6 +13,7 @@ from neo4j.exceptions import ClientError, Neo4jError
 from neo4j.time import Date, DateTime, Duration, Time
 
 import cypher
+from graph import tags
 from graph.version import READ_AT
 from model import Catalog, Kind, Link
 from model.times import rfc3339
@@ -79,6 +80,7 @@ class Reader:
         self.timeout = timeout
         self.catalog = catalog
         self.apoc: bool | None = None  # whether the server has APOC; asked at first need
+        self.common = tags.Common()  # tag filters read in uid order (list_tagged.cypher)
 
     async def run(self, statement: str, **params: Any) -> list[Any]:
         return await anyio.to_thread.run_sync(self._run, statement, params)
@@ -144,14 +146,26 @@ class Reader:
         fields: Collection[str] | None,
         encode: str,
     ) -> tuple[Any, str | None]:
-        statement = cypher.render(
-            "list_nodes",
-            label=kind.label,
-            filters=_where(kind, filters),
-            projection=projection("n", kind, fields),
-            encode=encode,
-        )
-        records = await self.run(statement, after=after, limit=limit, filters=filters)
+        exact = {k: v for k, v in filters.items() if k != tags.PARAM}
+        where = _where(kind, exact)
+        parts = {"label": kind.label, "projection": projection("n", kind, fields), "encode": encode}
+        if tags.PARAM not in filters:
+            statement = cypher.render("list_nodes", filters=where, **parts)
+            records = await self.run(statement, after=after, limit=limit, filters=exact)
+            return records[0]["items"], records[0]["last"]
+        if not tags.tagged(kind):
+            raise ValueError(f"not filterable: {[tags.PARAM]}")
+        asked = tags.parse(filters[tags.PARAM])
+        params = asked.params(kind)
+        common = (kind.label, params["lucene"], limit)
+        if common in self.common:
+            # Found to match many (list_tagged.cypher): the uid order alone, as any filter.
+            statement = cypher.render("list_nodes", filters=where + asked.where(), **parts)
+        else:
+            statement = cypher.render("list_tagged", filters=where, tags=asked.where(), **parts)
+        records = await self.run(statement, after=after, limit=limit, filters=exact, **params)
+        if records[0].get("scan"):
+            self.common.note(common)
         return records[0]["items"], records[0]["last"]
 
     async def get_many(

@@ -11,7 +11,7 @@ from neo4j import Driver
 from neo4j.exceptions import Neo4jError
 
 import cypher
-from graph import reports, status
+from graph import reports, status, tags
 from model import Catalog
 
 
@@ -61,6 +61,13 @@ def statements(catalog: Catalog) -> list[str]:
                 properties=", ".join(f"n.{p}" for p in props),
             )
         )
+    # Tag filters (graph.tags) find rare tags through these.
+    for kind in catalog.kinds:
+        if tags.tagged(kind):
+            name = tags.index_name(kind)
+            out.append(
+                cypher.render("index_fulltext", name=name, label=kind.label, property=tags.FIELD)
+            )
     return out
 
 

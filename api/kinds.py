@@ -9,9 +9,9 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import Response
-from pydantic import StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
-from api import auth, cursors
+from api import auth, cursors, schemas
 from graph import tags
 from graph.reads import Reader
 from model import Catalog, Kind, Link
@@ -56,7 +56,7 @@ def _list_route(kind: Kind, max_limit: int) -> Any:
                 400, f"unknown parameter(s) {sorted(unknown)}; filters: {sorted(names)}"
             )
         limit, cursor = params.pop("limit"), params.pop("cursor")
-        chosen = {k: v for k, v in params.items() if v is not None}
+        chosen = {k: v for k, v in params.items() if v is not None and v != []}
         if tags.PARAM in chosen:
             try:
                 tags.parse(chosen[tags.PARAM])
@@ -82,7 +82,7 @@ def _list_route(kind: Kind, max_limit: int) -> Any:
             "cursor",
             inspect.Parameter.KEYWORD_ONLY,
             annotation=str | None,
-            default=Query(None, description="next_cursor from the previous page."),
+            default=cursors.query(),
         ),
     ] + [
         inspect.Parameter(
@@ -98,9 +98,10 @@ def _list_route(kind: Kind, max_limit: int) -> Any:
             inspect.Parameter(
                 tags.PARAM,
                 inspect.Parameter.KEYWORD_ONLY,
-                annotation=list[_Tag] | None,
+                # A list with no null beside it: in a query string, nothing else can be.
+                annotation=list[_Tag],
                 default=Query(
-                    None,
+                    [],
                     description="A tag the node must carry: `key=value`, or `key` for any "
                     "value of that key. Repeatable: every one must match.",
                     max_length=tags.MAX_TAGS,
@@ -138,7 +139,7 @@ def _related_route(kind: Kind, link: Link, name: str, max_limit: int) -> Any:
         request: Request,
         uid: str = Path(description=f"The {kind.label}'s uid."),
         limit: int = Query(DEFAULT_LIMIT, ge=1, le=max_limit, description="Page size."),
-        cursor: str | None = Query(None, description="next_cursor from the previous page."),
+        cursor: str | None = cursors.query(),
     ) -> JSON:
         r: Reader = request.app.state.reader
         if uid not in await r.get_many(kind, [uid]):
@@ -160,6 +161,12 @@ def _related_route(kind: Kind, link: Link, name: str, max_limit: int) -> Any:
     return related
 
 
+def segment(name: str) -> str:
+    """A relationship field's name as a path segment: kebab-case, like the kinds' paths
+    (``security_groups`` -> ``security-groups``)."""
+    return name.replace("_", "-")
+
+
 def relationships(catalog: Catalog, kind: Kind) -> dict[str, Link]:
     """The kind's relationship fields (the links' ``forward``/``backward`` names)."""
     out = {}
@@ -174,42 +181,49 @@ def relationships(catalog: Catalog, kind: Kind) -> dict[str, Link]:
 def router(catalog: Catalog, max_limit: int) -> APIRouter:
     api = APIRouter(prefix="/api/v1", dependencies=[Depends(auth.read)])
 
-    @api.get("/kinds", tags=["kinds"])
-    async def kinds(request: Request) -> list[dict[str, Any]]:
+    @api.get("/kinds", tags=["kinds"], operation_id="list_kinds")
+    async def kinds(request: Request) -> list[KindInfo]:
         """Every kind with its label, node count, REST path and GraphQL field."""
         r: Reader = request.app.state.reader
         return [
-            {
-                "provider": k.provider,
-                "name": k.name,
-                "label": k.label,
-                "count": await r.count(k),
-                "path": k.path,
-                "graphql": k.graphql_list,
-                "filters": filter_names(k),
-                "description": k.description,
-            }
+            KindInfo(
+                provider=k.provider,
+                name=k.name,
+                label=k.label,
+                count=await r.count(k),
+                path=k.path,
+                graphql=k.graphql_list,
+                filters=filter_names(k),
+                description=k.description,
+            )
             for k in catalog.kinds
         ]
 
     for kind in catalog.kinds:
         route = kind.path.removeprefix("/api/v1")
         tag = f"{kind.provider}"
+        related = relationships(catalog, kind)
         api.add_api_route(
             route,
             _list_route(kind, max_limit),
             methods=["GET"],
             tags=[tag],
             summary=f"List {kind.label} nodes",
+            operation_id=schemas.operation(kind),
+            response_model=schemas.page(kind),
+            responses={200: {"links": schemas.list_links(kind, related)}},
         )
         # Before the item route: a uid (an ARN) may hold slashes.
-        for name, link in relationships(catalog, kind).items():
+        for name, link in related.items():
             api.add_api_route(
-                route + "/{uid:path}/" + name,
+                route + "/{uid:path}/" + segment(name),
                 _related_route(kind, link, name, max_limit),
                 methods=["GET"],
                 tags=[tag],
                 summary=f"{kind.label} {name} ({link.type})",
+                operation_id=schemas.operation(kind, "related", name),
+                response_model=schemas.page(catalog.by_label[link.other(kind.label)]),
+                responses={200: {"links": schemas.related_links(catalog, kind, link)}},
             )
         api.add_api_route(
             route + "/{uid:path}",
@@ -217,5 +231,21 @@ def router(catalog: Catalog, max_limit: int) -> APIRouter:
             methods=["GET"],
             tags=[tag],
             summary=f"One {kind.label} with its relationships",
+            operation_id=schemas.operation(kind, "get"),
+            response_model=schemas.item(kind),
+            responses={200: {"links": schemas.item_links(kind, related)}},
         )
     return api
+
+
+class KindInfo(BaseModel):
+    """A kind of node: where to list it, and how many there are."""
+
+    provider: str
+    name: str = Field(description="Plural, as in paths and task names: instances.")
+    label: str = Field(description="The graph label: AWSInstance.")
+    count: int = Field(description="Nodes of the kind in the graph now.")
+    path: str = Field(description="Its list route.")
+    graphql: str = Field(description="Its GraphQL list field.")
+    filters: list[str] = Field(description="The list route's filter parameters.")
+    description: str

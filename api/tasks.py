@@ -33,7 +33,8 @@ def enqueue_request(settings: Settings) -> Any:
         assert task.provider is not None
         known = task.provider.known(getattr(settings, task.provider.name))
         names = {
-            key: (Literal[tuple(sorted(values))] if values else None) | None  # type: ignore[valid-type]
+            # None: no name configured, so none is a payload's to give.
+            key: (Literal[tuple(sorted(values))] | None) if values else None  # type: ignore[valid-type]
             for key, values in known.items()
         }
         fields = {k: (t, None) for k, t in names.items()}

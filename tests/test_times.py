@@ -73,6 +73,8 @@ class Times:
         looks like a time, anywhere in ``answer``; ``answer`` back."""
         if isinstance(answer, dict):
             for key, value in answer.items():
+                if key == "column_types":  # a report's columns' type names, not values
+                    continue
                 if TIME_KEY.search(snake(key)) and value is not None:
                     assert isinstance(value, str), f"{source}: {key} is {value!r}, not text"
                     self.found[source].append(value)

@@ -27,7 +27,7 @@ from pydantic_settings import (
 )
 
 from app.errors import ActionableError
-from app.sections import Section, unique_names
+from model.sections import Section, unique_names
 from collectors import PROVIDERS
 from worker.tasks import BadPayload, UnknownTask, check_schedules
 

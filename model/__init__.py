@@ -1,5 +1,6 @@
-"""The model: kinds, fields, links and the catalog.  Standard library only, so that every
-part of the service (the API included) can know the kinds without any provider's SDK."""
+"""The model: kinds, fields, links, the catalog and the base of config sections.  No
+provider's SDK (the standard library and pydantic only), so that every part of the service
+(the API included) can know the kinds; the bottom layer, importing no other package."""
 
 from model.catalog import Catalog
 from model.kind import COMMON_FIELDS, UNKNOWN, Field, Kind, Link, Row, RowError, Source, read

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
-from app.sections import Section, unique_names
+from model.sections import Section, unique_names
 
 
 class AwsAccountConfig(Section):

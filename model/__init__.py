@@ -3,7 +3,7 @@ provider's SDK (the standard library and pydantic only), so that every part of t
 (the API included) can know the kinds; the bottom layer, importing no other package."""
 
 from model.catalog import Catalog
-from model.kind import COMMON_FIELDS, UNKNOWN, Field, Kind, Link, Row, RowError, Source, read
+from model.kind import COMMON_FIELDS, UNKNOWN, Field, Kind, Link, RecordPath, Row, RowError, read
 
 __all__ = [
     "COMMON_FIELDS",
@@ -12,8 +12,8 @@ __all__ = [
     "Field",
     "Kind",
     "Link",
+    "RecordPath",
     "Row",
     "RowError",
-    "Source",
     "read",
 ]

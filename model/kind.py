@@ -20,8 +20,9 @@ from model.times import utc
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 Row = dict[str, Any]
-# A key path into the provider's record ("State.Name"), or a function of the record.
-Source = str | Callable[[Any], Any]
+# Where a value is read from in a provider's record: a key path ("State.Name"), or a
+# function of the record.
+RecordPath = str | Callable[[Any], Any]
 
 #: The types a field may declare; ``list`` is a list of strings.
 TYPES: tuple[type, ...] = (str, int, float, bool, datetime, list)
@@ -52,18 +53,18 @@ def check_identifier(name: str) -> None:
         raise ValueError(f"{name!r} is not a valid graph identifier")
 
 
-def read(record: Any, source: Source) -> Any:
-    """The value ``source`` names in ``record``: None where any step of a path is missing.
+def read(record: Any, path: RecordPath) -> Any:
+    """The value ``path`` names in ``record``: None where any step of a key path is missing.
 
     A path step reads a mapping's key (a key holding the whole dotted path is taken as
     is, as property collectors name their values) or else an attribute.
     """
-    if callable(source):
-        return source(record)
-    if isinstance(record, Mapping) and source in record:
-        return record[source]
+    if callable(path):
+        return path(record)
+    if isinstance(record, Mapping) and path in record:
+        return record[path]
     value = record
-    for step in source.split("."):
+    for step in path.split("."):
         if value is None or value is UNKNOWN:
             return value
         value = value.get(step) if isinstance(value, Mapping) else getattr(value, step, None)
@@ -80,7 +81,7 @@ class Field:
 
     name: str
     type: type = str
-    source: Source | None = None
+    source: RecordPath | None = None
     filter: bool = False  # offered as an exact-match filter by REST and GraphQL
     doc: str = ""  # what it holds, for the API's schemas; else where it comes from
 
@@ -167,7 +168,7 @@ class Kind:
     name: str  # plural, as in task names and REST paths: "instances"
     label: str  # "AWSInstance"
     scope: tuple[str, ...]  # the properties naming the scope: ("account_id", "region")
-    uid: Source  # where the uid comes from in the provider's record
+    uid: RecordPath  # where the uid comes from in the provider's record
     fields: tuple[Field, ...]
     links: tuple[Link, ...] = ()  # the links this kind owns, derived by link tasks
     # For a kind shared between scopes (an image many accounts use): the link from each

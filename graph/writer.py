@@ -11,10 +11,8 @@ from neo4j import Driver
 
 import cypher
 from cypher import where
-from model import Kind
+from model import Kind, Row
 from model.times import utc
-
-Row = dict[str, Any]
 
 
 class Writer:

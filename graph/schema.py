@@ -31,8 +31,6 @@ def statements(catalog: Catalog) -> list[str]:
     for kind in catalog.kinds:
         wanted[(kind.label, kind.scope)] = None
         wanted[(kind.label, ("last_seen",))] = None
-        for prop in kind.extra_indexes:
-            wanted[(kind.label, (prop,))] = None
     for link in catalog.links:
         # The end that is not scoped is found through the join properties.
         if link.scoped == "target":

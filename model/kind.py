@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from typing import Any
@@ -176,7 +176,6 @@ class Kind:
     # then removes a scope's memberships, and deletes a node only when no scope has it.
     member_of: Link | None = None
     description: str = ""
-    extra_indexes: tuple[str, ...] = field(default=())
     singular: str = ""  # for single-item fields; defaults to the name without its "s"
 
     def __post_init__(self) -> None:

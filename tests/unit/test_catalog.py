@@ -90,7 +90,24 @@ def test_every_kind_has_uid_times_and_its_scope_and_a_typed_filter_set() -> None
         assert set(kind.scope) <= set(names)
         assert kind.provider != "vsphere" or kind.scope == ("vcenter",)
         assert kind.label.lower().startswith(kind.provider)
-        assert all(f.filter for f in kind.filters)
+        # DESIGN §6: lists filter on the scope; a filter is an exact match, which a time
+        # or a list (tags have their own filter) cannot be.
+        filters = {f.name: f.type for f in kind.filters}
+        assert set(kind.scope) <= set(filters), f"{kind.label}: scope not all filters"
+        odd = {n: t.__name__ for n, t in filters.items() if t not in (str, int, bool)}
+        assert not odd, f"{kind.label}: filters that cannot be exact matches: {odd}"
+
+
+def test_the_fields_users_filter_by_most_are_filters() -> None:
+    expected = {
+        "AWSInstance": {"state", "instance_type", "vpc_id", "subnet_id", "image_id", "name"},
+        "AWSVolume": {"state", "volume_type", "availability_zone"},
+        "VSphereVM": {"power_state", "template", "host_uid", "name"},
+        "VSphereHost": {"connection_state", "maintenance_mode", "cluster_uid"},
+    }
+    for label, wanted in expected.items():
+        filters = {f.name for f in CATALOG.by_label[label].filters}
+        assert wanted <= filters, f"{label} does not filter by {sorted(wanted - filters)}"
 
 
 def test_every_stored_field_says_where_its_value_comes_from() -> None:

@@ -24,15 +24,15 @@ from pydantic import BaseModel, Field
 from api import auth, dashboard, graphql, kinds, problems, reports, schedules, tasks
 from api.cache import GraphCache
 from api.layers import BodyLimit, Counted, FreezeHeap, RequestId
+from app import metrics as gauges
 from app import redisconn
 from app.config import Settings, load_settings
-from app.metrics import CollectionGauges, QueueDepth, ReportRowsGauge
-from app.runtime import Runtime
 from collectors import CATALOG
 from graph import status
 from graph.driver import connect
 from graph.reads import Reader
 from graph.version import GraphVersion
+from worker.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -201,8 +201,8 @@ def _health(app: FastAPI) -> None:
         state = request.app.state
         reader = state.reader
         now = CollectorRegistry()
-        now.register(QueueDepth(state.runtime.queues))
-        now.register(ReportRowsGauge(state.runtime.report_rows))
-        now.register(CollectionGauges(lambda: status.overview(reader.driver, reader.database)))
+        now.register(gauges.queue_depth(state.runtime.queues.stats))
+        now.register(gauges.report_rows(state.runtime.report_rows.load))
+        now.register(gauges.collections(lambda: status.overview(reader.driver, reader.database)))
         body = generate_latest() + generate_latest(now)
         return Response(body, media_type=CONTENT_TYPE_LATEST)

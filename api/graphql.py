@@ -26,10 +26,10 @@ from api import auth, graphql_limits, graphql_times
 from api.graphql_reports import ReportQuery
 from api.graphql_tasks import Mutation, TaskQuery
 from app.config import GraphQLLimits
-from app.runtime import Runtime
 from graph import tags
 from graph.reads import Reader
 from model import Catalog, Field, Kind, Link
+from worker.runtime import Runtime
 
 DEFAULT_LIMIT = 100
 # Smaller for relationship lists, so three levels at their defaults stay in the cost limit.

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from api import auth
 from api.schemas import Time
 from api.tasks import runtime
-from app.runtime import Runtime
+from worker.runtime import Runtime
 from worker.scheduler import describe, lease_key
 
 

@@ -13,9 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from api import auth
 from api.schemas import Time
 from app.config import Priority, Settings
-from app.runtime import Runtime
+from app.tasks import REGISTRY, BadPayload, Task, UnknownTask
 from worker.records import STATES, shown
-from worker.tasks import REGISTRY, BadPayload, Task, UnknownTask
+from worker.runtime import Runtime
 
 
 def _camel(name: str) -> str:
@@ -47,7 +47,7 @@ def enqueue_request(settings: Settings) -> Any:
             __doc__=task.description,
             task=(Literal[name], ...),  # type: ignore[valid-type]
             payload=(
-                (payload := scoped(task) if task.provider else task.payload),
+                (payload := scoped(task) if task.names_scopes else task.payload),
                 Field(default_factory=payload),
             ),
             priority=(Priority | None, Field(None, description="Else the task's default.")),

@@ -27,9 +27,9 @@ from pydantic_settings import (
 )
 
 from app.errors import ActionableError
-from model.sections import Section, unique_names
+from app.tasks import REGISTRY, BadPayload, UnknownTask, validate
 from collectors import PROVIDERS
-from worker.tasks import BadPayload, UnknownTask, check_schedules
+from model.sections import Section, unique_names
 
 Priority = Literal["high", "default", "low"]
 QUEUES: dict[str, str] = {
@@ -272,6 +272,17 @@ def _describe(error: ValidationError) -> str:
     message = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
     more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
     return f"{where}: {message}{more}"
+
+
+def check_schedules(settings: CoreSettings) -> None:
+    """Refuse schedules whose task or payload is wrong (UnknownTask, BadPayload)."""
+    for s in settings.schedules:
+        if s.task not in REGISTRY:
+            raise UnknownTask(f"schedules: {s.name}: unknown task {s.task!r}")
+        try:
+            validate(REGISTRY[s.task], s.payload, settings)
+        except BadPayload as exc:
+            raise BadPayload(f"schedules: {s.name}: {exc}") from None
 
 
 def load_settings() -> Settings:

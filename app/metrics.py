@@ -12,7 +12,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from socketserver import ThreadingMixIn
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import redis.exceptions
@@ -22,10 +22,6 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from app.errors import ActionableError
-
-if TYPE_CHECKING:
-    from worker.queues import Queues
-    from worker.report_rows import ReportRows
 
 log = logging.getLogger(__name__)
 
@@ -71,87 +67,83 @@ LINKS_REMOVED = Counter(
 )
 
 
-class QueueDepth(Collector):
-    """Messages per queue and state at scrape time, counted as ``inventory task stats`` does."""
-
-    def __init__(self, queues: Queues) -> None:
-        self.queues = queues
-
-    def collect(self) -> Iterator[GaugeMetricFamily]:
-        try:
-            stats = self.queues.stats()
-        except redis.exceptions.RedisError as exc:
-            log.warning("queue depth left out of the metrics: Redis is unavailable: %s", exc)
-            return
-        gauge = GaugeMetricFamily(
-            "inventory_queue_messages", "Messages per queue and state", labels=["queue", "state"]
-        )
-        for queue, counts in stats["queues"].items():
-            for state, count in counts.items():
-                gauge.add_metric([queue, state], count)
-        yield gauge
+# What scrape-time gauges read: samples, each a gauge's name, label values and value.
+Samples = Callable[[], Iterable[tuple[str, list[str], float]]]
 
 
-class ReportRowsGauge(Collector):
-    """Rows per report as ``aux:reports`` last counted them, so that "unattached volumes
-    > 0" can alert; the API serves it, whichever worker counted."""
+class Scraped(Collector):
+    """Gauges read from a store at scrape time, whichever process wrote what they count;
+    left out of that scrape, with a warning, while the store is away."""
 
-    def __init__(self, rows: ReportRows) -> None:
-        self.rows = rows
-
-    def collect(self) -> Iterator[GaugeMetricFamily]:
-        try:
-            counts = self.rows.load()
-        except redis.exceptions.RedisError as exc:
-            log.warning("report rows left out of the metrics: Redis is unavailable: %s", exc)
-            return
-        gauge = GaugeMetricFamily(
-            "inventory_report_rows", "Rows of each report when last counted", labels=["report"]
-        )
-        for name, count in sorted(counts.items()):
-            gauge.add_metric([name], count["rows"])
-        yield gauge
-
-
-class CollectionGauges(Collector):
-    """Per kind and scope, when its collection last succeeded and failed and how many
-    attempts failed since the success, read from the graph's collection nodes at scrape
-    time (``graph.status.overview``): a scope that keeps failing, or a kind that has not
-    succeeded for hours, can alert whichever worker ran it."""
-
-    def __init__(self, read: Callable[[], Iterable[dict[str, Any]]]) -> None:
+    def __init__(self, gauges: dict[str, tuple[str, list[str]]], read: Samples) -> None:
+        self.gauges = gauges  # name: (help, label names)
         self.read = read
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         try:
-            rows = list(self.read())
-        except (Neo4jError, DriverError) as exc:
-            log.warning("collections left out of the metrics: Neo4j is unavailable: %s", exc)
+            samples = list(self.read())
+        except (redis.exceptions.RedisError, Neo4jError, DriverError) as exc:
+            log.warning("%s left out of the metrics: %s", ", ".join(self.gauges), exc)
             return
-        labels = ["provider", "label", "scope"]
-        success = GaugeMetricFamily(
-            "inventory_collection_last_success_timestamp_seconds",
-            "When the last collection of the kind in the scope succeeded",
-            labels=labels,
-        )
-        failure = GaugeMetricFamily(
-            "inventory_collection_last_failure_timestamp_seconds",
-            "When the last attempt to collect the kind in the scope failed",
-            labels=labels,
-        )
-        failures = GaugeMetricFamily(
-            "inventory_collection_consecutive_failures",
-            "Attempts to collect the kind in the scope that failed since its last success",
-            labels=labels,
-        )
-        for row in rows:
-            values = [row["provider"] or "", row["label"] or "", row["scope"]]
-            if row["last_success"] is not None:
-                success.add_metric(values, row["last_success"])
-            if row["last_failure"] is not None:
-                failure.add_metric(values, row["last_failure"])
-            failures.add_metric(values, row["failures"])
-        yield from (success, failure, failures)
+        found = {n: GaugeMetricFamily(n, h, labels=ls) for n, (h, ls) in self.gauges.items()}
+        for name, values, value in samples:
+            found[name].add_metric(values, value)
+        yield from found.values()
+
+
+def queue_depth(stats: Callable[[], dict[str, Any]]) -> Scraped:
+    """Messages per queue and state, counted as ``inventory task stats`` does."""
+    name = "inventory_queue_messages"
+
+    def read() -> Iterator[tuple[str, list[str], float]]:
+        for queue, counts in stats()["queues"].items():
+            yield from ((name, [queue, state], n) for state, n in counts.items())
+
+    return Scraped({name: ("Messages per queue and state", ["queue", "state"])}, read)
+
+
+def report_rows(load: Callable[[], dict[str, dict[str, Any]]]) -> Scraped:
+    """Rows per report as ``aux:reports`` last counted them, so that "unattached volumes
+    > 0" can alert."""
+    name = "inventory_report_rows"
+
+    def read() -> Iterator[tuple[str, list[str], float]]:
+        yield from ((name, [report], c["rows"]) for report, c in sorted(load().items()))
+
+    return Scraped({name: ("Rows of each report when last counted", ["report"])}, read)
+
+
+# Per kind and scope: when its collection last succeeded and failed, and how many attempts
+# failed since the success; a scope that keeps failing, or a kind that has not succeeded
+# for hours, can then alert whichever worker ran it.
+COLLECTION_GAUGES = {
+    "last_success": (
+        "inventory_collection_last_success_timestamp_seconds",
+        "When the last collection of the kind in the scope succeeded",
+    ),
+    "last_failure": (
+        "inventory_collection_last_failure_timestamp_seconds",
+        "When the last attempt to collect the kind in the scope failed",
+    ),
+    "failures": (
+        "inventory_collection_consecutive_failures",
+        "Attempts to collect the kind in the scope that failed since its last success",
+    ),
+}
+
+
+def collections(overview: Callable[[], Iterable[dict[str, Any]]]) -> Scraped:
+    """The collection gauges from the graph's collection nodes (``graph.status.overview``)."""
+
+    def read() -> Iterator[tuple[str, list[str], float]]:
+        for r in overview():
+            values = [r["provider"] or "", r["label"] or "", r["scope"]]
+            for key, (name, _) in COLLECTION_GAUGES.items():
+                if r[key] is not None:
+                    yield name, values, r[key]
+
+    labels = ["provider", "label", "scope"]
+    return Scraped({name: (h, labels) for name, h in COLLECTION_GAUGES.values()}, read)
 
 
 # A process's liveness: whether it is well, and what it says about itself either way.

@@ -21,12 +21,12 @@ from pathlib import Path
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from app.config import Settings
-from app.runtime import Runtime
 from dev.demo import aws as demo
 from dev.stack import Ports, Stack
 from graph import schema
 from tests.faultproxy import FaultProxy
 from worker.records import totals
+from worker.runtime import Runtime
 
 REGIONS = ["us-east-1", "eu-west-1", "eu-central-1"]
 SUBNETS = ("10.0.0.0/18", "10.0.64.0/18", "10.0.128.0/18", "10.0.192.0/18")

@@ -33,13 +33,13 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)
 import boto3
 
 from app.config import QUEUES, Neo4jConfig, Settings
-from app.runtime import Runtime
 from bench.collect_aws import cpu_seconds, peak_rss_each
 from dev.stack import Ports, Secrets, Stack
 from graph import schema
 from graph.driver import connect
 from tests.faultproxy import FaultProxy
 from worker.records import totals
+from worker.runtime import Runtime
 
 REGIONS = ["us-east-1", "eu-west-1", "eu-central-1"]
 MAIN = "123456789012"  # moto's own account: the one reached with keys

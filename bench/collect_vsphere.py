@@ -22,12 +22,12 @@ from pathlib import Path
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from app.config import Settings
-from app.runtime import Runtime
 from bench.collect_aws import peak_rss_mb
 from dev.demo import vsphere as demo
 from dev.stack import Ports, Stack
 from graph import schema
 from worker.records import totals
+from worker.runtime import Runtime
 
 REQUEST = re.compile(rb"Request: .*?<soapenv:Body><(\w+)", re.S)
 

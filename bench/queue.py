@@ -26,10 +26,10 @@ import time
 import redis
 
 from app.config import QUEUES, Settings
-from app.runtime import Runtime
 from dev.stack import Ports, Service, Stack
 from tests.actors import declare, send
 from worker.records import FINAL
+from worker.runtime import Runtime
 
 PORTS = Ports(api=38200, bolt=37887, http=37674, redis=36579, moto=35200)
 

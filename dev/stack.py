@@ -234,7 +234,7 @@ class Stack:
         return Service(name, argv, ready, timeout=timeout, port=port, restart=False)
 
     def inventory(self, name: str, *args: str, ready: Callable[[], bool] | None = None) -> Service:
-        argv = [sys.executable, "-m", "app.cli", *args]
+        argv = [sys.executable, "-m", "cli", *args]
         env = {"INVENTORY_CONFIG": str(self.config_path)}
         return Service(name, argv, ready or (lambda: True), env, timeout=60)
 

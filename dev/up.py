@@ -147,7 +147,7 @@ def _detach(say: Say, with_prometheus: bool) -> None:
     until the stack is up, and return."""
     log = home() / "dev" / "up.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    argv = [sys.executable, "-m", "app.cli", "dev", "up"]
+    argv = [sys.executable, "-m", "cli", "dev", "up"]
     argv += ["--with-prometheus"] if with_prometheus else []
     with log.open("ab") as out:
         start = out.tell()
@@ -190,10 +190,10 @@ def _start(
     stack: Stack, user: dict[str, Any], is_demo: bool, say: Say, with_prometheus: bool
 ) -> None:
     from app.config import load_settings
-    from app.runtime import Runtime
     from graph import schema
     from graph.driver import connect
     from worker.records import follow
+    from worker.runtime import Runtime
 
     say(f"starting Redis on {stack.ports.redis}")
     stack.start(stack.redis())

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from app.config import Settings
-from app.runtime import Runtime, install
 from dev.demo import aws as demo
 from dev.demo import vsphere as demo_vsphere
 from dev.stack import Ports, Stack
 from tests.faultproxy import FaultProxy
+from worker.runtime import Runtime, install
 
 # Ports of the suite's own servers; INVENTORY_TEST_PORT_OFFSET shifts them all, so that two
 # suites (or a suite and `make run`) never meet.

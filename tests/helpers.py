@@ -22,7 +22,7 @@ def cli(
     if config is not None:
         env["INVENTORY_CONFIG"] = str(config)
     return subprocess.run(
-        [sys.executable, "-m", "app.cli", *args],
+        [sys.executable, "-m", "cli", *args],
         capture_output=True,
         text=True,
         env=env,

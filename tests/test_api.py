@@ -15,11 +15,11 @@ from prometheus_client import REGISTRY
 
 from api.app import create_app
 from app.config import Settings
-from app.runtime import Runtime
 from collectors import CATALOG
 from dev.stack import Stack, wait_until
 from graph.reads import Reader
 from tests.helpers import moto_instances
+from worker.runtime import Runtime
 
 
 @pytest.fixture(scope="module")

@@ -15,10 +15,10 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from app.config import GraphQLLimits, Settings
-from app.runtime import Runtime
 from dev.stack import Stack
 from graph import statistics
 from graph.statistics import Side
+from worker.runtime import Runtime
 
 
 @pytest.fixture(scope="module")

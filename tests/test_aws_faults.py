@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from app.runtime import Runtime
 from dev.demo import aws as demo
 from dev.stack import Stack
 from tests.conftest import wipe
 from tests.faultproxy import FaultProxy
 from tests.helpers import cli, moto_instances
 from worker.records import Records
+from worker.runtime import Runtime
 
 MAIN_PATH = (
     "MATCH (:AWSAccount {uid: $account})-[:HAS_REGION]->()-[:HAS_VPC]->()-[:HAS_SUBNET]->()"

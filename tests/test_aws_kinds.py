@@ -7,11 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.runtime import Runtime
 from collectors import CATALOG
 from dev.demo import aws as demo
 from dev.demo import aws_truth
 from model import Link
+from worker.runtime import Runtime
 
 SCOPES = [
     (account, role, region)

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from app.runtime import Runtime
 from dev.demo import aws as demo
 from tests.faultproxy import FaultProxy
 from tests.helpers import collect_all, moto_instances
+from worker.runtime import Runtime
 
 PATH = (
     "MATCH (a:AWSAccount)-[:HAS_REGION]->(:AWSRegion)-[:HAS_VPC]->(:AWSVPC)"

@@ -15,12 +15,12 @@ import pytest
 import yaml
 
 from app.config import Settings
-from app.runtime import Runtime
 from dev.demo import aws as demo
 from dev.stack import Stack, wait_until
 from tests.conftest import wipe
 from tests.faultproxy import Call, FaultProxy, s3_error
 from tests.helpers import cli
+from worker.runtime import Runtime
 
 ACCOUNT = "333333333333"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/inventory-reader"

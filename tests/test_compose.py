@@ -23,8 +23,8 @@ import yaml
 from click.testing import CliRunner
 from jsonschema.protocols import Validator
 
-from app.cli import main
 from app.config import ConfigError, load_settings, pool_queues
+from cli import main
 from tests.compose_schema import compose_schema, validator_class
 
 ROOT = Path(__file__).resolve().parent.parent

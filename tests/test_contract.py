@@ -17,9 +17,9 @@ import httpx
 import pytest
 import yaml
 
-from app.runtime import Runtime
 from dev.stack import Stack, free_port, port_open
 from tests.helpers import collect, config_with, moto_instances
+from worker.runtime import Runtime
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

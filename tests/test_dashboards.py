@@ -24,10 +24,10 @@ from typing import Any
 import httpx
 import pytest
 
-from app.runtime import Runtime
 from dev.prometheus import prometheus
 from dev.stack import Stack, free_port, wait_until
 from tests.helpers import collect, config_with
+from worker.runtime import Runtime
 
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARDS = sorted((ROOT / "deploy" / "grafana").glob("*.json"))

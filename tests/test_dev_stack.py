@@ -35,7 +35,7 @@ def dev_env(tmp_path: Path) -> dict[str, str]:
 
 def inventory(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "app.cli", *args],
+        [sys.executable, "-m", "cli", *args],
         env=env,
         capture_output=True,
         text=True,
@@ -145,7 +145,7 @@ def _prometheus_scrapes_the_stack(status: dict) -> None:
 
 def test_dev_up_serves_the_demo_and_ctrl_c_stops_everything(dev_env: dict[str, str]) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "dev", "up", "--with-prometheus"],
+        [sys.executable, "-m", "cli", "dev", "up", "--with-prometheus"],
         env=dev_env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

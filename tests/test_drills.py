@@ -21,7 +21,6 @@ import pytest
 import yaml
 
 from app.config import Settings
-from app.runtime import Runtime
 from collectors import CATALOG
 from dev.demo import aws_truth
 from dev.stack import Stack, wait_until
@@ -29,6 +28,7 @@ from dev.supervise import Supervisor
 from tests.conftest import wipe
 from tests.faultproxy import FaultProxy
 from worker.records import DONE, FINAL
+from worker.runtime import Runtime
 
 AWS_LINKS = [lk for lk in CATALOG.links if CATALOG.by_label[lk.source].provider == "aws"]
 

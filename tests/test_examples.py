@@ -30,10 +30,10 @@ from typing import Any
 import httpx
 import pytest
 
-from app.runtime import Runtime
 from dev.stack import Stack
 from graph import reports
 from tests.helpers import cli, collect
+from worker.runtime import Runtime
 
 ROOT = Path(__file__).parents[1]
 DOC_API = re.compile(r"https?://(127\.0\.0\.1|localhost):8000")

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.runtime import Runtime
 from collectors import CATALOG
 from graph import links, schema, status
+from worker.runtime import Runtime
 
 VPC = CATALOG.by_label["AWSVPC"]
 SUBNET = CATALOG.by_label["AWSSubnet"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from app.runtime import Runtime
 from worker.link_requests import LinkRequests
+from worker.runtime import Runtime
 
 SCOPE = {"account_id": "1", "region": "r"}
 

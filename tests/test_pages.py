@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
-from app.runtime import Runtime
 from dev.stack import Stack, browser_url
+from worker.runtime import Runtime
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 

@@ -20,7 +20,6 @@ import pytest
 import yaml
 
 from app.config import Settings, pool_queues
-from app.runtime import Runtime
 from dev.demo import aws as demo
 from dev.stack import Ports, Secrets, Service, Stack, wait_until
 from tests.actors import declare, send
@@ -28,6 +27,7 @@ from tests.conftest import TEST_PORTS
 from tests.faultproxy import FaultProxy
 from tests.helpers import moto_instances
 from worker.records import FINAL
+from worker.runtime import Runtime
 
 OWN = Ports(**{k: getattr(TEST_PORTS, k) + 70 for k in ("api", "bolt", "http", "redis", "moto")})
 
@@ -250,7 +250,7 @@ def test_high_work_spreads_over_every_pool_while_low_waits(
 # Enqueues test:noop messages as fast as it can until killed.
 _ENQUEUER = """
 from app.config import Settings
-from app.runtime import Runtime
+from worker.runtime import Runtime
 from tests.actors import declare, send
 
 rt = Runtime(Settings())

@@ -13,10 +13,10 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from app.config import Settings
-from app.runtime import Runtime
 from dev.stack import Stack
 from graph import reports
 from tests.helpers import cli
+from worker.runtime import Runtime
 
 NOW = "datetime()"
 AGO = "datetime() - duration({days: %d})"

@@ -24,9 +24,9 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from app.config import ScheduleConfig, SchedulerConfig, Settings
-from app.runtime import Runtime
 from dev.stack import Stack, wait_until
 from tests.helpers import cli, config_with, json_lines
+from worker.runtime import Runtime
 from worker.scheduler import Scheduler, fire_times, lease_key, next_run
 
 LEASE_S = 3

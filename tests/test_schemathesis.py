@@ -15,8 +15,8 @@ from schemathesis import checks
 
 from api.app import create_app
 from app.config import Settings
-from app.runtime import Runtime
 from dev.stack import Stack
+from worker.runtime import Runtime
 
 EXAMPLES = 8
 # No server error, and every answer as the schema documents it: its status, content type,

@@ -23,10 +23,10 @@ import redis.asyncio
 
 from app import redisconn
 from app.config import load_settings
-from app.runtime import Runtime
 from dev.stack import Service, Stack, StackError, wait_until
 from tests.conftest import TEST_PORTS
 from tests.helpers import config_with
+from worker.runtime import Runtime
 
 MASTER, REPLICA = TEST_PORTS.redis + 1, TEST_PORTS.redis + 2
 SENTINELS = [TEST_PORTS.redis + 11, TEST_PORTS.redis + 12, TEST_PORTS.redis + 13]

@@ -13,12 +13,12 @@ from fastapi.testclient import TestClient
 import cypher
 from api.app import create_app
 from app.config import Settings
-from app.runtime import Runtime
 from collectors import CATALOG
 from dev.demo import aws as demo
 from dev.stack import Stack
 from graph import tags
 from graph.reads import projection
+from worker.runtime import Runtime
 
 INSTANCES = "/api/v1/aws/instances"
 

@@ -22,11 +22,11 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from app.config import Settings
-from app.runtime import Runtime
 from dev.stack import Stack, wait_until
 from tests.faultproxy import FaultProxy
 from tests.helpers import cli
 from worker.records import FINAL, STATES
+from worker.runtime import Runtime
 
 IDLE = "inventory.low"  # no worker reads it unless a test starts one
 BUSY = "inventory.default"

@@ -21,7 +21,6 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.kinds import relationships
 from app.config import ScheduleConfig, Settings
-from app.runtime import Runtime
 from collectors import CATALOG
 from dev.stack import Stack
 from graph import reports, schema, status
@@ -29,6 +28,7 @@ from model import Kind
 from model.times import PATTERN
 from tests.conftest import wipe
 from tests.helpers import cli, collect, config_with
+from worker.runtime import Runtime
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Keys that hold times, snake_case or camelCase (GraphQL); and text that looks like a time,

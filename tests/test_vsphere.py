@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from app.runtime import Runtime
 from collectors import CATALOG
 from dev.demo import vsphere_truth
 from model import Link
 from tests.conftest import vcsim_port, wipe
 from tests.helpers import collect
+from worker.runtime import Runtime
 
 SAME = ("vc-a", "vc-b")  # two simulators with one inventory
 VSPHERE_KINDS = CATALOG.provider_kinds("vsphere")

@@ -28,7 +28,7 @@ from worker.leases import Held
 from worker.records import tree_of
 
 if TYPE_CHECKING:
-    from app.runtime import Runtime
+    from worker.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,8 @@ dramatiq starts keeps dramatiq's own text format.
 
 import logging
 
-from app import logs, runtime
+from app import logs
+from worker import runtime
 
 
 class _ResultsKept(logging.Filter):

@@ -35,8 +35,8 @@ from prometheus_client import Counter, Gauge
 
 from app import metrics
 from app.config import ScheduleConfig
-from app.runtime import Runtime
 from model.times import rfc3339
+from worker.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -97,7 +97,7 @@ def test_duplicate_account_names_are_refused(config) -> None:
 def test_cli_reports_bad_config_in_one_line_without_traceback(config) -> None:
     path = config("redis:\n  url: 42\n  colour: blue\n")
     result = subprocess.run(
-        [sys.executable, "-m", "app.cli", "db", "migrate"],
+        [sys.executable, "-m", "cli", "db", "migrate"],
         capture_output=True,
         text=True,
         env={"INVENTORY_CONFIG": str(path), "PATH": "/usr/bin"},

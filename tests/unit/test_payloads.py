@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.config import Settings
-from worker.tasks import REGISTRY, BadPayload, UnknownTask, check_schedules, spec, validate
+from app.config import Settings, check_schedules
+from app.tasks import REGISTRY, BadPayload, UnknownTask, spec, validate
 
 SETTINGS = Settings(
     aws={"accounts": [{"name": "prod", "regions": ["eu-west-1"]}]},

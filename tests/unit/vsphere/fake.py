@@ -15,6 +15,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from collectors.base import Session
+from collectors.vsphere.common import SYNTHESIZED
 
 RECORDED = Path(__file__).parent / "recorded"
 NAME = "demo-vcenter"
@@ -39,7 +40,7 @@ class FakeVSphereSession(Session):
         recorded = _load(vim_type)
         missing = set(paths) - set(recorded["paths"])
         assert not missing, f"the recording of {vim_type} lacks {missing}: run record.py"
-        keep = set(paths) | {"uid", "moref", "wsdl_type", "datacenter"}
+        keep = set(paths) | SYNTHESIZED
         yield [{k: v for k, v in r.items() if k in keep} for r in recorded["records"]]
 
     def type_of(self, uid: str | None) -> str | None:

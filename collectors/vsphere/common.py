@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 SCOPE = ("vcenter",)
 # Every vSphere object is named by its vCenter and its managed object id.
 OBJECT = (Field("moref", source="moref", filter=True), Field("name", source="name", filter=True))
-# What a session adds to each record (collectors.vsphere.session.SYNTHESIZED).
+# What a session puts in each record besides the properties asked for (see
+# collectors.vsphere.session), so never asked for.
 SYNTHESIZED = frozenset({"uid", "moref", "wsdl_type", "datacenter"})
 
 

@@ -3,9 +3,9 @@
 Objects are read with the PropertyCollector over a ContainerView, a page of up to
 ``page_size`` objects per call (``RetrievePropertiesEx``, then
 ``ContinueRetrievePropertiesEx`` until no token is left), never one call per object.
-Each object becomes a record: its ``uid`` (``<vcenter>:<moref>``), ``moref``,
-``wsdl_type``, the ``datacenter`` it lies in, and the asked property paths, with every
-reference to another object turned into that object's uid.
+Each object becomes a record: the asked property paths, with every reference to another
+object turned into that object's uid, and the keys of ``common.SYNTHESIZED``: its ``uid``
+(``<vcenter>:<moref>``), ``moref``, ``wsdl_type`` and the ``datacenter`` it lies in.
 """
 
 from __future__ import annotations
@@ -26,8 +26,6 @@ from collectors.base import Session
 from collectors.vsphere.config import VCenterConfig
 
 PC = vmodl.query.PropertyCollector
-# What every record has besides its properties (see the module's docstring).
-SYNTHESIZED = frozenset({"uid", "moref", "wsdl_type", "datacenter"})
 # Faults that mean the login session is gone (expired, logged out, vCenter restarted):
 # a view belongs to the session that made it, so a lost session also loses its views.
 SESSION_LOST = (vim.fault.NotAuthenticated, vmodl.fault.ManagedObjectNotFound)
@@ -175,13 +173,13 @@ class VSphereSession(Session):
         return self.tree.get(uid.removeprefix(f"{self.name}:"), ("", None))[0] or None
 
     def objects(self, vim_type: str, paths: list[str]) -> Iterator[list[dict[str, Any]]]:
-        """Pages of records of every object of ``vim_type`` (see the module's docstring)."""
-        asked = sorted(set(paths) - SYNTHESIZED)
-        for page in self.vcenter.retrieve(vim_type, [*asked, "parent"] if asked else ["parent"]):
+        """Pages of records of every object of ``vim_type`` (see the module's docstring);
+        ``paths`` are property paths (``common.properties``), none of the synthesized keys."""
+        for page in self.vcenter.retrieve(vim_type, sorted({*paths, "parent"})):
             records = []
             for obj, props in page:
                 parent = props.get("parent")
-                record = {path: self._plain(props.get(path)) for path in asked}
+                record = {path: self._plain(props.get(path)) for path in paths}
                 record.update(
                     uid=self.uid(obj._moId),
                     moref=obj._moId,

@@ -1,11 +1,15 @@
-"""Pieces the AWS kinds share: their scopes, tags and id lists."""
+"""Pieces the AWS kinds share: their scopes, tags, id lists and paged listings."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
-from model import Field
+from collectors.base import Collector
+from model import Field, Kind
+
+if TYPE_CHECKING:
+    from collectors.aws.session import AwsSession
 
 REGIONAL = ("account_id", "region")
 GLOBAL = ("account_id",)
@@ -34,3 +38,33 @@ def tags(key: str = "Tags") -> tuple[Field, Field]:
 def ids(key: str, id_key: str) -> Callable[[Any], list[str]]:
     """The sorted ``id_key`` of each entry of the list at ``key`` ("SecurityGroups")."""
     return lambda record: sorted(entry[id_key] for entry in record.get(key) or ())
+
+
+# An instance's or an image's platform: Windows, else the platform details AWS gives.
+PLATFORM = Field(
+    "platform", source=lambda r: r.get("Platform") or r.get("PlatformDetails"), filter=True
+)
+
+
+def named_in_account(
+    session: AwsSession, records: Iterable[dict[str, Any]], name: str
+) -> list[dict[str, Any]]:
+    """``records`` of what every account names alike (regions, zones), each with its uid,
+    ``<account_id>:<name>``, under ``uid``; ``name`` is the key of the record's name."""
+    account = session.account_id
+    return [{**r, "uid": f"{account}:{r[name]}"} for r in records]
+
+
+def paged(
+    kind: Kind, service: str, operation: str, key: str, page_size: int | None = None
+) -> Collector:
+    """A collector of ``kind`` that pages through ``service``'s ``operation`` (pages of
+    ``page_size`` items, else the service's own size) and yields each page's list at
+    ``key``."""
+    config = {"PaginationConfig": {"PageSize": page_size}} if page_size else {}
+
+    def collect(session: AwsSession) -> Iterator[list[dict[str, Any]]]:
+        for page in session.client(service).get_paginator(operation).paginate(**config):
+            yield page[key]
+
+    return Collector(kind, collect)

@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from collectors.aws.common import tag_list
+from collectors.aws import instances
+from collectors.aws.common import PLATFORM, tag_list
 from collectors.base import Collector
 from model import Field, Kind, Link
 
@@ -34,11 +35,7 @@ KIND = Kind(
         # ISO 8601 text, unlike every other AWS time: the field makes it a time.
         Field("creation_date", datetime, source="CreationDate"),
         Field("architecture", source="Architecture", filter=True),
-        Field(
-            "platform",
-            source=lambda i: i.get("Platform") or i.get("PlatformDetails"),
-            filter=True,
-        ),
+        PLATFORM,
         Field("image_type", source="ImageType", filter=True),
         Field("public", bool, source="Public", filter=True),
         Field("description", source="Description"),
@@ -75,21 +72,13 @@ def collect(session: AwsSession) -> Iterator[list[dict[str, Any]]]:
     ec2 = session.client("ec2")
     for page in ec2.get_paginator("describe_images").paginate(Owners=["self"]):
         yield page["Images"]
-    used = sorted(_used_image_ids(ec2))
+    # Then those the region's instances run (terminated ones are not listed), owned or not.
+    running = instances.COLLECTOR.collect(session)
+    used = sorted({i["ImageId"] for page in running for i in page if i.get("ImageId")})
     for start in range(0, len(used), BATCH):
         ids = used[start : start + BATCH]
         # A filter, not ImageIds: an id that no longer exists is skipped, not an error.
         yield ec2.describe_images(Filters=[{"Name": "image-id", "Values": ids}])["Images"]
-
-
-def _used_image_ids(ec2: Any) -> set[str]:
-    return {
-        i["ImageId"]
-        for page in ec2.get_paginator("describe_instances").paginate()
-        for r in page["Reservations"]
-        for i in r["Instances"]
-        if i.get("ImageId") and i.get("State", {}).get("Name") != "terminated"
-    }
 
 
 COLLECTOR = Collector(KIND, collect)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from collectors.aws.common import REGIONAL, ids, tags
+from collectors.aws.common import PLATFORM, REGIONAL, ids, tags
 from collectors.base import Collector
 from model import Field, Kind, Link
 
@@ -30,11 +30,7 @@ KIND = Kind(
         Field("public_ip", source="PublicIpAddress", filter=True),
         Field("launch_time", datetime, source="LaunchTime"),
         Field("architecture", source="Architecture", filter=True),
-        Field(
-            "platform",
-            source=lambda i: i.get("Platform") or i.get("PlatformDetails"),
-            filter=True,
-        ),
+        PLATFORM,
         Field("key_name", source="KeyName"),
         Field("availability_zone", source="Placement.AvailabilityZone", filter=True),
         Field("security_group_ids", list, source=ids("SecurityGroups", "GroupId")),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from collectors.aws.common import GLOBAL
+from collectors.aws.common import GLOBAL, named_in_account
 from collectors.base import Collector
 from model import Field, Kind, Link
 
@@ -17,7 +17,7 @@ KIND = Kind(
     name="regions",
     label="AWSRegion",
     scope=GLOBAL,
-    uid=lambda r: f"{r['AccountId']}:{r['RegionName']}",
+    uid="uid",  # <account_id>:<name>, as every account names its regions alike
     fields=(
         Field("name", source="RegionName", filter=True),
         Field("region", source="RegionName", filter=True),
@@ -40,8 +40,8 @@ KIND = Kind(
 def collect(session: AwsSession) -> Iterator[list[dict[str, Any]]]:
     wanted = set(session.regions())
     reply = session.client("ec2").describe_regions(AllRegions=True)
-    account = session.account_id
-    yield [{**r, "AccountId": account} for r in reply["Regions"] if r["RegionName"] in wanted]
+    regions = [r for r in reply["Regions"] if r["RegionName"] in wanted]
+    yield named_in_account(session, regions, "RegionName")
 
 
 COLLECTOR = Collector(KIND, collect)

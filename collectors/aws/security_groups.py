@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
-
-from collectors.aws.common import REGIONAL, tags
-from collectors.base import Collector
+from collectors.aws.common import REGIONAL, paged, tags
 from model import Field, Kind, Link
-
-if TYPE_CHECKING:
-    from collectors.aws.session import AwsSession
 
 KIND = Kind(
     provider="aws",
@@ -52,11 +45,4 @@ KIND = Kind(
     description="A security group.",
 )
 
-
-def collect(session: AwsSession) -> Iterator[list[dict[str, Any]]]:
-    paginator = session.client("ec2").get_paginator("describe_security_groups")
-    for page in paginator.paginate():
-        yield page["SecurityGroups"]
-
-
-COLLECTOR = Collector(KIND, collect)
+COLLECTOR = paged(KIND, "ec2", "describe_security_groups", "SecurityGroups")

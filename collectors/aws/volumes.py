@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
 
-from collectors.aws.common import REGIONAL, ids, tags
-from collectors.base import Collector
+from collectors.aws.common import REGIONAL, ids, paged, tags
 from model import Field, Kind, Link
-
-if TYPE_CHECKING:
-    from collectors.aws.session import AwsSession
 
 KIND = Kind(
     provider="aws",
@@ -48,11 +42,4 @@ KIND = Kind(
     description="An EBS volume; one attached to nothing is the commonest cloud leak.",
 )
 
-
-def collect(session: AwsSession) -> Iterator[list[dict[str, Any]]]:
-    paginator = session.client("ec2").get_paginator("describe_volumes")
-    for page in paginator.paginate(PaginationConfig={"PageSize": 500}):
-        yield page["Volumes"]
-
-
-COLLECTOR = Collector(KIND, collect)
+COLLECTOR = paged(KIND, "ec2", "describe_volumes", "Volumes", page_size=500)

@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
-
-from collectors.aws.common import REGIONAL, tags
-from collectors.base import Collector
+from collectors.aws.common import REGIONAL, paged, tags
 from model import Field, Kind, Link
-
-if TYPE_CHECKING:
-    from collectors.aws.session import AwsSession
 
 KIND = Kind(
     provider="aws",
@@ -39,10 +32,4 @@ KIND = Kind(
     description="A virtual private cloud.",
 )
 
-
-def collect(session: AwsSession) -> Iterator[list[dict[str, Any]]]:
-    for page in session.client("ec2").get_paginator("describe_vpcs").paginate():
-        yield page["Vpcs"]
-
-
-COLLECTOR = Collector(KIND, collect)
+COLLECTOR = paged(KIND, "ec2", "describe_vpcs", "Vpcs")

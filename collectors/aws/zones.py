@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from collectors.aws.common import REGIONAL
+from collectors.aws.common import REGIONAL, named_in_account
 from collectors.base import Collector
 from model import Field, Kind, Link
 
@@ -17,8 +17,8 @@ KIND = Kind(
     name="availability-zones",
     label="AWSAvailabilityZone",
     scope=REGIONAL,
-    # Zone names map to different zones in each account, so the account is in the uid.
-    uid=lambda z: f"{z['AccountId']}:{z['ZoneName']}",
+    # <account_id>:<name>: zone names map to different zones in each account.
+    uid="uid",
     fields=(
         Field("name", source="ZoneName", filter=True),
         Field("zone_id", source="ZoneId", filter=True),
@@ -41,8 +41,7 @@ KIND = Kind(
 
 def collect(session: AwsSession) -> Iterator[list[dict[str, Any]]]:
     reply = session.client("ec2").describe_availability_zones()
-    account = session.account_id
-    yield [{**z, "AccountId": account} for z in reply["AvailabilityZones"]]
+    yield named_in_account(session, reply["AvailabilityZones"], "ZoneName")
 
 
 COLLECTOR = Collector(KIND, collect)

@@ -48,7 +48,8 @@ class Paginator:
         self.operation = operation
 
     def paginate(self, **params: Any) -> Iterator[dict[str, Any]]:
-        params.pop("PaginationConfig", None)
+        # One page: the page size asked for is kept apart, not matched with the recording.
+        self.client.page_sizes[self.operation] = params.pop("PaginationConfig", {}).get("PageSize")
         yield self.client.answer(self.operation, params)
 
 
@@ -59,6 +60,7 @@ class FakeClient:
         self.service = service
         self.answers = answers  # inline answers per operation, before the recorded ones
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.page_sizes: dict[str, int | None] = {}  # per paginated operation
 
     def answer(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         self.calls.append((operation, params))

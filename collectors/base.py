@@ -8,18 +8,29 @@ which is imported only then, so that the API and the config never load an SDK.
 
 from __future__ import annotations
 
+import math
+import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from importlib import import_module
+from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel
 
 from model import UNKNOWN, Kind
 
 T = TypeVar("T")
+
+
+class Named(Protocol):
+    name: str
+
+
+Item = TypeVar("Item", bound=Named)  # what a config section lists: an account, a vCenter
+Connection = TypeVar("Connection")  # what reaches one: an account's clients, a vCenter's
 
 
 class PermanentError(Exception):
@@ -31,6 +42,11 @@ class Collector:
     kind: Kind
     # Given an open session, yields pages of provider records; ``kind.row`` maps each.
     collect: Callable[[Any], Iterator[list[Any]]]
+
+
+def collectors_of(package: str, *modules: str) -> tuple[Collector, ...]:
+    """The ``COLLECTOR`` of each named kind module of ``package``, in that order."""
+    return tuple(import_module(f"{package}.{module}").COLLECTOR for module in modules)
 
 
 class Session(ABC):
@@ -77,8 +93,40 @@ class Session(ABC):
         return None
 
 
-class Source(ABC):
-    """A provider reached through its SDK: scopes to fan out over, sessions, errors."""
+class Source(ABC, Generic[Item, Connection]):
+    """A provider reached through its SDK: scopes to fan out over, sessions, errors, and
+    for each item its config lists a connection, made on first use, shared by a worker's
+    threads, and made again once older than ``max_age_s`` (credentials that expire)."""
+
+    def __init__(
+        self,
+        what: str,
+        items: Iterable[Item],
+        connect: Callable[[Item], Connection],
+        max_age_s: float = math.inf,
+    ) -> None:
+        self.what = what  # how errors name an item: "AWS account"
+        self.items = {item.name: item for item in items}
+        self._connect = connect
+        self._max_age_s = max_age_s
+        self._connections: dict[str, tuple[Connection, float]] = {}  # and when it expires
+        self._lock = threading.Lock()
+
+    def item(self, name: str) -> Item:
+        """The item the config calls ``name`` (PermanentError naming the known ones if none)."""
+        if name not in self.items:
+            known = ", ".join(sorted(self.items)) or "none configured"
+            raise PermanentError(f"unknown {self.what} {name!r} (known: {known})")
+        return self.items[name]
+
+    def connection(self, name: str) -> Connection:
+        """The shared connection to the item ``name``."""
+        with self._lock:
+            made = self._connections.get(name)
+            if made is None or time.monotonic() > made[1]:
+                expires = time.monotonic() + self._max_age_s
+                made = self._connections[name] = (self._connect(self.item(name)), expires)
+            return made[0]
 
     @abstractmethod
     def scopes(self, kind: Kind, within: dict[str, Any]) -> Iterable[dict[str, Any]]:
@@ -108,17 +156,31 @@ class Provider:
     payload: type[BaseModel]  # the payload of its collect tasks: a scope, or part of one
     # The payload keys that name one scope of a kind ("account", "region").
     scope_keys: Callable[[Kind], tuple[str, ...]]
-    # config section -> payload key -> the values the config knows ({"account": {...}}):
-    # a payload naming anything else is refused before it is enqueued.
-    known: Callable[[Any], dict[str, set[str]]]
+    # The payload key naming an item of the config section, and the list holding those
+    # items: ("account", "accounts").
+    named: tuple[str, str]
     # The label whose nodes enumerate the scopes link tasks run in, and their properties.
     scope_label: str
     link_scope: tuple[str, ...]
-    connect: Callable[[Any], Source]  # config section -> Source; imports the SDK
+    # Its Source, made from the config section: "collectors.aws.source:AwsSource", imported
+    # (and the SDK with it) by ``connect`` only.
+    source: str
 
     @property
     def kinds(self) -> tuple[Kind, ...]:
         return tuple(c.kind for c in self.collectors)
+
+    def known(self, config: Any) -> dict[str, set[str]]:
+        """Payload key -> the names the config section has ({"account": {...}}): a payload
+        naming anything else is refused before it is enqueued."""
+        key, items = self.named
+        return {key: {item.name for item in getattr(config, items)}}
+
+    def connect(self, config: Any) -> Source[Any, Any]:
+        """The provider's Source for its config section (this imports the SDK)."""
+        module, _, name = self.source.partition(":")
+        source: Source[Any, Any] = getattr(import_module(module), name)(config)
+        return source
 
     def collector(self, kind_name: str) -> Collector | None:
         return next((c for c in self.collectors if c.kind.name == kind_name), None)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from functools import cached_property
 from typing import Any
 
@@ -22,7 +21,8 @@ def _secret(value: Any) -> str | None:
     return value.get_secret_value() if value is not None else None
 
 
-# Assumed-role credentials last an hour; the clients are rebuilt well before that.
+# Assumed-role credentials last an hour; an account's clients are made again well before
+# that (collectors.aws.source).
 MAX_AGE_S = 45 * 60
 
 
@@ -92,7 +92,6 @@ class AccountClients:
 
     def __init__(self, account: AwsAccountConfig) -> None:
         self.account = account
-        self.born = time.monotonic()
         self._lock = threading.Lock()  # making clients is not thread-safe; using them is
         self._clients: dict[tuple[str, str], Any] = {}
         self.config = Config(
@@ -129,10 +128,6 @@ class AccountClients:
     def home_region(self) -> str:
         regions = self.account.regions
         return regions[0] if isinstance(regions, list) and regions else "us-east-1"
-
-    @property
-    def stale(self) -> bool:
-        return time.monotonic() - self.born > MAX_AGE_S
 
     def client(self, service: str, region: str | None = None) -> Any:
         key = (service, region or self.home_region)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ssl
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 from pyVmomi import vim, vmodl
 
 from collectors.base import PermanentError, Source
-from collectors.vsphere.config import VSphereConfig
+from collectors.vsphere.config import VCenterConfig, VSphereConfig
 from collectors.vsphere.session import VCenter, VSphereSession
 from model import Kind
 
@@ -19,40 +18,20 @@ from model import Kind
 DENIED = (vim.fault.InvalidLogin, vim.fault.NoPermission, ssl.SSLCertVerificationError)
 
 
-class VSphereSource(Source):
+class VSphereSource(Source[VCenterConfig, VCenter]):
     def __init__(self, config: VSphereConfig) -> None:
-        self.config = config
-        self.vcenters = {v.name: v for v in config.vcenters}
-        self._connections: dict[str, VCenter] = {}
-        self._lock = threading.Lock()
-
-    def connection(self, name: str) -> VCenter:
-        """The vCenter's shared connection, made on first use."""
-        with self._lock:
-            if name not in self._connections:
-                self._connections[name] = VCenter(self.vcenters[name])
-            return self._connections[name]
+        super().__init__("vCenter", config.vcenters, VCenter)
 
     def scopes(self, kind: Kind, within: dict[str, Any]) -> Iterator[dict[str, Any]]:
         name = within.get("vcenter")
-        if name is not None:
-            self._known(name)
-            yield {"vcenter": name}
-            return
-        for vcenter in self.config.vcenters:
+        for vcenter in [self.item(name)] if name is not None else self.items.values():
             yield {"vcenter": vcenter.name}
-
-    def _known(self, name: str) -> None:
-        if name not in self.vcenters:
-            known = ", ".join(sorted(self.vcenters)) or "none configured"
-            raise PermanentError(f"unknown vCenter {name!r} (known: {known})")
 
     @contextmanager
     def open(self, kind: Kind, payload: dict[str, Any]) -> Iterator[VSphereSession]:
         name = payload.get("vcenter")
         if name is None:
             raise PermanentError(f"{kind.task} needs a vcenter to run in")
-        self._known(name)
         yield VSphereSession(self.connection(name))
 
     def is_permanent(self, exc: BaseException) -> bool:

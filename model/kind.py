@@ -166,7 +166,7 @@ class Kind:
 
     provider: str  # "aws", "vsphere"
     name: str  # plural, as in task names and REST paths: "instances"
-    label: str  # "AWSInstance"
+    label: str  # "AWSInstance": the provider's name first, in any case ("VSphereVM")
     scope: tuple[str, ...]  # the properties naming the scope: ("account_id", "region")
     uid: RecordPath  # where the uid comes from in the provider's record
     fields: tuple[Field, ...]
@@ -180,6 +180,8 @@ class Kind:
 
     def __post_init__(self) -> None:
         check_identifier(self.label)
+        if not self.label.lower().startswith(self.provider):
+            raise ValueError(f"label {self.label} must start with its provider's name")
         if not re.fullmatch(r"[a-z][a-z0-9-]*", self.name):
             raise ValueError(f"kind name {self.name!r} must be lower-case words joined by '-'")
         names = [f.name for f in self.fields]

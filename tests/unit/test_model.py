@@ -130,9 +130,16 @@ def test_a_kind_refuses_a_field_declared_twice_or_one_the_writer_owns() -> None:
         Kind("test", "xs", "TestX", (), "Id", (Field("last_seen", datetime),))
 
 
+def test_a_label_starts_with_its_providers_name() -> None:
+    with pytest.raises(ValueError, match="label Instance must start with its provider's name"):
+        Kind("aws", "instances", "Instance", (), "Id", ())
+    assert Kind("vsphere", "vms", "VSphereVM", (), "uid", ()).label == "VSphereVM"
+
+
 def test_names_follow_from_the_kind() -> None:
     kind = Kind("aws", "load-balancers", "AWSLoadBalancer", (), "Arn", ())
     assert kind.task == "aws:collect-load-balancers"
+    assert Kind("vsphere", "vms", "VSphereVM", (), "uid", ()).task == "vsphere:collect-vms"
     assert kind.path == "/api/v1/aws/load-balancers"
     assert (kind.graphql_list, kind.graphql_item) == ("awsLoadBalancers", "awsLoadBalancer")
 

@@ -5,6 +5,8 @@ thread renews it every third of its length, and it runs out when its worker dies
 dead worker blocks the scope for one lease length at most.  A second collection of the
 same kind and scope that finds the lease held is skipped in favour of the running one,
 so no cleanup can delete what another collection listed after its time stamp.
+
+``Lease`` is one such key, and also the scheduler's leadership (worker.scheduler).
 """
 
 from __future__ import annotations
@@ -40,6 +42,33 @@ return redis.call('pexpire', KEYS[1], ARGV[2])
 """
 
 
+class Lease:
+    """One lease: a key in Redis holding its owner's name for ``ms`` milliseconds, taken,
+    renewed and released only by that owner (the scheduler's leadership, a collection's
+    scope).  Redis errors are the caller's to handle."""
+
+    def __init__(self, client: redis.Redis, key: str, owner: str, ms: int) -> None:
+        self.key, self.owner, self.ms = key, owner, ms
+        self._take = client.register_script(_TAKE)
+        self._renew = client.register_script(_RENEW)
+
+    def take(self) -> str | None:
+        """Take the lease if it is free, or renew it if it is ours: None once it is ours,
+        else the name of the owner holding it."""
+        holder = self._take(keys=[self.key], args=[self.owner, self.ms])
+        if not holder:
+            return None
+        return holder if isinstance(holder, str) else holder.decode()
+
+    def renew(self) -> bool:
+        """Renew the lease for another ``ms``; False if it is not ours (it ran out)."""
+        return bool(self._renew(keys=[self.key], args=[self.owner, self.ms]))
+
+    def release(self) -> bool:
+        """Give the lease up if it is ours; whether it was."""
+        return bool(self._renew(keys=[self.key], args=[self.owner, 0]))
+
+
 class Held(Exception):
     """The lease is held by another task, named in ``holder``."""
 
@@ -49,27 +78,27 @@ class Held(Exception):
 
 
 class Leases:
+    """The collections' leases, ``<namespace>:lease:<name>``, each ``lease_s`` long."""
+
     def __init__(self, client: redis.Redis, namespace: str, lease_s: float) -> None:
         self.r = client
         self.ns = namespace
         self.ms = int(lease_s * 1000)
-        self._take = client.register_script(_TAKE)
-        self._renew = client.register_script(_RENEW)
 
     @contextmanager
     def hold(self, name: str, owner: str) -> Iterator[None]:
         """Hold the lease ``name`` for ``owner`` (a task id) while the block runs; Held if
         another owner has it.  The same owner may take it again (a retried message)."""
-        key = f"{self.ns}:lease:{name}"
-        holder = self._take(keys=[key], args=[owner, self.ms])
-        if holder:
-            raise Held(holder if isinstance(holder, str) else holder.decode())
+        lease = Lease(self.r, f"{self.ns}:lease:{name}", owner, self.ms)
+        holder = lease.take()
+        if holder is not None:
+            raise Held(holder)
         stop = threading.Event()
 
         def renew() -> None:
             while not stop.wait(self.ms / 3000):
                 try:
-                    if not self._renew(keys=[key], args=[owner, self.ms]):
+                    if not lease.renew():
                         log.warning("lease %s was lost while its collection ran", name)
                         return
                 except redis.RedisError as exc:  # Redis away: try again next time
@@ -83,6 +112,6 @@ class Leases:
             stop.set()
             keeper.join()
             try:
-                self._renew(keys=[key], args=[owner, 0])
+                lease.release()
             except redis.RedisError as exc:  # it runs out by itself
                 log.warning("could not release lease %s: %s", name, exc)

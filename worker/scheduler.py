@@ -36,6 +36,7 @@ from prometheus_client import Counter, Gauge
 from app import metrics
 from app.config import ScheduleConfig
 from model.times import rfc3339
+from worker.leases import Lease
 from worker.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -57,17 +58,6 @@ FIRINGS = Counter(
     ["schedule"],
     registry=None,
 )
-
-# Renew the lease for ARGV[2] ms, or give it up when ARGV[2] is 0: only if it is ours.
-_LEASE = """
-if redis.call('get', KEYS[1]) ~= ARGV[1] then
-  return 0
-end
-if ARGV[2] == '0' then
-  return redis.call('del', KEYS[1])
-end
-return redis.call('pexpire', KEYS[1], ARGV[2])
-"""
 
 
 def trigger(schedule: ScheduleConfig) -> BaseTrigger:
@@ -107,7 +97,7 @@ class Scheduler:
         ns = rt.settings.redis.namespace
         self.lease_key = lease_key(ns)
         self.firing_prefix = f"{ns}:scheduler:fired"
-        self.lease = self.redis.register_script(_LEASE)
+        self.lease = Lease(self.redis, self.lease_key, self.identity, self.lease_ms)
         self.leading = False
         self.stopping = threading.Event()
         self.keeper: threading.Thread | None = None
@@ -120,10 +110,7 @@ class Scheduler:
     def hold_lease(self) -> bool:
         """Take or renew the lease; True while this process is the leader."""
         try:
-            mine = bool(self.lease(keys=[self.lease_key], args=[self.identity, self.lease_ms]))
-            mine = mine or bool(
-                self.redis.set(self.lease_key, self.identity, nx=True, px=self.lease_ms)
-            )
+            mine = self.lease.take() is None
             if mine and not self.leading:
                 log.info("%s is now the leader", self.identity, extra={"scheduler": self.identity})
                 self.leading = True
@@ -163,7 +150,7 @@ class Scheduler:
 
     def resign(self) -> None:
         with contextlib.suppress(redis.exceptions.RedisError):  # else the lease runs out
-            self.lease(keys=[self.lease_key], args=[self.identity, 0])
+            self.lease.release()
         LEADER.set(0)
 
     # -- firing ---------------------------------------------------------------------------

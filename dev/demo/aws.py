@@ -67,6 +67,15 @@ def _tags(kind: str, **tags: str) -> list[dict[str, Any]]:
     return [{"ResourceType": kind, "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}]
 
 
+@dataclass
+class Placed:
+    """What one of NETWORKS became in a region."""
+
+    vpc: str
+    subnets: list[str]
+    instances: list[str]
+
+
 def seed_region(s: boto3.Session, endpoint: str, region: str, owner: str, per_subnet: int) -> int:
     """Seed one account and region; return the number of instances made.
 
@@ -80,116 +89,123 @@ def seed_region(s: boto3.Session, endpoint: str, region: str, owner: str, per_su
     images = ec2.describe_images(Owners=["amazon"])["Images"]
     image = next(i["ImageId"] for i in images if not i.get("Platform"))  # a Linux image
     zones = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]]
-    made = 0
-    placed: dict[str, list[str]] = {}
-    subnets: dict[str, list[str]] = {}
-    for net in NETWORKS:
-        vpc = ec2.create_vpc(
-            CidrBlock=net.cidr, TagSpecifications=_tags("vpc", Name=f"{owner}-{net.name}")
-        )["Vpc"]["VpcId"]
-        group = ec2.create_security_group(
-            GroupName=f"{owner}-{net.name}-web", Description="web tier", VpcId=vpc
-        )["GroupId"]
-        for n, cidr in enumerate(net.subnets):
-            subnet = ec2.create_subnet(
-                VpcId=vpc,
-                CidrBlock=cidr,
-                AvailabilityZone=zones[n % len(zones)],
-                TagSpecifications=_tags("subnet", Name=f"{owner}-{net.name}-{n}"),
-            )["Subnet"]["SubnetId"]
-            subnets.setdefault(net.name, []).append(subnet)
-            reply = ec2.run_instances(
-                ImageId=image,
-                MinCount=per_subnet,
-                MaxCount=per_subnet,
-                InstanceType="t3.micro",
-                SubnetId=subnet,
-                SecurityGroupIds=[group],
-                TagSpecifications=_tags(
-                    "instance", Name=f"{owner}-{net.name}-app", owner=owner, env=net.name
-                ),
-            )
-            placed.setdefault(net.name, []).extend(i["InstanceId"] for i in reply["Instances"])
-            made += per_subnet
-        placed[f"{net.name}-vpc"] = [vpc]
+    nets = {net.name: _network(ec2, net, owner, image, zones, per_subnet) for net in NETWORKS}
+    prod, staging = nets["prod"], nets["staging"]
+    _volumes(ec2, owner, zones[0], prod.instances[0])
+    elbv2 = s.client("elbv2", region_name=region, endpoint_url=endpoint)
+    _load_balancers(elbv2, s.client("elb", region_name=region, endpoint_url=endpoint), owner, nets)
+    _leaks(ec2, elbv2, owner, staging)
+    ec2.create_image(InstanceId=prod.instances[0], Name=f"{owner}-golden-{region}")
+    _bucket(s, endpoint, region, owner)
+    return sum(len(p.instances) for p in nets.values())
 
-    # A data volume on the first prod instance (each instance also has its root volume),
-    # and one attached to nothing: the leak the unattached-volumes report finds.
+
+def _network(
+    ec2: Any, net: Network, owner: str, image: str, zones: list[str], per_subnet: int
+) -> Placed:
+    """The network's VPC, its web security group, and its subnets of ``per_subnet``
+    instances each."""
+    vpc = ec2.create_vpc(
+        CidrBlock=net.cidr, TagSpecifications=_tags("vpc", Name=f"{owner}-{net.name}")
+    )["Vpc"]["VpcId"]
+    group = ec2.create_security_group(
+        GroupName=f"{owner}-{net.name}-web", Description="web tier", VpcId=vpc
+    )["GroupId"]
+    placed = Placed(vpc, [], [])
+    for n, cidr in enumerate(net.subnets):
+        subnet = ec2.create_subnet(
+            VpcId=vpc,
+            CidrBlock=cidr,
+            AvailabilityZone=zones[n % len(zones)],
+            TagSpecifications=_tags("subnet", Name=f"{owner}-{net.name}-{n}"),
+        )["Subnet"]["SubnetId"]
+        placed.subnets.append(subnet)
+        reply = ec2.run_instances(
+            ImageId=image,
+            MinCount=per_subnet,
+            MaxCount=per_subnet,
+            InstanceType="t3.micro",
+            SubnetId=subnet,
+            SecurityGroupIds=[group],
+            TagSpecifications=_tags(
+                "instance", Name=f"{owner}-{net.name}-app", owner=owner, env=net.name
+            ),
+        )
+        placed.instances += [i["InstanceId"] for i in reply["Instances"]]
+    return placed
+
+
+def _volumes(ec2: Any, owner: str, zone: str, instance: str) -> None:
+    """A data volume on ``instance`` (each instance also has its root volume), and one
+    attached to nothing: the leak the unattached-volumes report finds."""
     data = ec2.create_volume(
-        AvailabilityZone=zones[0],
+        AvailabilityZone=zone,
         Size=20,
         VolumeType="gp3",
         TagSpecifications=_tags("volume", Name=f"{owner}-prod-data"),
     )["VolumeId"]
-    ec2.attach_volume(VolumeId=data, InstanceId=placed["prod"][0], Device="/dev/sdf")
+    ec2.attach_volume(VolumeId=data, InstanceId=instance, Device="/dev/sdf")
     ec2.create_volume(
-        AvailabilityZone=zones[0],
+        AvailabilityZone=zone,
         Size=50,
         VolumeType="gp2",
         TagSpecifications=_tags("volume", Name=f"{owner}-orphaned-data"),
     )
 
-    elbv2 = s.client("elbv2", region_name=region, endpoint_url=endpoint)
-    alb = elbv2.create_load_balancer(
-        Name=f"{owner}-web", Subnets=subnets["prod"], Type="application"
-    )
+
+def application_load_balancer(elbv2: Any, name: str, subnets: list[str], vpc: str) -> str:
+    """An application load balancer whose HTTP listener forwards to a target group of
+    its own, with no target yet; the group's ARN."""
+    alb = elbv2.create_load_balancer(Name=name, Subnets=subnets, Type="application")
     group = elbv2.create_target_group(
-        Name=f"{owner}-web",
-        Protocol="HTTP",
-        Port=80,
-        VpcId=placed["prod-vpc"][0],
-        TargetType="instance",
+        Name=name, Protocol="HTTP", Port=80, VpcId=vpc, TargetType="instance"
     )["TargetGroups"][0]["TargetGroupArn"]
-    elbv2.register_targets(TargetGroupArn=group, Targets=[{"Id": i} for i in placed["prod"]])
     elbv2.create_listener(
         LoadBalancerArn=alb["LoadBalancers"][0]["LoadBalancerArn"],
         Protocol="HTTP",
         Port=80,
         DefaultActions=[{"Type": "forward", "TargetGroupArn": group}],
     )
-    elb = s.client("elb", region_name=region, endpoint_url=endpoint)
+    return group
+
+
+def _load_balancers(elbv2: Any, elb: Any, owner: str, nets: dict[str, Placed]) -> None:
+    """An application load balancer routing to the prod instances; a classic ELB in front
+    of staging."""
+    prod, staging = nets["prod"], nets["staging"]
+    web = application_load_balancer(elbv2, f"{owner}-web", prod.subnets, prod.vpc)
+    elbv2.register_targets(TargetGroupArn=web, Targets=[{"Id": i} for i in prod.instances])
     elb.create_load_balancer(
         LoadBalancerName=f"{owner}-legacy",
-        Subnets=subnets["staging"],
+        Subnets=staging.subnets,
         Listeners=[{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 80}],
     )
     elb.register_instances_with_load_balancer(
-        LoadBalancerName=f"{owner}-legacy", Instances=[{"InstanceId": i} for i in placed["staging"]]
+        LoadBalancerName=f"{owner}-legacy", Instances=[{"InstanceId": i} for i in staging.instances]
     )
-    # Leaks for the reports to find: a balancer whose target group has no target, an
-    # interface attached to nothing, a security group nothing uses.
-    idle = elbv2.create_load_balancer(
-        Name=f"{owner}-idle", Subnets=subnets["staging"], Type="application"
-    )
-    empty = elbv2.create_target_group(
-        Name=f"{owner}-idle",
-        Protocol="HTTP",
-        Port=80,
-        VpcId=placed["staging-vpc"][0],
-        TargetType="instance",
-    )["TargetGroups"][0]["TargetGroupArn"]
-    elbv2.create_listener(
-        LoadBalancerArn=idle["LoadBalancers"][0]["LoadBalancerArn"],
-        Protocol="HTTP",
-        Port=80,
-        DefaultActions=[{"Type": "forward", "TargetGroupArn": empty}],
-    )
+
+
+def _leaks(ec2: Any, elbv2: Any, owner: str, staging: Placed) -> None:
+    """Leaks for the reports to find: a balancer whose target group has no target, an
+    interface attached to nothing, a security group nothing uses."""
+    application_load_balancer(elbv2, f"{owner}-idle", staging.subnets, staging.vpc)
     ec2.create_network_interface(
-        SubnetId=subnets["staging"][0],
+        SubnetId=staging.subnets[0],
         Description="left behind",
         TagSpecifications=_tags("network-interface", Name=f"{owner}-detached"),
     )
     ec2.create_security_group(
-        GroupName=f"{owner}-unused", Description="nothing uses it", VpcId=placed["staging-vpc"][0]
+        GroupName=f"{owner}-unused", Description="nothing uses it", VpcId=staging.vpc
     )
-    ec2.create_image(InstanceId=placed["prod"][0], Name=f"{owner}-golden-{region}")
+
+
+def _bucket(s: boto3.Session, endpoint: str, region: str, owner: str) -> None:
     s3 = s.client("s3", region_name=region, endpoint_url=endpoint)
     account = s.client("sts", endpoint_url=endpoint).get_caller_identity()["Account"]
     bucket: dict[str, Any] = {"Bucket": f"{owner}-{account}-{region}"}
     if region != "us-east-1":
         bucket["CreateBucketConfiguration"] = {"LocationConstraint": region}
     s3.create_bucket(**bucket)
-    return made
 
 
 def seed(endpoint: str, per_subnet: int = 3) -> dict[str, int]:

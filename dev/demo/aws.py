@@ -93,7 +93,8 @@ def seed_region(s: boto3.Session, endpoint: str, region: str, owner: str, per_su
     prod, staging = nets["prod"], nets["staging"]
     _volumes(ec2, owner, zones[0], prod.instances[0])
     elbv2 = s.client("elbv2", region_name=region, endpoint_url=endpoint)
-    _load_balancers(elbv2, s.client("elb", region_name=region, endpoint_url=endpoint), owner, nets)
+    elb = s.client("elb", region_name=region, endpoint_url=endpoint)
+    _load_balancers(elbv2, elb, owner, prod, staging)
     _leaks(ec2, elbv2, owner, staging)
     ec2.create_image(InstanceId=prod.instances[0], Name=f"{owner}-golden-{region}")
     _bucket(s, endpoint, region, owner)
@@ -169,10 +170,9 @@ def application_load_balancer(elbv2: Any, name: str, subnets: list[str], vpc: st
     return group
 
 
-def _load_balancers(elbv2: Any, elb: Any, owner: str, nets: dict[str, Placed]) -> None:
+def _load_balancers(elbv2: Any, elb: Any, owner: str, prod: Placed, staging: Placed) -> None:
     """An application load balancer routing to the prod instances; a classic ELB in front
     of staging."""
-    prod, staging = nets["prod"], nets["staging"]
     web = application_load_balancer(elbv2, f"{owner}-web", prod.subnets, prod.vpc)
     elbv2.register_targets(TargetGroupArn=web, Targets=[{"Id": i} for i in prod.instances])
     elb.create_load_balancer(

@@ -22,7 +22,8 @@ from typing import Any
 import httpx
 import yaml
 
-from dev.stack import ROOT, Service, Stack, _which
+from dev.programs import ROOT, which
+from dev.stack import Service, Stack
 
 RULES = ROOT / "deploy" / "prometheus" / "rules.yaml"
 
@@ -77,20 +78,12 @@ def config(
 
 
 def prometheus(
-    stack: Stack,
-    *,
-    port: int,
-    api_port: int,
-    read_token: str,
-    workers: Mapping[str, int],
-    schedulers: Sequence[int],
-    scrape_interval_s: float = 15,
-    rules: Path = RULES,
-    name: str = "prometheus",
+    stack: Stack, *, port: int, read_token: str, name: str = "prometheus", **scrape: Any
 ) -> Service:
     """A Prometheus on 127.0.0.1:``port`` scraping the stack's API (with ``read_token``),
-    its worker pools (``workers``: pool name -> metrics port) and schedulers (their metrics
-    ports), every ``scrape_interval_s`` seconds, with ``rules`` loaded.
+    its worker pools and schedulers: ``scrape`` is what ``config`` takes but the token file
+    (``api_port``, ``workers``: pool name -> metrics port, ``schedulers``: their metrics
+    ports, and optionally ``scrape_interval_s`` and ``rules``).
 
     Writes ``<stack.home>/<name>.yml`` and the token (mode 0600) beside it; the data goes
     in ``<stack.home>/<name>/``.  Start the service with ``stack.start``.
@@ -100,19 +93,12 @@ def prometheus(
     token_file.chmod(0o600)
     token_file.write_text(read_token)
     path = stack.home / f"{name}.yml"
-    settings = config(
-        api_port=api_port,
-        token_file=token_file,
-        workers=workers,
-        schedulers=schedulers,
-        scrape_interval_s=scrape_interval_s,
-        rules=rules,
-    )
+    settings = config(token_file=token_file, **scrape)
     path.write_text(yaml.safe_dump(settings, sort_keys=False))
     data = stack.home / name
     data.mkdir(exist_ok=True)
     argv = [
-        _which("prometheus"),
+        which("prometheus"),
         f"--config.file={path}",
         f"--storage.tsdb.path={data}",
         f"--web.listen-address=127.0.0.1:{port}",

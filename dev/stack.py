@@ -7,7 +7,6 @@ stack's folder, and is stopped by its PID.
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import shutil
@@ -20,7 +19,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +27,7 @@ import yaml
 
 from app.errors import ActionableError
 from app.processes import alive
-
-ROOT = Path(__file__).resolve().parent.parent
-NEO4J_DEPLOY = ROOT / "deploy" / "neo4j"
+from dev.programs import NEO4J_DEPLOY, ROOT, neo4j_lib, vcsim_bin, which
 
 
 class StackError(ActionableError):
@@ -39,12 +36,12 @@ class StackError(ActionableError):
 
 @dataclass
 class Ports:
-    api: int = 8000
-    bolt: int = 7687
-    http: int = 7474
+    api: int = 8000  # the API, its dashboard and /metrics
+    bolt: int = 7687  # Neo4j's Bolt
+    http: int = 7474  # Neo4j's HTTP, the Browser
     redis: int = 6379
-    moto: int = 5000
-    vcsim: int = 8989
+    moto: int = 5000  # the AWS simulator (the demo estate)
+    vcsim: int = 8989  # the vSphere simulator
     metrics: int = 9191  # the first of the workers' and schedulers' metrics ports
     prometheus: int = 9090  # with `dev up --with-prometheus`
 
@@ -150,7 +147,7 @@ class Stack:
         data.mkdir(exist_ok=True)
         port = self.ports.redis
         argv = [
-            _which("redis-server"),
+            which("redis-server"),
             "--port",
             str(port),
             "--bind",
@@ -360,40 +357,6 @@ def stop_pid(pid: int, timeout: float = 30) -> None:
             time.sleep(0.1)
 
 
-def neo4j_lib() -> Path:
-    """The Neo4j jars, fetched from Maven Central on first use (cached in ~/.m2)."""
-    lib = Path(
-        os.environ.get("INVENTORY_NEO4J_LIB", Path.home() / ".cache" / "inventory" / "neo4j-lib")
-    )
-    result = subprocess.run(
-        ["bash", str(NEO4J_DEPLOY / "install.sh"), str(lib)], capture_output=True, text=True
-    )
-    if result.returncode != 0:
-        raise StackError(f"could not install Neo4j: {(result.stderr or result.stdout).strip()}")
-    return lib
-
-
-def vcsim_bin() -> str:
-    """The vcsim binary, built from the Go module proxy on first use (cached)."""
-    result = subprocess.run(
-        ["bash", str(ROOT / "scripts" / "install-vcsim.sh")], capture_output=True, text=True
-    )
-    if result.returncode != 0:
-        raise StackError(f"could not build vcsim: {(result.stderr or result.stdout).strip()}")
-    default = Path.home() / ".cache" / "inventory" / "bin"
-    return str(Path(os.environ.get("INVENTORY_VCSIM_BIN", default)) / "vcsim")
-
-
-def _which(program: str) -> str:
-    for folder in (*os.environ.get("PATH", "").split(os.pathsep), "/usr/sbin", "/usr/bin"):
-        path = Path(folder) / program
-        if path.is_file() and os.access(path, os.X_OK):
-            return str(path)
-    raise StackError(
-        f"{program} is not installed; run `make install` (Debian: apt-get install {program})"
-    )
-
-
 def _tail(path: Path, lines: int = 15) -> str:
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
@@ -406,50 +369,3 @@ def browser_url(http_port: int, bolt_port: int) -> str:
     return (
         f"http://127.0.0.1:{http_port}/browser/?dbms=neo4j://neo4j@127.0.0.1:{bolt_port}&db=neo4j"
     )
-
-
-@dataclass
-class State:
-    """What ``dev up`` leaves for ``dev status`` and ``dev down``: its supervisor's PID, and
-    each process's PID, state and restarts as the supervisor last saw them."""
-
-    home: str
-    ports: dict[str, int]
-    secrets: dict[str, str]
-    pids: dict[str, int]
-    config: str
-    demo: bool
-    supervisor: int | None = None
-    processes: dict[str, dict[str, Any]] = field(default_factory=dict)
-    prometheus: bool = False
-
-    def save(self, path: Path) -> None:
-        # Whole or not at all: `dev status` may read it at any moment.
-        part = path.with_suffix(".part")
-        part.write_text(json.dumps(asdict(self), indent=2))
-        part.chmod(0o600)
-        part.replace(path)
-
-    @classmethod
-    def load(cls, path: Path) -> State | None:
-        try:
-            return cls(**json.loads(path.read_text()))
-        except (OSError, ValueError, TypeError):
-            return None
-
-    def urls(self) -> dict[str, Any]:
-        p = self.ports
-        api = f"http://127.0.0.1:{p['api']}"
-        return {
-            "api": f"{api}/api/v1",
-            "docs": f"{api}/docs",
-            "graphql": f"{api}/graphql",
-            "dashboard": f"{api}/dashboard/",
-            "metrics": f"{api}/metrics",
-            "neo4j_bolt": f"bolt://127.0.0.1:{p['bolt']}",
-            "neo4j_browser": browser_url(p["http"], p["bolt"]),
-            "redis": f"redis://127.0.0.1:{p['redis']}/0",
-            **({"moto": f"http://127.0.0.1:{p['moto']}"} if self.demo else {}),
-            **({"vcsim": f"https://127.0.0.1:{p['vcsim']}/sdk"} if self.demo else {}),
-            **({"prometheus": f"http://127.0.0.1:{p['prometheus']}"} if self.prometheus else {}),
-        }

@@ -26,7 +26,8 @@ from collectors import PROVIDERS
 from dev.demo import aws as demo
 from dev.demo import vsphere as demo_vsphere
 from dev.prometheus import prometheus
-from dev.stack import ROOT, Ports, Secrets, Stack, StackError, State, alive, stop_pid
+from dev.stack import ROOT, Ports, Secrets, Stack, StackError, alive, stop_pid
+from dev.state import State
 from dev.supervise import Supervisor
 
 Say = Callable[[str], Any]

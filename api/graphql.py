@@ -25,6 +25,7 @@ from strawberry.utils.str_converters import to_camel_case
 from api import auth, graphql_limits, graphql_times
 from api.graphql_reports import ReportQuery
 from api.graphql_tasks import Mutation, TaskQuery
+from api.schemas import value_type
 from app.config import GraphQLLimits
 from graph import tags
 from graph.reads import Reader
@@ -35,14 +36,10 @@ DEFAULT_LIMIT = 100
 # Smaller for relationship lists, so three levels at their defaults stay in the cost limit.
 RELATED_LIMIT = 25
 
-_SCALARS: dict[type, Any] = {
-    str: str,
-    int: int,
-    float: float,
-    bool: bool,
-    datetime: datetime,  # the DateTime scalar of api.graphql_times
-    list: list[str],
-}
+
+def _scalar(declared: type) -> Any:
+    """A field's GraphQL type: REST's, but times as the DateTime scalar (api.graphql_times)."""
+    return value_type(declared, time=datetime)
 
 
 class Context(BaseContext):
@@ -165,7 +162,7 @@ def _node_types(catalog: Catalog, max_limit: int) -> dict[str, type]:
     # Plain classes first, so that relationship fields can name each other.
     types: dict[str, type] = {}
     for kind in catalog.kinds:
-        annotations: dict[str, Any] = {f.name: _SCALARS[f.type] | None for f in kind.all_fields}
+        annotations: dict[str, Any] = {f.name: _scalar(f.type) | None for f in kind.all_fields}
         annotations["uid"] = str  # every node has one
         types[kind.label] = type(
             kind.label, (), {"__annotations__": annotations, **dict.fromkeys(annotations)}
@@ -191,7 +188,7 @@ def _node_types(catalog: Catalog, max_limit: int) -> dict[str, type]:
 
 def _filter_input(kind: Kind) -> type:
     fields: list[Field] = list(kind.filters)
-    annotations = {f.name: _SCALARS.get(f.type, str) | None for f in fields}
+    annotations = {f.name: _scalar(f.type) | None for f in fields}
     defaults: dict[str, Any] = dict.fromkeys(annotations)
     if tags.tagged(kind):  # as REST's repeatable ?tag=
         annotations[tags.PARAM] = list[str] | None

@@ -1,8 +1,9 @@
 """GraphQL for tasks: ``tasks``, ``task`` and ``taskStats`` queries; ``enqueueTask``,
 ``cancelTask``, ``deleteTask`` and ``retryTask`` mutations, which need admin access.
 
-The work is worker.tasks' and worker.queues', the same as the CLI's and REST's; their refusals
-(unknown id, a state that does not allow it, a bad payload) come back as GraphQL errors.
+The work is app.tasks', worker.tasks' and worker.queues', the same as the CLI's and
+REST's; their refusals (unknown id, a state that does not allow it, a bad payload) come
+back as GraphQL errors.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import strawberry
 from strawberry.permission import BasePermission
 from strawberry.scalars import JSON
 
+from app.config import QUEUES
 from model.times import utc
 from worker.queues import Outcome
 from worker.records import STATES, TIMES
@@ -73,11 +75,8 @@ class TaskOutcome:
     detail: str
 
 
-@strawberry.enum
-class Priority(Enum):
-    HIGH = "high"
-    DEFAULT = "default"
-    LOW = "low"
+# The config's priorities (app.config.QUEUES) as a GraphQL enum: HIGH, DEFAULT, LOW.
+Priority = strawberry.enum(Enum("Priority", {p.upper(): p for p in QUEUES}))  # type: ignore[misc]
 
 
 class IsAdmin(BasePermission):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-from datetime import datetime
 from typing import Annotated, Any
 
 import orjson
@@ -36,8 +35,6 @@ def reader(request: Request) -> Reader:
 # A tag filter's value as the OpenAPI document states it: a key first (graph.tags.parse).
 _Tag = Annotated[str, StringConstraints(min_length=1, max_length=tags.MAX_LENGTH, pattern="^[^=]")]
 
-_PARAM_TYPES: dict[type, type] = {bool: bool, int: int, float: float, datetime: str, list: str}
-
 
 def filter_names(kind: Kind) -> list[str]:
     """The kind's filters as query parameters: its exact-match fields, and ``tag`` if it
@@ -45,8 +42,51 @@ def filter_names(kind: Kind) -> list[str]:
     return [f.name for f in kind.filters] + ([tags.PARAM] if tags.tagged(kind) else [])
 
 
+def _list_parameters(kind: Kind, max_limit: int) -> list[inspect.Parameter]:
+    """A list route's parameters, as FastAPI reads them: the page's, then the filters."""
+    query = inspect.Parameter.KEYWORD_ONLY
+    params = [
+        inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),
+        inspect.Parameter(
+            "limit",
+            query,
+            annotation=int,
+            default=Query(DEFAULT_LIMIT, ge=1, le=max_limit, description="Page size."),
+        ),
+        inspect.Parameter(
+            "cursor",
+            query,
+            annotation=str | None,
+            default=cursors.query(),
+        ),
+    ] + [
+        inspect.Parameter(
+            f.name,
+            query,
+            annotation=schemas.parameter_type(f.type) | None,
+            default=Query(None, description=f"Exact match on {f.name}."),
+        )
+        for f in kind.filters
+    ]
+    if tags.tagged(kind):
+        params.append(
+            inspect.Parameter(
+                tags.PARAM,
+                query,
+                # A list with no null beside it: in a query string, nothing else can be.
+                annotation=list[_Tag],
+                default=Query(
+                    [],
+                    description="A tag the node must carry: `key=value`, or `key` for any "
+                    "value of that key. Repeatable: every one must match.",
+                    max_length=tags.MAX_TAGS,
+                ),
+            )
+        )
+    return params
+
+
 def _list_route(kind: Kind, max_limit: int) -> Any:
-    filters = {f.name: f for f in kind.filters}
     names = filter_names(kind)
 
     async def list_items(request: Request, **params: Any) -> Response:
@@ -70,44 +110,7 @@ def _list_route(kind: Kind, max_limit: int) -> Any:
             media_type="application/json",
         )
 
-    params = [
-        inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),
-        inspect.Parameter(
-            "limit",
-            inspect.Parameter.KEYWORD_ONLY,
-            annotation=int,
-            default=Query(DEFAULT_LIMIT, ge=1, le=max_limit, description="Page size."),
-        ),
-        inspect.Parameter(
-            "cursor",
-            inspect.Parameter.KEYWORD_ONLY,
-            annotation=str | None,
-            default=cursors.query(),
-        ),
-    ] + [
-        inspect.Parameter(
-            f.name,
-            inspect.Parameter.KEYWORD_ONLY,
-            annotation=_PARAM_TYPES.get(f.type, str) | None,
-            default=Query(None, description=f"Exact match on {f.name}."),
-        )
-        for f in filters.values()
-    ]
-    if tags.tagged(kind):
-        params.append(
-            inspect.Parameter(
-                tags.PARAM,
-                inspect.Parameter.KEYWORD_ONLY,
-                # A list with no null beside it: in a query string, nothing else can be.
-                annotation=list[_Tag],
-                default=Query(
-                    [],
-                    description="A tag the node must carry: `key=value`, or `key` for any "
-                    "value of that key. Repeatable: every one must match.",
-                    max_length=tags.MAX_TAGS,
-                ),
-            )
-        )
+    params = _list_parameters(kind, max_limit)
     list_items.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     list_items.__name__ = f"list_{kind.provider}_{kind.name.replace('-', '_')}"
     return list_items

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, Field, TypeAdapter, create_model
 
 from api import auth, cursors
 from api.kinds import JSON
-from api.schemas import Time
+from api.schemas import Time, value_type
 from graph import reports
 from model.times import rfc3339
 
@@ -87,16 +86,12 @@ def _camel(name: str) -> str:
     return "".join(word.capitalize() for word in name.split("-"))
 
 
-def _column(kind: type) -> Any:
-    return Time if kind is datetime else list[str] if kind is list else kind
-
-
 def _page_model(report: reports.Report) -> type[BaseModel]:
     """A page of the report's rows, each column typed, and the parameters it ran with."""
     row = create_model(
         f"{_camel(report.name)}Row",
         __doc__=f"A row of {report.name}: {report.title}.",
-        **{c: (_column(report.types[c]) | None, Field(None)) for c in report.columns},  # type: ignore[call-overload]
+        **{c: (value_type(report.types[c]) | None, Field(None)) for c in report.columns},  # type: ignore[call-overload]
     )
     params = create_model(
         f"{_camel(report.name)}Parameters",
@@ -111,12 +106,9 @@ def _page_model(report: reports.Report) -> type[BaseModel]:
     )
 
 
-_JSON_TYPES = {int: "integer", float: "number", bool: "boolean", str: "string"}
-
-
 def _parameter(param: reports.Param) -> dict[str, Any]:
     """A report parameter in the OpenAPI document: typed, bounded, its default given."""
-    schema: dict[str, Any] = {"type": _JSON_TYPES[param.type], "default": param.default}
+    schema: dict[str, Any] = {**TypeAdapter(param.type).json_schema(), "default": param.default}
     if param.minimum is not None:
         schema["minimum"] = param.minimum
     if param.maximum is not None:

@@ -18,14 +18,18 @@ from model import Catalog, Kind, Link
 # as that text: a datetime would be written again with microseconds.
 Time = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
 
-_TYPES: dict[type, Any] = {
-    str: str,
-    int: int,
-    float: float,
-    bool: bool,
-    datetime: Time,
-    list: list[str],
-}
+
+def value_type(declared: type, time: Any = Time) -> Any:
+    """The type of a field's or a report column's values on the API, from the type the
+    model declares: a list is a list of text, a time is ``time`` (RFC 3339 text on REST,
+    GraphQL's DateTime scalar there), the rest as declared."""
+    return time if declared is datetime else list[str] if declared is list else declared
+
+
+def parameter_type(declared: type) -> Any:
+    """The type of an exact-match query parameter on a field: a time or a list member is
+    given as text."""
+    return str if declared in (datetime, list) else declared
 
 
 class Relationship(BaseModel):
@@ -46,7 +50,7 @@ def node(kind: Kind) -> type[BaseModel]:
         if f.name == "uid":
             fields["uid"] = (str, Field(description=f.description))
         else:
-            fields[f.name] = (_TYPES[f.type] | None, Field(None, description=f.description))
+            fields[f.name] = (value_type(f.type) | None, Field(None, description=f.description))
     doc = kind.description or f"A {kind.label} node."
     return create_model(kind.label, __doc__=doc, **fields)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import asdict
 from functools import cache
 from typing import Annotated, Any, Literal, Union
@@ -132,48 +133,70 @@ def runtime(request: Request) -> Runtime:
     return request.app.state.runtime
 
 
-def router(settings: Settings) -> APIRouter:
-    api = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
+PREFIX = "/api/v1/tasks"
+# What any reader may see, and what an admin may do to a task: the same for every
+# deployment; the enqueue route's body depends on the settings (see ``router``).
+reads = APIRouter(dependencies=[Depends(auth.read)])
+operations = APIRouter(dependencies=[Depends(auth.admin)])
 
-    @api.get(
-        "",
-        dependencies=[Depends(auth.read)],
-        operation_id="list_tasks",
-        response_model=TaskPage,
-        responses={200: {"links": _follow("$response.body#/items/0/id")}},
-    )
-    def list_tasks(
-        rt: Runtime = Depends(runtime),
-        state: Literal[STATES] | None = Query(None),  # type: ignore[valid-type]
-        queue: str | None = Query(None),
-        task: str | None = Query(None),
-        limit: int = Query(100, ge=1, le=1000),
-    ) -> Any:
-        """Recent task records, newest first, filtered by state, queue or task name."""
-        found = rt.records.find(limit, state=state, queue=queue, task=task)
-        return {"items": [shown(r) for r in found]}
 
-    # Before /{task_id}, which would take "stats" for an id.
-    @api.get("/stats", dependencies=[Depends(auth.read)], operation_id="task_stats")
-    def task_stats(rt: Runtime = Depends(runtime)) -> Stats:
-        """Tasks per state, in total and per queue. Pending, delayed, active and failed
-        (dead-lettered) come from the broker's Redis structures; succeeded, cancelled and
-        deleted from the records kept for the retention."""
-        return Stats(**rt.queues.stats())
+@reads.get(
+    "",
+    operation_id="list_tasks",
+    response_model=TaskPage,
+    responses={200: {"links": _follow("$response.body#/items/0/id")}},
+)
+def list_tasks(
+    rt: Runtime = Depends(runtime),
+    state: Literal[STATES] | None = Query(None),  # type: ignore[valid-type]
+    queue: str | None = Query(None),
+    task: str | None = Query(None),
+    limit: int = Query(100, ge=1, le=1000),
+) -> Any:
+    """Recent task records, newest first, filtered by state, queue or task name."""
+    found = rt.records.find(limit, state=state, queue=queue, task=task)
+    return {"items": [shown(r) for r in found]}
 
-    @api.get(
-        "/{task_id}",
-        dependencies=[Depends(auth.read)],
-        operation_id="get_task",
-        response_model=TaskRecord,
-    )
-    def get_task(task_id: str, rt: Runtime = Depends(runtime)) -> Any:
-        """One task record."""
-        record = rt.records.get(task_id)
-        if record is None:
-            raise HTTPException(404, f"no task {task_id}")
-        return shown(record)
 
+# Before /{task_id}, which would take "stats" for an id.
+@reads.get("/stats", operation_id="task_stats")
+def task_stats(rt: Runtime = Depends(runtime)) -> Stats:
+    """Tasks per state, in total and per queue. Pending, delayed, active and failed
+    (dead-lettered) come from the broker's Redis structures; succeeded, cancelled and
+    deleted from the records kept for the retention."""
+    return Stats(**rt.queues.stats())
+
+
+@reads.get("/{task_id}", operation_id="get_task", response_model=TaskRecord)
+def get_task(task_id: str, rt: Runtime = Depends(runtime)) -> Any:
+    """One task record."""
+    record = rt.records.get(task_id)
+    if record is None:
+        raise HTTPException(404, f"no task {task_id}")
+    return shown(record)
+
+
+# 404 for an unknown id and 409 for a state that does not allow it: see api.app.
+@operations.post("/{task_id}/cancel", operation_id="cancel_task")
+def cancel_task(task_id: str, rt: Runtime = Depends(runtime)) -> Done:
+    """Stop a task: a waiting one is taken off its queue (state `cancelled`); one a
+    worker holds is skipped or interrupted (state `cancelling`, then `cancelled`)."""
+    return Done(**asdict(rt.queues.cancel(task_id)))
+
+
+@operations.delete("/{task_id}", operation_id="delete_task")
+def delete_task(task_id: str, rt: Runtime = Depends(runtime)) -> Done:
+    """Remove a pending, delayed or dead (failed) message; the record stays, `deleted`."""
+    return Done(**asdict(rt.queues.delete(task_id)))
+
+
+@operations.post("/{task_id}/retry", operation_id="retry_task")
+def retry_task(task_id: str, rt: Runtime = Depends(runtime)) -> Done:
+    """Put a failed task's dead message back on its queue, its retries reset."""
+    return Done(**asdict(rt.queues.retry(task_id)))
+
+
+def _create_task(settings: Settings) -> Callable[..., Enqueued]:
     def create_task(body: Any, rt: Runtime = Depends(runtime)) -> Enqueued:
         """Enqueue a task; the answer holds its id, to follow under /api/v1/tasks/{id}."""
         payload = body.payload.model_dump(exclude_unset=True)
@@ -186,33 +209,23 @@ def router(settings: Settings) -> APIRouter:
         record = rt.records.get(task_id)
         return Enqueued(id=task_id, task=body.task, queue=record["queue"] if record else None)
 
-    # The body's type is made here, from the settings: FastAPI reads it from the signature.
+    # The body's type is made from the settings: FastAPI reads it from the signature.
     create_task.__annotations__["body"] = enqueue_request(settings)
+    return create_task
+
+
+def router(settings: Settings) -> APIRouter:
+    """The task routes, in the order they are matched."""
+    api = APIRouter(tags=["tasks"])
+    api.include_router(reads, prefix=PREFIX)
     api.add_api_route(
-        "",
-        create_task,
+        PREFIX,
+        _create_task(settings),
         methods=["POST"],
         status_code=202,
         dependencies=[Depends(auth.admin)],
         operation_id="create_task",
         responses={202: {"links": _follow("$response.body#/id")}},
     )
-
-    # 404 for an unknown id and 409 for a state that does not allow it: see api.app.
-    @api.post("/{task_id}/cancel", dependencies=[Depends(auth.admin)], operation_id="cancel_task")
-    def cancel_task(task_id: str, rt: Runtime = Depends(runtime)) -> Done:
-        """Stop a task: a waiting one is taken off its queue (state `cancelled`); one a
-        worker holds is skipped or interrupted (state `cancelling`, then `cancelled`)."""
-        return Done(**asdict(rt.queues.cancel(task_id)))
-
-    @api.delete("/{task_id}", dependencies=[Depends(auth.admin)], operation_id="delete_task")
-    def delete_task(task_id: str, rt: Runtime = Depends(runtime)) -> Done:
-        """Remove a pending, delayed or dead (failed) message; the record stays, `deleted`."""
-        return Done(**asdict(rt.queues.delete(task_id)))
-
-    @api.post("/{task_id}/retry", dependencies=[Depends(auth.admin)], operation_id="retry_task")
-    def retry_task(task_id: str, rt: Runtime = Depends(runtime)) -> Done:
-        """Put a failed task's dead message back on its queue, its retries reset."""
-        return Done(**asdict(rt.queues.retry(task_id)))
-
+    api.include_router(operations, prefix=PREFIX)
     return api

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import (
     AliasChoices,
@@ -31,12 +31,9 @@ from app.tasks import REGISTRY, BadPayload, UnknownTask, validate
 from collectors import PROVIDERS
 from model.sections import Section, unique_names
 
+# The priorities, highest first: each one's queue, and the pool that consumes it.
 Priority = Literal["high", "default", "low"]
-QUEUES: dict[str, str] = {
-    "high": "inventory.high",
-    "default": "inventory.default",
-    "low": "inventory.low",
-}
+QUEUES: dict[str, str] = {p: f"inventory.{p}" for p in get_args(Priority)}
 
 
 def pool_queues(priority: str) -> list[str]:

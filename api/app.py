@@ -118,24 +118,21 @@ def _pages(app: FastAPI) -> None:
         log.warning("the web pages' assets are missing: run scripts/fetch-assets.sh")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
+    page = {"openapi_url": "/openapi.json", "title": "Inventory API"}
+    icon = f"{VENDOR}/favicon-32x32.png"
+
     @app.get("/docs", include_in_schema=False)
     async def swagger() -> HTMLResponse:
+        js, css = f"{VENDOR}/swagger-ui-bundle.js", f"{VENDOR}/swagger-ui.css"
         return get_swagger_ui_html(
-            openapi_url="/openapi.json",
-            title="Inventory API",
-            swagger_js_url=f"{VENDOR}/swagger-ui-bundle.js",
-            swagger_css_url=f"{VENDOR}/swagger-ui.css",
-            swagger_favicon_url=f"{VENDOR}/favicon-32x32.png",
+            **page, swagger_js_url=js, swagger_css_url=css, swagger_favicon_url=icon
         )
 
     @app.get("/redoc", include_in_schema=False)
     async def redoc() -> HTMLResponse:
+        js = f"{VENDOR}/redoc.standalone.js"
         return get_redoc_html(
-            openapi_url="/openapi.json",
-            title="Inventory API",
-            redoc_js_url=f"{VENDOR}/redoc.standalone.js",
-            redoc_favicon_url=f"{VENDOR}/favicon-32x32.png",
-            with_google_fonts=False,
+            **page, redoc_js_url=js, redoc_favicon_url=icon, with_google_fonts=False
         )
 
 

@@ -12,7 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
+from api.app import create_app
 from app.config import Settings
 from dev.demo import aws as demo
 from dev.demo import vsphere as demo_vsphere
@@ -183,3 +185,21 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(Reader, "run", counting)
     return calls
+
+
+# The API over the collected demo, and the tokens to ask it with; a module that needs
+# another graph under its API defines its own ``client``.
+@pytest.fixture(scope="module")
+def client(collected: Runtime, settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def read(stack: Stack) -> dict[str, str]:
+    return {"Authorization": f"Bearer {stack.secrets.read_token}"}
+
+
+@pytest.fixture(scope="module")
+def admin(stack: Stack) -> dict[str, str]:
+    return {"Authorization": f"Bearer {stack.secrets.admin_token}"}

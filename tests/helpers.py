@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +31,9 @@ def cli(
     )
 
 
-def moto_instances(moto_url: str) -> dict[str, tuple[str, str, str]]:
-    """Every live instance in the demo estate: id -> (account, region, subnet)."""
-    out = {}
+def live_instances(moto_url: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """Every live instance in the demo estate, as moto describes it, with its account
+    and region."""
     for account, role in ((demo.MAIN_ACCOUNT, None), (demo.SHOP_ACCOUNT, demo.ROLE)):
         session = demo.session(moto_url, role)
         for region in demo.REGIONS:
@@ -41,8 +42,12 @@ def moto_instances(moto_url: str) -> dict[str, tuple[str, str, str]]:
                 for r in page["Reservations"]:
                     for i in r["Instances"]:
                         if i["State"]["Name"] != "terminated":
-                            out[i["InstanceId"]] = (account, region, i["SubnetId"])
-    return out
+                            yield account, region, i
+
+
+def moto_instances(moto_url: str) -> dict[str, tuple[str, str, str]]:
+    """Every live instance in the demo estate: id -> (account, region, subnet)."""
+    return {i["InstanceId"]: (a, r, i["SubnetId"]) for a, r, i in live_instances(moto_url)}
 
 
 def config_with(base: Path, path: Path, **sections: Any) -> Path:

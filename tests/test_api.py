@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 
 import anyio
 import httpx
@@ -20,22 +19,6 @@ from dev.stack import Stack, wait_until
 from graph.reads import Reader
 from tests.helpers import moto_instances
 from worker.runtime import Runtime
-
-
-@pytest.fixture(scope="module")
-def client(collected: Runtime, settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
-def read(stack: Stack) -> dict[str, str]:
-    return {"Authorization": f"Bearer {stack.secrets.read_token}"}
-
-
-@pytest.fixture(scope="module")
-def admin(stack: Stack) -> dict[str, str]:
-    return {"Authorization": f"Bearer {stack.secrets.admin_token}"}
 
 
 def all_pages(client: TestClient, path: str, headers: dict, **params) -> list[dict]:

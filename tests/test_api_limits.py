@@ -10,7 +10,6 @@ import time
 from collections.abc import Iterator
 
 import httpx
-import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -19,17 +18,6 @@ from dev.stack import Stack
 from graph import statistics
 from graph.statistics import Side
 from worker.runtime import Runtime
-
-
-@pytest.fixture(scope="module")
-def client(collected: Runtime, settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
-def read(stack: Stack) -> dict[str, str]:
-    return {"Authorization": f"Bearer {stack.secrets.read_token}"}
 
 
 def graphql(client: TestClient, headers: dict, query: str, **variables: object) -> dict:

@@ -12,7 +12,6 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from app.config import Settings
-from dev.stack import Stack
 from tests.helpers import cli
 
 NOT_OBJECTS = [False, 0, "", [], None]
@@ -28,11 +27,6 @@ BAD = [
 def client(settings: Settings, migrated) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as c:
         yield c
-
-
-@pytest.fixture(scope="module")
-def admin(stack: Stack) -> dict[str, str]:
-    return {"Authorization": f"Bearer {stack.secrets.admin_token}"}
 
 
 def _enqueued(client: TestClient, admin: dict[str, str]) -> int:

@@ -13,7 +13,6 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from app.config import Settings
-from dev.stack import Stack
 from graph import reports
 from tests.helpers import cli
 from worker.runtime import Runtime
@@ -156,11 +155,6 @@ def test_every_report_has_a_case() -> None:
 def client(settings: Settings, migrated: Runtime) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as c:
         yield c
-
-
-@pytest.fixture(scope="module")
-def read(stack: Stack) -> dict[str, str]:
-    return {"Authorization": f"Bearer {stack.secrets.read_token}"}
 
 
 def _keys(client: TestClient, read: dict, name: str, params: dict[str, str]) -> list[str]:

@@ -11,45 +11,23 @@ import pytest
 from fastapi.testclient import TestClient
 
 import cypher
-from api.app import create_app
-from app.config import Settings
 from collectors import CATALOG
 from dev.demo import aws as demo
-from dev.stack import Stack
 from graph import tags
 from graph.reads import projection
+from tests.helpers import live_instances
 from worker.runtime import Runtime
 
 INSTANCES = "/api/v1/aws/instances"
 
 
 @pytest.fixture(scope="module")
-def client(collected: Runtime, settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
-def read(stack: Stack) -> dict[str, str]:
-    return {"Authorization": f"Bearer {stack.secrets.read_token}"}
-
-
-@pytest.fixture(scope="module")
 def truth(collected: Runtime, moto_url: str) -> dict[str, set[str]]:
     """Every live instance of the demo estate with its tags as ``key=value``, from moto."""
-    out = {}
-    for role in (None, demo.ROLE):
-        session = demo.session(moto_url, role)
-        for region in demo.REGIONS:
-            ec2 = session.client("ec2", region_name=region, endpoint_url=moto_url)
-            for page in ec2.get_paginator("describe_instances").paginate():
-                for r in page["Reservations"]:
-                    for i in r["Instances"]:
-                        if i["State"]["Name"] != "terminated":
-                            out[i["InstanceId"]] = {
-                                f"{t['Key']}={t['Value']}" for t in i.get("Tags", [])
-                            }
-    return out
+    return {
+        i["InstanceId"]: {f"{t['Key']}={t['Value']}" for t in i.get("Tags", [])}
+        for _, _, i in live_instances(moto_url)
+    }
 
 
 def matching(truth: dict[str, set[str]], *asked: str) -> set[str]:

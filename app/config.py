@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 from pydantic import (
-    AliasChoices,
     Field,
     SecretStr,
     ValidationError,
@@ -99,9 +98,16 @@ MIN_TOKEN_LENGTH = 24
 
 class TokenConfig(Section):
     token: SecretStr
-    # What the token may do; "scope" is the key's older name.
-    access: Literal["read", "admin"] = Field(validation_alias=AliasChoices("access", "scope"))
+    access: Literal["read", "admin"]  # what the token may do
     name: str = "token"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data: Any) -> Any:
+        # *scope* names where a collection runs; a token's right was once called that too.
+        if isinstance(data, dict) and "scope" in data:
+            raise ValueError("`scope` is now `access` (read or admin)")
+        return data
 
     @field_validator("token")
     @classmethod

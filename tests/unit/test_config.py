@@ -194,3 +194,10 @@ def test_an_empty_token_file_is_refused_too(config, tmp_path: Path) -> None:
     config(f"api:\n  tokens:\n    - {{name: ops, access: admin, token_file: {empty}}}")
     with pytest.raises(ConfigError, match="at least 24 characters"):
         load_settings()
+
+
+def test_a_token_given_the_old_key_scope_is_told_its_new_name(config) -> None:
+    # *scope* means where a collection runs, and only that.
+    config("api:\n  tokens:\n    - {name: ops, scope: admin, token: '" + "x" * 24 + "'}")
+    with pytest.raises(ConfigError, match=r"api.tokens.0: .*`scope` is now `access`"):
+        load_settings()

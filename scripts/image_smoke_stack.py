@@ -47,8 +47,6 @@ def _save(path: Path, state: dict[str, Any]) -> None:
 
 
 def up(state_path: Path) -> None:
-    from dev.demo import aws
-
     ports = Ports(
         api=free_port(),
         bolt=free_port(),
@@ -61,37 +59,11 @@ def up(state_path: Path) -> None:
     state: dict[str, Any] = {"home": str(stack.home), "pids": {}}
     _save(state_path, state)  # the folder is known even if a start fails below
     try:
-        for service in (stack.redis(), stack.neo4j(), stack.moto()):
-            started = time.monotonic()
-            state["pids"][service.name] = stack.start(service)
-            _save(state_path, state)
-            print(
-                f"  {service.name} on 127.0.0.1:{service.port} "
-                f"(pid {service.pid}, {time.monotonic() - started:.1f}s)",
-                file=sys.stderr,
-            )
-        endpoint = f"http://127.0.0.1:{ports.moto}"
-        started = time.monotonic()
-        made = aws.seed(endpoint, per_subnet=1)
-        print(
-            f"  moto seeded with the demo AWS estate: {sum(made.values())} instances "
-            f"({time.monotonic() - started:.1f}s)",
-            file=sys.stderr,
-        )
-        config = stack.write_config(
-            {
-                "aws": {"accounts": aws.accounts_config(endpoint)},
-                "vsphere": {"vcenters": []},
-            }
-        )
-        # The container runs as uid 10001: it gets a copy it may read, mounted read-only.
-        container_config = stack.home / "container.yaml"
-        shutil.copyfile(config, container_config)
-        os.chown(container_config, IMAGE_UID, IMAGE_UID)
-        container_config.chmod(0o400)
+        _start_servers(stack, state, state_path)
+        config = _seeded_config(stack)
         state.update(
             config=str(config),
-            container_config=str(container_config),
+            container_config=str(_container_copy(stack, config)),
             api_port=free_port(),
             worker_metrics_port=free_port(),
             bolt_port=ports.bolt,
@@ -110,6 +82,46 @@ def up(state_path: Path) -> None:
     for key in ("home", "container_config", "api_port", "worker_metrics_port"):
         print(f"SMOKE_{key.upper()}={shlex.quote(str(state[key]))}")
     print(f"SMOKE_PIDS={shlex.quote(' '.join(map(str, state['pids'].values())))}")
+
+
+def _start_servers(stack: Stack, state: dict[str, Any], state_path: Path) -> None:
+    """Redis, Neo4j and moto, each PID saved to STATE as soon as it runs."""
+    for service in (stack.redis(), stack.neo4j(), stack.moto()):
+        started = time.monotonic()
+        state["pids"][service.name] = stack.start(service)
+        _save(state_path, state)
+        print(
+            f"  {service.name} on 127.0.0.1:{service.port} "
+            f"(pid {service.pid}, {time.monotonic() - started:.1f}s)",
+            file=sys.stderr,
+        )
+
+
+def _seeded_config(stack: Stack) -> Path:
+    """moto seeded with the demo AWS estate; the stack's config, reaching it (and no
+    vCenter)."""
+    from dev.demo import aws
+
+    endpoint = f"http://127.0.0.1:{stack.ports.moto}"
+    started = time.monotonic()
+    made = aws.seed(endpoint, per_subnet=1)
+    print(
+        f"  moto seeded with the demo AWS estate: {sum(made.values())} instances "
+        f"({time.monotonic() - started:.1f}s)",
+        file=sys.stderr,
+    )
+    return stack.write_config(
+        {"aws": {"accounts": aws.accounts_config(endpoint)}, "vsphere": {"vcenters": []}}
+    )
+
+
+def _container_copy(stack: Stack, config: Path) -> Path:
+    """The container runs as uid 10001: it gets a copy it may read, mounted read-only."""
+    container_config = stack.home / "container.yaml"
+    shutil.copyfile(config, container_config)
+    os.chown(container_config, IMAGE_UID, IMAGE_UID)
+    container_config.chmod(0o400)
+    return container_config
 
 
 def down(state_path: Path) -> None:

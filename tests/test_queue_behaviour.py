@@ -12,6 +12,7 @@ import signal
 import statistics
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -199,6 +200,57 @@ def test_messages_survive_a_redis_restart(pipeline: Pipeline) -> None:
     finally:
         pipeline.stack.stop("survivor")
     assert len(rows) == 300 and all(r["state"] == "succeeded" for r in rows)
+
+
+def test_queues_find_messages_where_dramatiqs_own_dispatch_script_puts_them(
+    pipeline: Pipeline,
+) -> None:
+    """worker.queues reads Dramatiq's Redis layout itself (docs/internals.md): here
+    Dramatiq's own consumer moves messages through it with the real dispatch.lua (fetch,
+    ack, nack, a delay queue), and Queues counts, retries and deletes them where they are."""
+    rt, broker = pipeline.rt, pipeline.rt.broker
+    queue = f"probe-{uuid.uuid4().hex[:8]}"  # no worker reads it; no record counts yet
+    broker.declare_queue(queue)
+
+    def counts() -> dict[str, int]:
+        return {k: v for k, v in rt.queues.stats()["queues"][queue].items() if v}
+
+    held = [send(broker, "test:noop", {"n": n}, queue) for n in range(3)]
+    assert counts() == {"pending": 3} and rt.queues.reached(held[0])
+    consumer = broker.consume(queue, prefetch=3, timeout=100)
+    fetched = [next(consumer) for _ in held]  # one fetch of all three
+    assert [m.message_id for m in fetched] == held
+    assert counts() == {"active": 3}  # in this broker's ack set, under its heartbeat
+    consumer.ack(fetched[0])
+    consumer.nack(fetched[1])
+    assert counts() == {"active": 1, "failed": 1}
+
+    rt.records.update(held[1], state="failed")  # as a worker's TaskRecords would
+    rt.queues.retry(held[1])
+    assert counts() == {"active": 1, "pending": 1}
+    again = next(consumer)
+    assert again.message_id == held[1]  # a new broker key, the same task
+    assert again.options["redis_message_id"] != fetched[1].options["redis_message_id"]
+    consumer.ack(again)
+    consumer.nack(fetched[2])
+    rt.records.update(held[2], state="failed")
+    rt.queues.delete(held[2])
+    assert counts() == {"deleted": 1}
+
+    later = broker.get_actor("test:noop").message_with_options(args=({},)).copy(queue_name=queue)
+    delayed = [broker.enqueue(later.copy(message_id=str(uuid.uuid4())), delay=3_600_000)]
+    delayed.append(broker.enqueue(later, delay=3_600_000))
+    assert counts() == {"delayed": 2, "deleted": 1} and rt.queues.reached(delayed[0].message_id)
+    rt.queues.delete(delayed[0].message_id)
+    assert counts() == {"delayed": 1, "deleted": 2}
+    waiting = broker.consume(f"{queue}.DQ", prefetch=1, timeout=100)
+    taken = next(waiting)
+    assert taken.message_id == delayed[1].message_id
+    assert counts() == {"delayed": 1, "deleted": 2}  # held by this broker: its Q.DQ acks
+    waiting.ack(taken)
+    assert counts() == {"deleted": 2}
+    suffixes = ("", ".msgs", ".DQ", ".DQ.msgs", ".XQ", ".XQ.msgs")
+    assert not broker.client.exists(*(broker.key(queue, s) for s in suffixes))
 
 
 def _pid(record: dict) -> int:

@@ -1,4 +1,9 @@
-"""The Dramatiq broker on Redis with the middleware of this service."""
+"""The Dramatiq broker on Redis with the middleware of this service.
+
+``Broker.do_enqueue`` writes in place of a command of Dramatiq's own dispatch script, and
+worker.queues works in the broker's Redis keys: the Dramatiq internals these lean on, and
+the tests that fail when an upgrade changes one, are listed in docs/internals.md.
+"""
 
 from __future__ import annotations
 
@@ -44,7 +49,7 @@ class Broker(RedisBroker):
         self.records = records
 
     def key(self, name: str, suffix: str = "") -> str:
-        """A key of the broker's Redis layout (see worker.queues): ``key(Q)`` is queue Q's
+        """A key of the broker's Redis layout (docs/internals.md): ``key(Q)`` is queue Q's
         list of message keys, ``key(Q, ".msgs")`` their data."""
         return f"{self.namespace}:{name}{suffix}"
 
@@ -52,7 +57,8 @@ class Broker(RedisBroker):
         # Called by RedisBroker.enqueue after the before_enqueue hooks, with the message
         # encoded, in place of its dispatch script's "enqueue": the same two writes (that
         # script also registered the sender in the workers' heartbeats, which only workers
-        # need).  queue_name is the delay queue for a delayed message (a retry).
+        # need).  queue_name is the delay queue for a delayed message (a retry).  Guarded
+        # by tests/unit/test_dramatiq_internals.py: see docs/internals.md, section 1.
         message = Message.decode(data)
         queue = q_name(queue_name)
         pipe = self.client.pipeline(transaction=True)

@@ -1,17 +1,9 @@
 """Where a message is in Dramatiq's Redis broker, and what an operator may do with it.
 
-The broker's keys, under its namespace ``ns`` (see dramatiq/brokers/redis/dispatch.lua):
-
-- ``ns:Q``, a list of message keys waiting in queue Q, with their data in the hash
-  ``ns:Q.msgs``; ``ns:Q.DQ`` and ``ns:Q.DQ.msgs`` likewise for delayed messages (retries
-  waiting out their backoff);
-- ``ns:__acks__.<worker>.Q`` (and ``….Q.DQ``), the keys a worker has fetched and not yet
-  acknowledged: running, or prefetched and waiting in that worker's memory; their data
-  stays in ``ns:Q.msgs`` until the ack.  Every broker, producer or worker, has an entry in
-  the sorted set ``ns:__heartbeats__``;
-- ``ns:Q.XQ``, a sorted set (by time of death) of dead-lettered keys, with their data in
-  ``ns:Q.XQ.msgs``.
-
+It works in the broker's own Redis keys (``ns:Q``, ``ns:Q.msgs``, the delay queue
+``ns:Q.DQ``, the dead letters ``ns:Q.XQ``, the workers' ack sets ``ns:__acks__.<worker>.Q``
+and ``ns:__heartbeats__``), as Dramatiq's dispatch.lua makes them: the layout, and the
+tests that fail if a Dramatiq upgrade changes it, are in docs/internals.md (section 3).
 A message's key changes with every enqueue (each retry is a new one); its task record
 holds the current one (``redis_message_id``).
 

@@ -22,7 +22,6 @@ from typing import Any
 
 import redis
 from dramatiq import Middleware
-from dramatiq.common import q_name
 
 log = logging.getLogger(__name__)
 TRIES = 3
@@ -79,7 +78,9 @@ class ReplicaWait(Middleware):
         self._again(message, broker.do_nack)
 
     def _again(self, message: Any, do: Callable[[str, str], Any]) -> None:
-        """Made already by the broker; made again until the replicas hold it."""
+        """Made already by the broker; made again until the replicas hold it.  On the queue
+        the message was fetched from, as the consumer made it (a delayed message's is
+        ``Q.DQ``, and is acknowledged there once moved onto Q): see docs/internals.md."""
         key = message.options["redis_message_id"]
-        queue = q_name(message.queue_name)
+        queue = message.queue_name
         self.replicas.durably(lambda: do(queue, key), written=True)

@@ -23,7 +23,6 @@ import argparse
 import itertools
 import json
 import os
-import platform
 import random
 import shutil
 import subprocess
@@ -41,7 +40,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from api import cursors
 from app.config import Settings
-from bench.collect_aws import cpu_seconds
+from bench.collect_aws import cpu_seconds, machine
 from collectors import CATALOG
 from dev.stack import Ports, Stack, port_open, wait_until
 from graph import schema
@@ -168,7 +167,7 @@ def cache_hits(base: str, token: str) -> tuple[float, float]:
     return counts["hit"], counts["miss"]
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seconds", type=int, default=5, help="Each measurement's length.")
     ap.add_argument(
@@ -183,7 +182,83 @@ def main() -> None:
         "--rounds", type=int, default=1, help="Measure every scenario this many times in turn."
     )
     ap.add_argument("--apis", choices=["both", "cached", "uncached"], default="both")
-    args = ap.parse_args()
+    return ap.parse_args()
+
+
+Scenarios = dict[str, tuple[list[str], str | None]]  # name -> (paths, POST body)
+
+
+def scenarios(only: list[str]) -> Scenarios:
+    """The requests of each scenario (those named with a word of ``only``, if given)."""
+    rng = random.Random(7)
+    subnets = VPCS * SUBNETS_PER_VPC
+
+    def pages(query: str) -> list[str]:  # pages from anywhere in the uid index
+        return [
+            f"/api/v1/aws/instances?limit=100{query}&cursor="
+            + cursors.encode(f"i-{rng.randrange(subnets)}")
+            for _ in range(2000)
+        ]
+
+    gets = [
+        f"/api/v1/aws/instances/i-{rng.randrange(subnets)}-{rng.randrange(INSTANCES_PER_SUBNET)}"
+        for _ in range(2000)
+    ]
+    every: Scenarios = {
+        "baseline /healthz": (["/healthz"], None),
+        "list page of 100": (pages(""), None),
+        "filtered list page": (pages("&state=stopped"), None),
+        "tag filter, common": (pages("&tag=env%3Dprod"), None),
+        "tag filter, rare": (pages("&tag=owner%3Dalice"), None),
+        "get by uid + links": (gets, None),
+        "nested GraphQL, 1,000 leaves": (["/graphql"], json.dumps({"query": GRAPHQL})),
+    }
+    if not only:
+        return every
+    return {k: v for k, v in every.items() if any(w in k for w in only)}
+
+
+def measure_api(
+    stack: Stack, neo4j: int, cache_mb: int | None, cases: Scenarios, args: argparse.Namespace
+) -> None:
+    """Start an API (with ``api.cache_mb`` set to ``cache_mb`` unless None), warm it, and
+    print each scenario's figures with each number of clients; then stop it."""
+    token = stack.secrets.read_token
+    api = stack.inventory("api", "api", "--workers", str(args.workers))
+    if cache_mb is not None:
+        api.env["INVENTORY_API__CACHE_MB"] = str(cache_mb)
+    servers = {"API": stack.start(api), "Neo4j": neo4j}
+    wait_until(lambda: port_open(stack.ports.api), 60, "the API")
+    base = f"http://127.0.0.1:{stack.ports.api}"
+    # Warm, as a running service is (Neo4j compiles its hot paths in the first
+    # seconds), and each route answering 200.
+    for paths, body in cases.values():
+        measure(base, token, 8, args.warm, paths, body)
+    print("CPU: milliseconds of each server's CPU per request; cached: answers kept")
+    print(
+        f"{'scenario':<30} {'clients':>7} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}"
+        f" {'cached':>7} {'CPU API':>8} {'CPU Neo4j':>9}"
+    )
+    # With --rounds, scenarios take turns, so that the machine's changes of pace
+    # fall on each alike.
+    for _, (name, (paths, body)) in itertools.product(range(args.rounds), cases.items()):
+        for clients in args.clients:
+            hits = cache_hits(base, token)
+            r = measure(base, token, clients, args.seconds, paths, body, servers)
+            # Counted per process: with more workers, the share is one's only.
+            hit, miss = (a - b for a, b in zip(cache_hits(base, token), hits, strict=True))
+            cached = f"{100 * hit / (hit + miss):.0f}%" if hit + miss else "-"
+            print(
+                f"{name:<30} {clients:>7} {r['p50']:>8.1f} {r['p99']:>8.1f}"
+                f" {r['rps']:>8.0f} {cached:>7} {r['cpu']['API']:>8.2f}"
+                f" {r['cpu']['Neo4j']:>9.2f}",
+                flush=True,
+            )
+    stack.stop("api")
+
+
+def main() -> None:
+    args = parse_args()
     stack = Stack.scratch(
         "inventory-bench-api-", Ports(api=38400, bolt=38187, http=37974, redis=36779)
     )
@@ -196,36 +271,10 @@ def main() -> None:
         t = time.perf_counter()
         nodes = build(settings)
         print(f"built {nodes} nodes in {time.perf_counter() - t:.0f}s", flush=True)
-        rng = random.Random(7)
-        subnets = VPCS * SUBNETS_PER_VPC
-
-        def pages(query: str) -> list[str]:  # pages from anywhere in the uid index
-            return [
-                f"/api/v1/aws/instances?limit=100{query}&cursor="
-                + cursors.encode(f"i-{rng.randrange(subnets)}")
-                for _ in range(2000)
-            ]
-
-        gets = [
-            f"/api/v1/aws/instances/i-{rng.randrange(subnets)}-{rng.randrange(INSTANCES_PER_SUBNET)}"
-            for _ in range(2000)
-        ]
-        scenarios: dict[str, tuple[list[str], str | None]] = {
-            "baseline /healthz": (["/healthz"], None),
-            "list page of 100": (pages(""), None),
-            "filtered list page": (pages("&state=stopped"), None),
-            "tag filter, common": (pages("&tag=env%3Dprod"), None),
-            "tag filter, rare": (pages("&tag=owner%3Dalice"), None),
-            "get by uid + links": (gets, None),
-            "nested GraphQL, 1,000 leaves": (["/graphql"], json.dumps({"query": GRAPHQL})),
-        }
-        if args.only:
-            scenarios = {k: v for k, v in scenarios.items() if any(w in k for w in args.only)}
-        token = stack.secrets.read_token
+        cases = scenarios(args.only)
         print(
             f"\n{nodes} nodes; API: {args.workers} worker process(es); clients: wrk "
-            f"(keep-alive); {platform.node()}, {os.cpu_count()} CPUs, "
-            f"Python {platform.python_version()}"
+            f"(keep-alive); {machine()}"
         )
         apis = (
             (f"API as configured (api.cache_mb: {settings.api.cache_mb})", None),
@@ -234,40 +283,8 @@ def main() -> None:
         for title, cache_mb in apis:
             if args.apis != "both" and (cache_mb == 0) != (args.apis == "uncached"):
                 continue
-            api = stack.inventory("api", "api", "--workers", str(args.workers))
-            if cache_mb is not None:
-                api.env["INVENTORY_API__CACHE_MB"] = str(cache_mb)
-            servers = {"API": stack.start(api), "Neo4j": neo4j}
-            wait_until(lambda: port_open(stack.ports.api), 60, "the API")
-            base = f"http://127.0.0.1:{stack.ports.api}"
-            # Warm, as a running service is (Neo4j compiles its hot paths in the first
-            # seconds), and each route answering 200.
-            for paths, body in scenarios.values():
-                measure(base, token, 8, args.warm, paths, body)
             print(f"\n{title}")
-            print("CPU: milliseconds of each server's CPU per request; cached: answers kept")
-            print(
-                f"{'scenario':<30} {'clients':>7} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}"
-                f" {'cached':>7} {'CPU API':>8} {'CPU Neo4j':>9}"
-            )
-            # With --rounds, scenarios take turns, so that the machine's changes of pace
-            # fall on each alike.
-            for _, (name, (paths, body)) in itertools.product(
-                range(args.rounds), scenarios.items()
-            ):
-                for clients in args.clients:
-                    hits = cache_hits(base, token)
-                    r = measure(base, token, clients, args.seconds, paths, body, servers)
-                    # Counted per process: with more workers, the share is one's only.
-                    hit, miss = (a - b for a, b in zip(cache_hits(base, token), hits, strict=True))
-                    cached = f"{100 * hit / (hit + miss):.0f}%" if hit + miss else "-"
-                    print(
-                        f"{name:<30} {clients:>7} {r['p50']:>8.1f} {r['p99']:>8.1f}"
-                        f" {r['rps']:>8.0f} {cached:>7} {r['cpu']['API']:>8.2f}"
-                        f" {r['cpu']['Neo4j']:>9.2f}",
-                        flush=True,
-                    )
-            stack.stop("api")
+            measure_api(stack, neo4j, cache_mb, cases, args)
     finally:
         stack.discard()
 

@@ -15,7 +15,9 @@ import platform
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 # The repository, not bench/, first: bench/queue.py would shadow the standard library.
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
@@ -92,31 +94,73 @@ def peak_rss_mb(pid: int) -> float:
     return max(peak_rss_each(pid).values())
 
 
-def run(stack: Stack, rt: Runtime, proxy: FaultProxy, threads: int) -> dict:
+def machine() -> str:
+    """The machine a bench ran on, for its report."""
+    return f"{platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+
+
+def runtime(stack: Stack, config: dict[str, Any]) -> Runtime:
+    """A runtime on ``stack``'s config (written with ``config``), the graph's schema in
+    place; the config is also the one every process started after reads."""
+    stack.write_config(config)
+    os.environ["INVENTORY_CONFIG"] = str(stack.config_path)
+    rt = Runtime(Settings())
+    schema.migrate(rt.driver, rt.catalog, "neo4j")
+    return rt
+
+
+def empty_graph(rt: Runtime) -> None:
     with rt.driver.session() as s:
         s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+
+
+def collection(
+    rt: Runtime, task: str, timeout: float, priority: str | None = None
+) -> tuple[list[dict[str, Any]], float]:
+    """Enqueue ``task`` and wait until its whole tree has ended: the tree's records and the
+    wall seconds it took."""
+    start = time.perf_counter()
+    tree = rt.records.wait(rt.enqueue(task, {}, priority), timeout=timeout)
+    wall = time.perf_counter() - start
+    if tree is None:
+        raise SystemExit(f"{task} did not finish within {timeout / 60:.0f} minutes")
+    return tree, wall
+
+
+def outcome(tree: list[dict[str, Any]]) -> dict[str, Any]:
+    """How many tasks a collection's tree holds, how many failed, and what they wrote."""
+    failed = Counter(r["state"] for r in tree)["failed"]
+    return {"tasks": len(tree), "failed": failed, **totals(tree)}
+
+
+@contextlib.contextmanager
+def moto_stack(prefix: str, ports: Ports) -> Iterator[tuple[Stack, FaultProxy]]:
+    """A scratch stack running Redis, moto and Neo4j, and a proxy in front of moto that
+    counts the calls; both stopped (and the stack's folder deleted) on the way out."""
+    stack = Stack.scratch(prefix, ports)
+    try:
+        for service in (stack.redis(), stack.moto(), stack.neo4j()):
+            stack.start(service)
+        proxy = FaultProxy(f"http://127.0.0.1:{ports.moto}")
+        try:
+            yield stack, proxy
+        finally:
+            proxy.stop()
+    finally:
+        stack.discard()
+
+
+def run(stack: Stack, rt: Runtime, proxy: FaultProxy, threads: int) -> dict:
+    empty_graph(rt)
     name = f"worker-{threads}"
     worker = stack.inventory(name, "worker", "--processes", "1", "--threads", str(threads))
     pid = stack.start(worker)
     time.sleep(3)  # the forked worker process imports the app
     proxy.calls = 0
-    start = time.perf_counter()
-    tree = rt.records.wait(rt.enqueue("aws:collect-all", {}), timeout=1200)
-    wall = time.perf_counter() - start
-    if tree is None:
-        raise SystemExit("the collection did not finish within 20 minutes")
+    tree, wall = collection(rt, "aws:collect-all", timeout=1200)
     rss = peak_rss_mb(pid)
     stack.stop(name)
-    states = Counter(r["state"] for r in tree)
-    return {
-        "threads": threads,
-        "wall": wall,
-        "calls": proxy.calls,
-        "tasks": len(tree),
-        "failed": states["failed"],
-        "rss": rss,
-        **totals(tree),
-    }
+    return {"threads": threads, "wall": wall, "calls": proxy.calls, "rss": rss, **outcome(tree)}
 
 
 def main() -> None:
@@ -124,31 +168,17 @@ def main() -> None:
     ap.add_argument("--per-region", type=int, default=340)
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 4])
     args = ap.parse_args()
-    stack = Stack.scratch(
-        "inventory-bench-aws-", Ports(api=38100, bolt=37787, http=37574, redis=36479, moto=35100)
-    )
-    proxy = None
-    try:
-        stack.start(stack.redis())
-        stack.start(stack.moto())
-        stack.start(stack.neo4j())
-        moto = f"http://127.0.0.1:{stack.ports.moto}"
+    ports = Ports(api=38100, bolt=37787, http=37574, redis=36479, moto=35100)
+    with moto_stack("inventory-bench-aws-", ports) as (stack, proxy):
         t = time.perf_counter()
-        made = seed(moto, args.per_region)
+        made = seed(f"http://127.0.0.1:{ports.moto}", args.per_region)
         print(f"seeded {made} instances in {time.perf_counter() - t:.0f}s", flush=True)
-        proxy = FaultProxy(moto)
         accounts = demo.accounts_config(proxy.url)
         for a in accounts:
             a["regions"] = REGIONS
-        stack.write_config({"aws": {"accounts": accounts}, "tasks": {"max_retries": 0}})
-        os.environ["INVENTORY_CONFIG"] = str(stack.config_path)
-        rt = Runtime(Settings())
-        schema.migrate(rt.driver, rt.catalog, "neo4j")
+        rt = runtime(stack, {"aws": {"accounts": accounts}, "tasks": {"max_retries": 0}})
         results = [run(stack, rt, proxy, n) for n in args.threads]
-        print(
-            f"\n{made} instances, 2 accounts x {len(REGIONS)} regions; "
-            f"{platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
-        )
+        print(f"\n{made} instances, 2 accounts x {len(REGIONS)} regions; {machine()}")
         print(
             f"{'threads':>7} {'wall s':>7} {'API calls':>9} {'tasks':>5} {'nodes':>6} "
             f"{'links':>6} {'peak RSS MB':>11} {'failed':>6}"
@@ -160,10 +190,6 @@ def main() -> None:
                 f"{r['rss']:>11.0f} {r['failed']:>6}"
             )
         rt.close()
-    finally:
-        if proxy:
-            proxy.stop()
-        stack.discard()
 
 
 if __name__ == "__main__":

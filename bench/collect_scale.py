@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -32,13 +31,20 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 import boto3
 
-from app.config import QUEUES, Neo4jConfig, Settings
-from bench.collect_aws import cpu_seconds, peak_rss_each
+from app.config import QUEUES, Neo4jConfig
+from bench.collect_aws import (
+    collection,
+    cpu_seconds,
+    machine,
+    moto_stack,
+    outcome,
+    peak_rss_each,
+    runtime,
+)
+from dev.demo import aws as demo
 from dev.stack import Ports, Secrets, Stack
-from graph import schema
 from graph.driver import connect
 from tests.faultproxy import FaultProxy
-from worker.records import totals
 from worker.runtime import Runtime
 
 REGIONS = ["us-east-1", "eu-west-1", "eu-central-1"]
@@ -77,48 +83,44 @@ def seed(moto: str, accounts: list[str], instances: int) -> None:
         s3 = s.client("s3", region_name=REGIONS[0], endpoint_url=moto)
         s3.create_bucket(Bucket=f"bench-{account}")
         for r, region in enumerate(REGIONS):
-            count = per_scope + (extra if a == 0 and r == 0 else 0)
-            ec2 = s.client("ec2", region_name=region, endpoint_url=moto)
-            image = next(
-                i["ImageId"]
-                for i in ec2.describe_images(Owners=["amazon"])["Images"]
-                if not i.get("Platform")
-            )
-            zones = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]]
-            vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-            subnets = [
-                ec2.create_subnet(VpcId=vpc, CidrBlock=cidr, AvailabilityZone=zones[n])["Subnet"][
-                    "SubnetId"
-                ]
-                for n, cidr in enumerate(("10.0.0.0/18", "10.0.64.0/18"))
-            ]
-            group = ec2.create_security_group(GroupName="app", Description="app", VpcId=vpc)
-            made: list[str] = []
-            while len(made) < count:
-                n = min(100, count - len(made))
-                reply = ec2.run_instances(
-                    ImageId=image,
-                    MinCount=n,
-                    MaxCount=n,
-                    InstanceType="t3.micro",
-                    SubnetId=subnets[len(made) // 100 % 2],
-                    SecurityGroupIds=[group["GroupId"]],
-                )
-                made += [i["InstanceId"] for i in reply["Instances"]]
-            elbv2 = s.client("elbv2", region_name=region, endpoint_url=moto)
-            lb = elbv2.create_load_balancer(Name="web", Subnets=subnets, Type="application")
-            target = elbv2.create_target_group(
-                Name="web", Protocol="HTTP", Port=80, VpcId=vpc, TargetType="instance"
-            )["TargetGroups"][0]["TargetGroupArn"]
-            elbv2.register_targets(TargetGroupArn=target, Targets=[{"Id": i} for i in made[:5]])
-            elbv2.create_listener(
-                LoadBalancerArn=lb["LoadBalancers"][0]["LoadBalancerArn"],
-                Protocol="HTTP",
-                Port=80,
-                DefaultActions=[{"Type": "forward", "TargetGroupArn": target}],
-            )
-            ec2.create_image(InstanceId=made[0], Name=f"golden-{region}")
+            seed_region(s, moto, region, per_scope + (extra if a == 0 and r == 0 else 0))
         print(f"  seeded account {a + 1}/{len(accounts)}", flush=True)
+
+
+def seed_region(s: boto3.Session, moto: str, region: str, count: int) -> None:
+    """A VPC of two subnets, ``count`` instances in one security group, an application
+    load balancer routing to five of them, and an image of the first."""
+    ec2 = s.client("ec2", region_name=region, endpoint_url=moto)
+    image = next(
+        i["ImageId"]
+        for i in ec2.describe_images(Owners=["amazon"])["Images"]
+        if not i.get("Platform")
+    )
+    zones = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]]
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=cidr, AvailabilityZone=zones[n])["Subnet"][
+            "SubnetId"
+        ]
+        for n, cidr in enumerate(("10.0.0.0/18", "10.0.64.0/18"))
+    ]
+    group = ec2.create_security_group(GroupName="app", Description="app", VpcId=vpc)
+    made: list[str] = []
+    while len(made) < count:
+        n = min(100, count - len(made))
+        reply = ec2.run_instances(
+            ImageId=image,
+            MinCount=n,
+            MaxCount=n,
+            InstanceType="t3.micro",
+            SubnetId=subnets[len(made) // 100 % 2],
+            SecurityGroupIds=[group["GroupId"]],
+        )
+        made += [i["InstanceId"] for i in reply["Instances"]]
+    elbv2 = s.client("elbv2", region_name=region, endpoint_url=moto)
+    target = demo.application_load_balancer(elbv2, "web", subnets, vpc)
+    elbv2.register_targets(TargetGroupArn=target, Targets=[{"Id": i} for i in made[:5]])
+    ec2.create_image(InstanceId=made[0], Name=f"golden-{region}")
 
 
 def estate(moto: str, accounts: list[str]) -> Counter[str]:
@@ -172,10 +174,26 @@ def cpu_used(before: dict[str, float], pids: dict[str, int]) -> dict[str, float]
     return {name: after[name] - before[name] for name in before if after[name] > before[name]}
 
 
-def ours(
-    stack: Stack, proxy: FaultProxy, accounts: list[str], threads: int, servers: dict[str, int]
-) -> dict:
-    config = [
+# What both graphs must count as the estate does: name -> labels (ours, Cartography's).
+OUR_LABELS = {
+    "instances": ["AWSInstance"],
+    "subnets": ["AWSSubnet"],
+    "vpcs": ["AWSVPC"],
+    "security_groups": ["AWSSecurityGroup"],
+    "load_balancers": ["AWSLoadBalancer"],
+}
+CARTOGRAPHY_LABELS = {
+    "instances": ["EC2Instance"],
+    "subnets": ["EC2Subnet"],
+    "vpcs": ["AWSVpc"],
+    "security_groups": ["EC2SecurityGroup"],
+    "load_balancers": ["LoadBalancerV2", "LoadBalancer"],
+}
+
+
+def accounts_config(proxy: FaultProxy, accounts: list[str]) -> list[dict[str, Any]]:
+    """Our ``aws.accounts``: moto's own account with keys, the others by assumed role."""
+    return [
         {
             "name": f"acct-{account}",
             "endpoint_url": proxy.url,
@@ -190,54 +208,38 @@ def ours(
         }
         for account in accounts
     ]
-    stack.write_config({"aws": {"accounts": config}, "tasks": {"worker_threads": threads}})
-    os.environ["INVENTORY_CONFIG"] = str(stack.config_path)
-    rt = Runtime(Settings())
-    schema.migrate(rt.driver, rt.catalog, "neo4j")
+
+
+def ours(
+    stack: Stack, proxy: FaultProxy, accounts: list[str], threads: int, servers: dict[str, int]
+) -> dict:
+    config = {"aws": {"accounts": accounts_config(proxy, accounts)}}
+    rt = runtime(stack, {**config, "tasks": {"worker_threads": threads}})
     pools = {name: stack.start(stack.worker(f"worker-{name}", pool=name)) for name in QUEUES}
     time.sleep(5)  # the forked worker processes import the app
     watched = {**servers, **{f"workers {name}": pid for name, pid in pools.items()}}
     runs = []
-    for _ in (1, 2):  # into the empty graph, then again over it, as Cartography's runs
-        proxy.calls = 0
-        cpu = cpu_now(watched)
-        start = time.perf_counter()
-        tree = rt.records.wait(rt.enqueue("aws:collect-all", {}, "high"), timeout=3600)
-        wall = time.perf_counter() - start
-        if tree is None:
-            raise SystemExit("our collection did not finish within an hour")
-        states = Counter(r["state"] for r in tree)
-        runs.append(
-            {
-                "wall": wall,
-                "calls": proxy.calls,
-                "tasks": len(tree),
-                "failed": states["failed"],
-                "cpu": cpu_used(cpu, watched),
-                **totals(tree),
-            }
-        )
-        print(f"  ours, run {len(runs)}: {wall:.0f}s", flush=True)
+    for n in (1, 2):  # into the empty graph, then again over it, as Cartography's runs
+        runs.append(our_run(rt, proxy, watched))
+        print(f"  ours, run {n}: {runs[-1]['wall']:.0f}s", flush=True)
     rss = {name: peak_rss_each(pid) for name, pid in pools.items()}
     for name in pools:
         stack.stop(f"worker-{name}")
-    counts = graph_counts(
-        rt.driver,
-        {
-            "instances": ["AWSInstance"],
-            "subnets": ["AWSSubnet"],
-            "vpcs": ["AWSVPC"],
-            "security_groups": ["AWSSecurityGroup"],
-            "load_balancers": ["AWSLoadBalancer"],
-        },
-    )
+    counts = graph_counts(rt.driver, OUR_LABELS)
     rt.close()
     return {"runs": runs, "rss": rss, "counts": counts}
 
 
-def cartography(
-    stack: Stack, proxy: FaultProxy, accounts: list[str], home: Path, servers: dict[str, int]
-) -> dict[str, Any]:
+def our_run(rt: Runtime, proxy: FaultProxy, watched: dict[str, int]) -> dict[str, Any]:
+    """One full collection: its wall time, API calls, tasks, writes and CPU seconds."""
+    proxy.calls = 0
+    cpu = cpu_now(watched)
+    tree, wall = collection(rt, "aws:collect-all", timeout=3600, priority="high")
+    return {"wall": wall, "calls": proxy.calls, "cpu": cpu_used(cpu, watched), **outcome(tree)}
+
+
+def install_cartography() -> tuple[Path, str]:
+    """Cartography's virtualenv (made and installed into on first use) and its version."""
     venv = CACHE / "cartography-venv"
     if not (venv / "bin" / "cartography").exists():
         print(f"installing {CARTOGRAPHY} into {venv}", flush=True)
@@ -246,7 +248,13 @@ def cartography(
     version = subprocess.run(
         [str(venv / "bin" / "pip"), "show", "cartography"], capture_output=True, text=True
     ).stdout.split("\n")[1]
-    aws = home / "aws"
+    return venv, version
+
+
+def cartography_env(stack: Stack, proxy: FaultProxy, accounts: list[str]) -> dict[str, str]:
+    """Cartography's environment: an AWS profile per account (keys for moto's own, a role
+    for the others) in a config of its own under ``stack.home``, every call to ``proxy``."""
+    aws = stack.home / "aws"
     aws.mkdir(exist_ok=True)
     profiles = [
         "[profile acct-0]\naws_access_key_id = testing\naws_secret_access_key = testing\n"
@@ -267,6 +275,15 @@ def cartography(
         "NEO4J_PASSWORD": stack.secrets.neo4j_password,
     }
     env.pop("INVENTORY_CONFIG", None)
+    return env
+
+
+def cartography(
+    stack: Stack, proxy: FaultProxy, accounts: list[str], home: Path, servers: dict[str, int]
+) -> dict[str, Any]:
+    """Cartography's two runs into ``stack``'s Neo4j (their logs in ``home``)."""
+    venv, version = install_cartography()
+    env = cartography_env(stack, proxy, accounts)
     argv = [
         str(venv / "bin" / "cartography"),
         "--neo4j-uri", f"bolt://127.0.0.1:{stack.ports.bolt}",
@@ -293,16 +310,7 @@ def cartography(
         uri=f"bolt://127.0.0.1:{stack.ports.bolt}", password=stack.secrets.neo4j_password
     )
     driver = connect(neo4j)
-    counts = graph_counts(
-        driver,
-        {
-            "instances": ["EC2Instance"],
-            "subnets": ["EC2Subnet"],
-            "vpcs": ["AWSVpc"],
-            "security_groups": ["EC2SecurityGroup"],
-            "load_balancers": ["LoadBalancerV2", "LoadBalancer"],
-        },
-    )
+    counts = graph_counts(driver, CARTOGRAPHY_LABELS)
     driver.close()
     return {"version": version, "walls": walls, "calls": calls, "counts": counts, "cpu": cpu}
 
@@ -321,62 +329,58 @@ def main() -> None:
     args = ap.parse_args()
     accounts = account_ids(args.accounts)
     ports = Ports(api=38500, bolt=38287, http=38074, redis=36879, moto=35200, metrics=39300)
-    stack = Stack.scratch("inventory-bench-scale-", ports)
-    theirs = Stack(stack.home / "cartography", Ports(bolt=38387, http=38174), Secrets())
-    proxy = None
-    try:
-        stack.start(stack.redis())
-        stack.start(stack.moto())
-        stack.start(stack.neo4j())
+    with moto_stack("inventory-bench-scale-", ports) as (stack, proxy):
         moto = f"http://127.0.0.1:{ports.moto}"
         t = time.perf_counter()
         seed(moto, accounts, args.instances)
         print(f"seeded in {time.perf_counter() - t:.0f}s", flush=True)
         want = estate(moto, accounts)
-        proxy = FaultProxy(moto)
         proxy.delay = args.delay
         servers = {name: stack.procs[name].pid for name in ("moto", "redis", "neo4j")}
         mine = ours(stack, proxy, accounts, args.threads, servers)
         carto = None
         if not args.no_cartography:
-            servers["neo4j"] = theirs.start(theirs.neo4j())
-            carto = cartography(theirs, proxy, accounts, stack.home, servers)
+            theirs = Stack(stack.home / "cartography", Ports(bolt=38387, http=38174), Secrets())
+            try:
+                servers["neo4j"] = theirs.start(theirs.neo4j())
+                carto = cartography(theirs, proxy, accounts, stack.home, servers)
+            finally:
+                theirs.stop_all()
+        report(args, want, mine, carto)
 
+
+def report(args: argparse.Namespace, want: Counter[str], mine: dict, carto: dict | None) -> None:
+    print(
+        f"\n{args.accounts} accounts ({args.accounts - 1} by assumed role) x {len(REGIONS)} "
+        f"regions, {want['instances']} instances; {args.delay * 1000:.0f} ms added to every "
+        f"call; {machine()}"
+    )
+    print(f"\nestate: {dict(want)}")
+    print(f"ours:   {dict(mine['counts'])}  {'OK' if mine['counts'] == want else 'DIFFERS'}")
+    for n, run in enumerate(mine["runs"], 1):
         print(
-            f"\n{args.accounts} accounts ({args.accounts - 1} by assumed role) x {len(REGIONS)} "
-            f"regions, {want['instances']} instances; {args.delay * 1000:.0f} ms added to every "
-            f"call; {platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+            f"ours, run {n}: {run['wall']:.1f}s wall, {run['calls']} API calls, "
+            f"{run['tasks']} tasks ({run['failed']} failed), {run.get('nodes_written', 0)} "
+            f"nodes and {run.get('links_written', 0)} links written; 3 pools x 1 process "
+            f"x {args.threads} threads"
         )
-        print(f"\nestate: {dict(want)}")
-        print(f"ours:   {dict(mine['counts'])}  {'OK' if mine['counts'] == want else 'DIFFERS'}")
-        for n, run in enumerate(mine["runs"], 1):
-            print(
-                f"ours, run {n}: {run['wall']:.1f}s wall, {run['calls']} API calls, "
-                f"{run['tasks']} tasks ({run['failed']} failed), {run.get('nodes_written', 0)} "
-                f"nodes and {run.get('links_written', 0)} links written; 3 pools x 1 process "
-                f"x {args.threads} threads"
-            )
-            print("  CPU seconds: " + cpu_line(run["cpu"]))
-        for name, procs in mine["rss"].items():
-            print(f"  peak RSS, pool {name}: " + ", ".join(f"{v:.0f} MB" for v in procs.values()))
-        if carto:
-            counts = carto["counts"]
-            print(f"cartography: {dict(counts)}  {'OK' if counts == want else 'DIFFERS'}")
-            print(
-                f"cartography {carto['version']}: runs {carto['walls'][0]:.1f}s and "
-                f"{carto['walls'][1]:.1f}s, API calls {carto['calls']}"
-            )
-            print("  CPU seconds (second run): " + cpu_line(carto["cpu"]))
-            walls = [run["wall"] for run in mine["runs"]]
-            print(
-                f"\nratio, second runs (graph in place): {carto['walls'][1] / walls[1]:.1f}x; "
-                f"first runs (empty graph): {carto['walls'][0] / walls[0]:.1f}x"
-            )
-    finally:
-        if proxy:
-            proxy.stop()
-        theirs.stop_all()
-        stack.discard()
+        print("  CPU seconds: " + cpu_line(run["cpu"]))
+    for name, procs in mine["rss"].items():
+        print(f"  peak RSS, pool {name}: " + ", ".join(f"{v:.0f} MB" for v in procs.values()))
+    if not carto:
+        return
+    counts = carto["counts"]
+    print(f"cartography: {dict(counts)}  {'OK' if counts == want else 'DIFFERS'}")
+    print(
+        f"cartography {carto['version']}: runs {carto['walls'][0]:.1f}s and "
+        f"{carto['walls'][1]:.1f}s, API calls {carto['calls']}"
+    )
+    print("  CPU seconds (second run): " + cpu_line(carto["cpu"]))
+    walls = [run["wall"] for run in mine["runs"]]
+    print(
+        f"\nratio, second runs (graph in place): {carto['walls'][1] / walls[1]:.1f}x; "
+        f"first runs (empty graph): {carto['walls'][0] / walls[0]:.1f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -10,8 +10,6 @@ Usage: python bench/collect_vsphere.py [--vms 2000 10000] [--page-size 1000]
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import re
 import sys
 import time
@@ -21,12 +19,9 @@ from pathlib import Path
 # The repository, not bench/, first: bench/queue.py would shadow the standard library.
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-from app.config import Settings
-from bench.collect_aws import peak_rss_mb
+from bench.collect_aws import collection, empty_graph, machine, outcome, peak_rss_mb, runtime
 from dev.demo import vsphere as demo
 from dev.stack import Ports, Stack
-from graph import schema
-from worker.records import totals
 from worker.runtime import Runtime
 
 REQUEST = re.compile(rb"Request: .*?<soapenv:Body><(\w+)", re.S)
@@ -55,8 +50,7 @@ def round_trips(trace: Path) -> Counter[str]:
 
 
 def run(stack: Stack, rt: Runtime, vms: int, page_size: int, threads: int) -> dict:
-    with rt.driver.session() as s:
-        s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+    empty_graph(rt)
     trace = stack.home / f"trace-{vms}.log"
     login = ("-username", demo.USER, "-password", demo.PASSWORD)
     name = f"vcsim-{vms}"
@@ -75,11 +69,7 @@ def run(stack: Stack, rt: Runtime, vms: int, page_size: int, threads: int) -> di
         stack.inventory(worker, "worker", "--processes", "1", "--threads", str(threads))
     )
     time.sleep(3)  # the forked worker process imports the app
-    start = time.perf_counter()
-    tree = rt.records.wait(rt.enqueue("vsphere:collect-all", {}), timeout=3600)
-    wall = time.perf_counter() - start
-    if tree is None:
-        raise SystemExit("the collection did not finish within an hour")
+    tree, wall = collection(rt, "vsphere:collect-all", timeout=3600)
     rss = peak_rss_mb(pid)
     stack.stop(worker)
     stack.stop(name)
@@ -91,10 +81,8 @@ def run(stack: Stack, rt: Runtime, vms: int, page_size: int, threads: int) -> di
         "wall": wall,
         "calls": sum(calls.values()),
         "pages": calls["RetrievePropertiesEx"] + calls["ContinueRetrievePropertiesEx"],
-        "tasks": len(tree),
-        "failed": Counter(r["state"] for r in tree)["failed"],
         "rss": rss,
-        **totals(tree),
+        **outcome(tree),
     }
 
 
@@ -111,14 +99,10 @@ def main() -> None:
     try:
         stack.start(stack.redis())
         stack.start(stack.neo4j())
-        stack.write_config({})
-        os.environ["INVENTORY_CONFIG"] = str(stack.config_path)
-        rt = Runtime(Settings())
-        schema.migrate(rt.driver, rt.catalog, "neo4j")
+        rt = runtime(stack, {})
         results = [run(stack, rt, n, args.page_size, args.threads) for n in args.vms]
         print(
-            f"\npage size {args.page_size}, 1 worker process x {args.threads} threads; "
-            f"{platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+            f"\npage size {args.page_size}, 1 worker process x {args.threads} threads; {machine()}"
         )
         print(
             f"{'VMs':>6} {'vcsim start s':>13} {'wall s':>7} {'round trips':>11} "

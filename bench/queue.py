@@ -19,13 +19,13 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 import argparse
 import os
-import platform
 import statistics
 import time
 
 import redis
 
 from app.config import QUEUES, Settings
+from bench.collect_aws import machine
 from dev.stack import Ports, Service, Stack
 from tests.actors import declare, send
 from worker.records import FINAL
@@ -83,6 +83,77 @@ def pct(values: list[float], p: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[p - 1] * 1000
 
 
+def throughput(stack: Stack, rt: Runtime, url: str, n: int, threads: int) -> dict:
+    """(enqueues/s, drained/s) of ``n`` no-op messages through our broker (database 0)
+    and through a bare Dramatiq one (database 1)."""
+    ours_env = {"INVENTORY_CONFIG": str(stack.config_path)}
+    bare_env = {"BENCH_BARE_REDIS_URL": f"{url}/1"}
+    os.environ.update(bare_env)
+    from bench import bare_worker
+
+    def ours() -> None:
+        send(rt.broker, "test:noop", {}, QUEUES["default"])
+
+    def bare() -> None:
+        bare_worker.noop.send({})
+
+    ours_redis, bare_redis = redis.Redis.from_url(f"{url}/0"), redis.Redis.from_url(f"{url}/1")
+    return {
+        "ours": drain_rate(stack, ours_redis, "tests.actors_worker", n, threads, ours_env, ours),
+        "bare dramatiq": drain_rate(
+            stack, bare_redis, "bench.bare_worker", n, threads, bare_env, bare
+        ),
+    }
+
+
+def sleeps(rt: Runtime, queue: str, n: int) -> list[str]:
+    """``n`` 50 ms tasks sent to ``queue``; their ids."""
+    return [send(rt.broker, "test:sleep", {"ms": 50}, queue) for _ in range(n)]
+
+
+def latency(stack: Stack, rt: Runtime, backlog: int) -> dict:
+    """Enqueue-to-start latencies per queue, with a pool of 4 threads per queue: on quiet
+    queues; on high and default behind a backlog of ``backlog`` low tasks (and how much
+    of that backlog was done when they were); and of low tasks sent after that backlog."""
+    ours_env = {"INVENTORY_CONFIG": str(stack.config_path)}
+    for queue in QUEUES.values():
+        start_worker(stack, queue, "tests.actors_worker", [queue], 4, ours_env)
+    # Warm each pool (imports, connections) before measuring it.
+    latencies(rt, [send(rt.broker, "test:noop", {}, q) for q in QUEUES.values() for _ in range(20)])
+    quiet = {q: latencies(rt, sleeps(rt, q, 50)) for q in QUEUES.values()}
+    behind = sleeps(rt, QUEUES["low"], backlog)
+    time.sleep(0.5)
+    ids = {q: sleeps(rt, q, 50) for q in (QUEUES["high"], QUEUES["default"])}
+    loaded = {q: latencies(rt, v) for q, v in ids.items()}
+    low_done = sum(r["state"] == "succeeded" for r in rt.records.many(behind))
+    late_low = latencies(rt, sleeps(rt, QUEUES["low"], 5), timeout=600)
+    return {"quiet": quiet, "loaded": loaded, "low_done": low_done, "late_low": late_low}
+
+
+def report(args: argparse.Namespace, rows: dict, lat: dict) -> None:
+    print(
+        f"\n{machine()}, 1 worker process x {args.threads} threads, {args.messages} no-op messages"
+    )
+    print(f"{'broker':<14} {'enqueue/s':>9} {'drained/s':>9}")
+    for name, (enq, rate) in rows.items():
+        print(f"{name:<14} {enq:>9.0f} {rate:>9.0f}")
+    print("\nenqueue-to-start latency, ms (a pool of 4 threads per queue, 50 ms tasks)")
+    print(
+        f"{'queue':<18} {'quiet p50':>9} {'quiet p99':>9} {'backlog p50':>11} {'backlog p99':>11}"
+    )
+    quiet, loaded = lat["quiet"], lat["loaded"]
+    for q in QUEUES.values():
+        if q in loaded:
+            b = f"{pct(loaded[q], 50):>11.0f} {pct(loaded[q], 99):>11.0f}"
+        else:
+            b = f"{'(behind it)':>11} {pct(lat['late_low'], 99):>11.0f}"
+        print(f"{q:<18} {pct(quiet[q], 50):>9.0f} {pct(quiet[q], 99):>9.0f} {b}")
+    print(
+        f"low backlog of {args.backlog} x 50 ms: {lat['low_done']} done when high and default "
+        f"had finished"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--messages", type=int, default=5000)
@@ -97,86 +168,10 @@ def main() -> None:
         os.environ["INVENTORY_CONFIG"] = str(stack.config_path)
         rt = Runtime(Settings())
         declare(rt.broker)
-        ours_env = {"INVENTORY_CONFIG": str(stack.config_path)}
-        bare_env = {"BENCH_BARE_REDIS_URL": f"{url}/1"}
-        os.environ.update(bare_env)
-        from bench import bare_worker
-
-        def ours() -> None:
-            send(rt.broker, "test:noop", {}, QUEUES["default"])
-
-        def bare() -> None:
-            bare_worker.noop.send({})
-
-        rows = {
-            "ours": drain_rate(
-                stack,
-                redis.Redis.from_url(f"{url}/0"),
-                "tests.actors_worker",
-                args.messages,
-                args.threads,
-                ours_env,
-                ours,
-            ),
-            "bare dramatiq": drain_rate(
-                stack,
-                redis.Redis.from_url(f"{url}/1"),
-                "bench.bare_worker",
-                args.messages,
-                args.threads,
-                bare_env,
-                bare,
-            ),
-        }
+        rows = throughput(stack, rt, url, args.messages, args.threads)
         redis.Redis.from_url(f"{url}/0").flushdb()
-        for queue in QUEUES.values():
-            start_worker(stack, queue, "tests.actors_worker", [queue], 4, ours_env)
-        # Warm each pool (imports, connections) before measuring it.
-        latencies(
-            rt, [send(rt.broker, "test:noop", {}, q) for q in QUEUES.values() for _ in range(20)]
-        )
-        quiet = {
-            q: latencies(rt, [send(rt.broker, "test:sleep", {"ms": 50}, q) for _ in range(50)])
-            for q in QUEUES.values()
-        }
-        backlog = [
-            send(rt.broker, "test:sleep", {"ms": 50}, QUEUES["low"]) for _ in range(args.backlog)
-        ]
-        time.sleep(0.5)
-        ids = {
-            q: [send(rt.broker, "test:sleep", {"ms": 50}, q) for _ in range(50)]
-            for q in (QUEUES["high"], QUEUES["default"])
-        }
-        loaded = {q: latencies(rt, v) for q, v in ids.items()}
-        low_done = sum(r["state"] == "succeeded" for r in rt.records.many(backlog))
-        late_low = latencies(
-            rt,
-            [send(rt.broker, "test:sleep", {"ms": 50}, QUEUES["low"]) for _ in range(5)],
-            timeout=600,
-        )
-
-        print(
-            f"\n{platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-            f"1 worker process x {args.threads} threads, {args.messages} no-op messages"
-        )
-        print(f"{'broker':<14} {'enqueue/s':>9} {'drained/s':>9}")
-        for name, (enq, rate) in rows.items():
-            print(f"{name:<14} {enq:>9.0f} {rate:>9.0f}")
-        print("\nenqueue-to-start latency, ms (a pool of 4 threads per queue, 50 ms tasks)")
-        print(
-            f"{'queue':<18} {'quiet p50':>9} {'quiet p99':>9} {'backlog p50':>11} "
-            f"{'backlog p99':>11}"
-        )
-        for q in QUEUES.values():
-            if q in loaded:
-                b = f"{pct(loaded[q], 50):>11.0f} {pct(loaded[q], 99):>11.0f}"
-            else:
-                b = f"{'(behind it)':>11} {pct(late_low, 99):>11.0f}"
-            print(f"{q:<18} {pct(quiet[q], 50):>9.0f} {pct(quiet[q], 99):>9.0f} {b}")
-        print(
-            f"low backlog of {args.backlog} x 50 ms: {low_done} done when high and default "
-            f"had finished"
-        )
+        lat = latency(stack, rt, args.backlog)
+        report(args, rows, lat)
         rt.close()
     finally:
         stack.discard()

@@ -71,6 +71,10 @@ class Times:
     def take(self, source: str, answer: Any) -> Any:
         """Every value under a time key (which must be text or null) and every text that
         looks like a time, anywhere in ``answer``; ``answer`` back."""
+        self._find(source, answer)
+        return answer
+
+    def _find(self, source: str, answer: Any) -> None:
         if isinstance(answer, dict):
             for key, value in answer.items():
                 if key == "column_types":  # a report's columns' type names, not values
@@ -81,14 +85,13 @@ class Times:
                 elif isinstance(value, str) and LOOKS_LIKE_A_TIME.match(value):
                     self.found[source].append(value)
                 else:
-                    self.take(source, value)
+                    self._find(source, value)
         elif isinstance(answer, list):
             for value in answer:
                 if isinstance(value, str) and LOOKS_LIKE_A_TIME.match(value):
                     self.found[source].append(value)
                 else:
-                    self.take(source, value)
-        return answer
+                    self._find(source, value)
 
     def all(self) -> list[str]:
         return sorted({t for found in self.found.values() for t in found})
@@ -168,36 +171,65 @@ def test_every_time_the_graph_holds_after_a_collection_is_a_utc_datetime(
     assert records[0]["all"] == records[0]["utc"] > 0
 
 
-def test_every_time_shown_is_rfc3339_utc_and_parses_in_python_and_javascript(
-    graph: Runtime, client: TestClient, read: dict[str, str], config_path: Path, tmp_path: Path
-) -> None:
-    times = Times()
+class Shown(Times):
+    """Every answer the service gave, by where it came from (the times found in each, as
+    ``Times``), and the CLI's runs by command."""
 
-    # REST: every kind's first page, one item, one page of a relationship.
-    rest_items: dict[str, dict[str, Any]] = {}
-    filled: set[str] = set()  # the time fields some node has a value for
-    related_routes = 0
+    def __init__(self) -> None:
+        super().__init__()
+        self.answers: dict[str, Any] = {}
+        self.cli: dict[str, subprocess.CompletedProcess[str]] = {}
+
+    def take(self, source: str, answer: Any) -> Any:
+        self.answers[source] = answer
+        return super().take(source, answer)
+
+    def run(self, source: str, *args: str, config: Path) -> None:
+        """``inventory ARGS``; what it prints (JSON) taken, if it succeeded."""
+        self.cli[source] = ran = cli(*args, config=config)
+        if ran.returncode == 0:
+            self.take(source, json.loads(ran.stdout))
+
+
+@pytest.fixture(scope="module")
+def shown(
+    client: TestClient,
+    read: dict[str, str],
+    config_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Shown:
+    """What REST, GraphQL and the CLI show of the kinds, reports, task records and
+    schedules."""
+    shown = Shown()
+    show_kinds_on_rest(shown, client, read)
+    show_kinds_on_graphql(shown, client, read)
+    show_reports(shown, client, read, config_path)
+    show_task_records(shown, client, read, config_path)
+    shown.take("rest schedules", get(client, "/api/v1/schedules", read))
+    config = config_with(
+        config_path, tmp_path_factory.mktemp("times") / "c.yaml", schedules=SCHEDULES
+    )
+    shown.run("cli schedules", "schedule", "list", "--json", config=config)
+    return shown
+
+
+def show_kinds_on_rest(shown: Shown, client: TestClient, read: dict[str, str]) -> None:
+    """Every kind's first page, one item, and one page of a relationship."""
     openapi = get(client, "/openapi.json", read)
     for kind in CATALOG.kinds:
-        page = times.take(f"rest list {kind.label}", get(client, kind.path, read, limit=20))
-        assert page["items"], f"the demo has no {kind.label}: the sample would prove nothing"
-        for item in page["items"]:
-            missing = set(time_fields(kind)) - set(item)
-            assert not missing, f"{kind.label} answers lack {missing}"
-            assert item["first_seen"] and item["last_seen"]
-            filled |= {name for name in time_fields(kind) if item[name]}
+        page = shown.take(f"rest list {kind.label}", get(client, kind.path, read, limit=20))
+        if not page["items"]:
+            continue  # the test says so
         uid = page["items"][0]["uid"]
-        one = get(client, f"{kind.path}/{uid}", read)
-        rest_items[kind.label] = times.take(f"rest item {kind.label}", one)["item"]
+        shown.take(f"rest item {kind.label}", get(client, f"{kind.path}/{uid}", read))
         route = relationship_route(openapi, kind)
         if route:
             related = get(client, route.replace("{uid}", uid), read, limit=5)
-            times.take(f"rest related {kind.label}", related)
-            related_routes += 1
-    assert filled >= PROVIDER_TIMES  # provider times came through, text (images') included
-    assert related_routes == len(CATALOG.kinds)
+            shown.take(f"rest related {kind.label}", related)
 
-    # GraphQL: the time fields of every kind are DateTime, in lists, items and relations.
+
+def show_kinds_on_graphql(shown: Shown, client: TestClient, read: dict[str, str]) -> None:
+    """Every kind's type, a list (with a relation's nodes) and the item REST showed."""
     for kind in CATALOG.kinds:
         names = ["uid", *(camel(n) for n in time_fields(kind))]
         typed = graphql(
@@ -205,75 +237,55 @@ def test_every_time_shown_is_rfc3339_utc_and_parses_in_python_and_javascript(
             read,
             f'{{ __type(name: "{kind.label}") {{ fields {{ name type {{ name }} }} }} }}',
         )
-        types = {f["name"]: f["type"]["name"] for f in typed["__type"]["fields"]}
-        assert {n: types[n] for n in names[1:]} == dict.fromkeys(names[1:], "DateTime")
+        shown.answers[f"graphql type {kind.label}"] = typed
         fields = " ".join(names)
         rel = next(iter(relationships(CATALOG, kind)), None)
         nested = f"{camel(rel)} {{ {' '.join(['uid', 'firstSeen', 'lastSeen'])} }}" if rel else ""
         listed = graphql(
             client, read, f"{{ {kind.graphql_list}(limit: 5) {{ {fields} {nested} }} }}"
         )
-        times.take(f"graphql list {kind.label}", listed)
-        uid = rest_items[kind.label]["uid"]
-        item = graphql(client, read, f'{{ {kind.graphql_item}(uid: "{uid}") {{ {fields} }} }}')
-        item = times.take(f"graphql item {kind.label}", item)[kind.graphql_item]
-        # The same node, the same text on both interfaces.
-        assert item["firstSeen"] == rest_items[kind.label]["first_seen"]
-        assert item["lastSeen"] == rest_items[kind.label]["last_seen"]
-    tasks = graphql(
-        client,
-        read,
-        "{ tasks(limit: 50) { id createdAt updatedAt startedAt finishedAt cancelRequestedAt } "
-        "reports { name rowsCountedAt } }",
-    )
-    times.take("graphql tasks", tasks["tasks"])
-    times.take("graphql reports", tasks["reports"])
-    assert all(r["rowsCountedAt"] for r in tasks["reports"])
+        shown.take(f"graphql list {kind.label}", listed)
+        rest = shown.answers.get(f"rest item {kind.label}")
+        if rest:
+            uid = rest["item"]["uid"]
+            item = graphql(client, read, f'{{ {kind.graphql_item}(uid: "{uid}") {{ {fields} }} }}')
+            shown.take(f"graphql item {kind.label}", item)
 
-    # Reports: a page of each (GraphQL's rows are JSON, in the same form), and the CLI's.
-    listed = times.take("rest reports", get(client, "/api/v1/reports", read))
-    assert all(r["rows_counted_at"] for r in listed)
+
+def show_reports(shown: Shown, client: TestClient, read: dict[str, str], config: Path) -> None:
+    """The lists of reports on REST and GraphQL, a page of each (GraphQL's rows are JSON),
+    and the CLI's run of stale-nodes."""
+    shown.take("rest reports", get(client, "/api/v1/reports", read))
+    counted = graphql(client, read, "{ reports { name rowsCountedAt } }")
+    shown.take("graphql reports", counted["reports"])
     for name in reports.catalog():
         params = REPORT_PARAMS.get(name, {})
-        times.take(f"rest report {name}", get(client, f"/api/v1/reports/{name}", read, **params))
+        shown.take(f"rest report {name}", get(client, f"/api/v1/reports/{name}", read, **params))
         query = "query($name: String!, $p: JSON) { report(name: $name, params: $p) { rows } }"
         page = graphql(client, read, query, name=name, p=params)
-        times.take(f"graphql report {name}", page)
-    for name in ("stale-nodes", "failing-collections", "unused-images"):
-        assert times.found[f"rest report {name}"], f"{name} showed no time"
-        assert times.found[f"graphql report {name}"] == times.found[f"rest report {name}"]
+        shown.take(f"graphql report {name}", page)
     params = [p for k, v in REPORT_PARAMS["stale-nodes"].items() for p in ("--param", f"{k}={v}")]
-    ran = cli("report", "run", "stale-nodes", *params, "--format", "json", config=config_path)
-    assert ran.returncode == 0, ran.stderr
-    times.take("cli report", json.loads(ran.stdout))
-    assert times.found["cli report"] == times.found["rest report stale-nodes"]
+    args = ["report", "run", "stale-nodes", *params, "--format", "json"]
+    shown.run("cli report", *args, config=config)
 
-    # Task records: REST's list and one record, and the CLI's `task show`.
-    records = times.take("rest tasks", get(client, "/api/v1/tasks", read, limit=50))["items"]
-    shown = {key for r in records for key in r if key.endswith("_at") and r[key]}
-    assert shown >= {"created_at", "updated_at", "started_at", "finished_at"}
-    done = next(r for r in records if r["finished_at"])
-    one = times.take("rest task", get(client, f"/api/v1/tasks/{done['id']}", read))
-    show = cli("task", "show", done["id"], config=config_path)
-    assert show.returncode == 0, show.stderr
-    assert times.take("cli task show", json.loads(show.stdout)) == one
 
-    # Schedules: REST and the CLI's --json.
-    times.take("rest schedules", get(client, "/api/v1/schedules", read))
-    config = config_with(config_path, tmp_path / "c.yaml", schedules=SCHEDULES)
-    listed_cli = cli("schedule", "list", "--json", config=config)
-    assert listed_cli.returncode == 0, listed_cli.stderr
-    times.take("cli schedules", json.loads(listed_cli.stdout))
-    assert len(times.found["rest schedules"]) == len(times.found["cli schedules"]) == 2
+def show_task_records(shown: Shown, client: TestClient, read: dict[str, str], config: Path) -> None:
+    """GraphQL's and REST's lists of task records, one finished record, and the CLI's
+    `task show` of it."""
+    query = "{ tasks(limit: 50) { id createdAt updatedAt startedAt finishedAt cancelRequestedAt } }"
+    shown.take("graphql tasks", graphql(client, read, query)["tasks"])
+    records = shown.take("rest tasks", get(client, "/api/v1/tasks", read, limit=50))["items"]
+    done = next((r for r in records if r["finished_at"]), None)
+    if done:
+        shown.take("rest task", get(client, f"/api/v1/tasks/{done['id']}", read))
+        shown.run("cli task show", "task", "show", done["id"], config=config)
 
-    # Every time found, in the one form, read alike by Python and by JavaScript.
-    for kind in CATALOG.kinds:
-        for answer in ("rest list", "rest item", "graphql list", "graphql item"):
-            assert times.found[f"{answer} {kind.label}"], f"{answer} {kind.label}: no time"
+
+def in_one_form(times: Times) -> None:
+    """Every time found is RFC 3339 in UTC with milliseconds and ``Z``, and is read alike
+    by Python's ``datetime.fromisoformat`` and JavaScript's ``Date`` (whose
+    ``toISOString`` gives back the very text)."""
     every = times.all()
-    assert len(every) > 100, every
-    answers = sum(len(found) for found in times.found.values())
-    print(f"{len(every)} distinct times, {answers} in all, from {len(times.found)} answers")
     wrong = [t for t in every if not PATTERN.fullmatch(t)]
     assert not wrong, f"not RFC 3339 UTC with milliseconds and Z: {wrong[:10]}"
     millis = {}
@@ -301,6 +313,75 @@ def test_every_time_shown_is_rfc3339_utc_and_parses_in_python_and_javascript(
     for text, (ms, iso) in read_by_js.items():
         assert ms == millis[text], f"{text}: JavaScript {ms}, Python {millis[text]}"
         assert iso == text  # the form is exactly JavaScript's own toISOString()
+
+
+def test_every_time_shown_is_rfc3339_utc_and_parses_in_python_and_javascript(
+    shown: Shown,
+) -> None:
+    for kind in CATALOG.kinds:
+        for answer in ("rest list", "rest item", "graphql list", "graphql item"):
+            assert shown.found[f"{answer} {kind.label}"], f"{answer} {kind.label}: no time"
+    every = shown.all()
+    assert len(every) > 100, every
+    answers = sum(len(found) for found in shown.found.values())
+    print(f"{len(every)} distinct times, {answers} in all, from {len(shown.found)} answers")
+    in_one_form(shown)
+
+
+def test_rest_shows_every_time_field_of_every_kind(shown: Shown) -> None:
+    filled: set[str] = set()  # the time fields some node has a value for
+    for kind in CATALOG.kinds:
+        page = shown.answers[f"rest list {kind.label}"]
+        assert page["items"], f"the demo has no {kind.label}: the sample would prove nothing"
+        for item in page["items"]:
+            missing = set(time_fields(kind)) - set(item)
+            assert not missing, f"{kind.label} answers lack {missing}"
+            assert item["first_seen"] and item["last_seen"]
+            filled |= {name for name in time_fields(kind) if item[name]}
+    assert filled >= PROVIDER_TIMES  # provider times came through, text (images') included
+    related = [kind for kind in CATALOG.kinds if f"rest related {kind.label}" in shown.answers]
+    assert len(related) == len(CATALOG.kinds)
+
+
+def test_graphql_types_every_time_as_datetime_and_shows_the_text_rest_shows(
+    shown: Shown,
+) -> None:
+    for kind in CATALOG.kinds:
+        names = [camel(n) for n in time_fields(kind)]
+        typed = shown.answers[f"graphql type {kind.label}"]
+        types = {f["name"]: f["type"]["name"] for f in typed["__type"]["fields"]}
+        assert {n: types[n] for n in names} == dict.fromkeys(names, "DateTime")
+        # The same node, the same text on both interfaces.
+        item = shown.answers[f"graphql item {kind.label}"][kind.graphql_item]
+        rest = shown.answers[f"rest item {kind.label}"]["item"]
+        assert item["firstSeen"] == rest["first_seen"]
+        assert item["lastSeen"] == rest["last_seen"]
+
+
+def test_reports_show_times_alike_on_rest_graphql_and_the_cli(shown: Shown) -> None:
+    assert all(r["rowsCountedAt"] for r in shown.answers["graphql reports"])
+    assert all(r["rows_counted_at"] for r in shown.answers["rest reports"])
+    for name in ("stale-nodes", "failing-collections", "unused-images"):
+        assert shown.found[f"rest report {name}"], f"{name} showed no time"
+        assert shown.found[f"graphql report {name}"] == shown.found[f"rest report {name}"]
+    ran = shown.cli["cli report"]
+    assert ran.returncode == 0, ran.stderr
+    assert shown.found["cli report"] == shown.found["rest report stale-nodes"]
+
+
+def test_task_records_show_times_alike_on_rest_and_the_cli(shown: Shown) -> None:
+    records = shown.answers["rest tasks"]["items"]
+    shown_at = {key for r in records for key in r if key.endswith("_at") and r[key]}
+    assert shown_at >= {"created_at", "updated_at", "started_at", "finished_at"}
+    show = shown.cli["cli task show"]
+    assert show.returncode == 0, show.stderr
+    assert shown.answers["cli task show"] == shown.answers["rest task"]
+
+
+def test_schedules_show_times_alike_on_rest_and_the_cli(shown: Shown) -> None:
+    listed_cli = shown.cli["cli schedules"]
+    assert listed_cli.returncode == 0, listed_cli.stderr
+    assert len(shown.found["rest schedules"]) == len(shown.found["cli schedules"]) == 2
 
 
 OLD = """

@@ -1,6 +1,6 @@
 """Fault drills during a full AWS collection, each ending with every task done and the
-graph equal to the estate: Neo4j paused for 40 s, Redis restarted, a worker SIGKILLed,
-and 30% of provider calls answered with throttling or 503.
+graph equal to the estate: Neo4j paused for 40 s, Redis restarted while a collection is
+in flight, a worker SIGKILLed, and 30% of provider calls answered with throttling or 503.
 
 The drills run on a worker pool of their own, on a Redis database of their own, with the
 product's default retry settings but a short heartbeat timeout (so that a killed worker's
@@ -8,6 +8,7 @@ messages come back within the test's patience)."""
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import threading
@@ -15,6 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -26,7 +28,7 @@ from dev.demo import aws_truth
 from dev.stack import Stack, wait_until
 from dev.supervise import Supervisor
 from tests.conftest import wipe
-from tests.faultproxy import FaultProxy
+from tests.faultproxy import Call, FaultProxy
 from worker.records import DONE, FINAL
 from worker.runtime import Runtime
 
@@ -118,13 +120,88 @@ def test_neo4j_paused_for_40_seconds(drill, moto_url: str) -> None:
     _collect_through(drill, pause, moto_url)
 
 
-def test_redis_restarted(drill, moto_url: str) -> None:
+class _HeldCall:
+    """A proxy hook that holds the first provider call matching ``matches`` until
+    ``released`` (for ``limit_s`` at most, within botocore's read timeout of 60 s): the
+    collection making it is in flight for as long as a drill needs."""
+
+    def __init__(self, matches: Callable[[Call], bool], limit_s: float = 45) -> None:
+        self.matches = matches
+        self.limit_s = limit_s
+        self.holding = threading.Event()
+        self.released = threading.Event()
+        self._lock = threading.Lock()
+
+    def __call__(self, call: Call) -> None:
+        with self._lock:
+            if self.holding.is_set() or not self.matches(call):
+                return
+            self.holding.set()
+        self.released.wait(self.limit_s)
+
+
+def _in_flight(rt: Runtime, task: str) -> list[dict[str, Any]]:
+    """The collections of ``task`` running now: active records holding their lease."""
+    owners = set(rt.leases.holders().values())
+    return [r for r in rt.records.many(owners) if r["task"] == task and r["state"] == "active"]
+
+
+def test_redis_restarted_mid_collection(
+    drill: tuple[Stack, Runtime, str], proxy: FaultProxy, moto_url: str
+) -> None:
+    """Redis stopped and started while a scoped collection is provably in flight: one of
+    its provider calls is held at the proxy from before the stop until Redis is back, its
+    task record active and its collection lease held.  It completes, on the Redis that
+    came back, and so does every other task of the tree."""
+    held = _HeldCall(lambda c: c.region == "us-east-1" and c.has("Action=DescribeInstances"))
+    seen: dict[str, Any] = {}
+
     def restart(stack: Stack, rt: Runtime) -> None:
-        _when_busy(rt)
+        wait_until(held.holding.is_set, 120, "a DescribeInstances call to be held")
+        running = functools.partial(_in_flight, rt, "aws:collect-instances")
+        wait_until(lambda: bool(running()), 60, "its collection to show active, lease held")
+        seen["in_flight"], seen["stopped_at"] = running(), time.time()
+        seen["run_ids"] = [rt.redis.info("server")["run_id"]]
         stack.stop("redis")  # SIGTERM: it writes its append-only file and stops
         stack.start(stack.redis())
+        seen["back_at"], seen["leases"] = time.time(), rt.leases.holders()
+        seen["run_ids"].append(rt.redis.info("server")["run_id"])
+        held.released.set()
 
-    _collect_through(drill, restart, moto_url)
+    proxy.hooks.append(held)
+    try:
+        tree = _collect_through(drill, restart, moto_url)
+    finally:
+        held.released.set()
+        proxy.hooks.remove(held)
+    by_id = {r["id"]: r for r in tree}
+    spanned = [
+        by_id[r["id"]]
+        for r in seen["in_flight"]
+        if by_id[r["id"]]["started_at"] < seen["stopped_at"]
+        and by_id[r["id"]]["finished_at"] > seen["back_at"]
+    ]
+    # Another Redis process; a collection running before it stopped ended, done, after it
+    # was back ...
+    assert seen["run_ids"][0] != seen["run_ids"][1]
+    assert spanned and all(r["state"] in DONE for r in spanned), seen
+    print(_restart_story(spanned[0], seen))
+    # ... and nothing is left waiting, held or dead in the broker.
+    states = drill[1].queues.stats()["states"]
+    assert not {s: states[s] for s in ("pending", "delayed", "active", "failed") if states[s]}
+
+
+def _restart_story(record: dict[str, Any], seen: dict[str, Any]) -> str:
+    """The drill's evidence, in a line."""
+    before = seen["stopped_at"] - record["started_at"]
+    down = seen["back_at"] - seen["stopped_at"]
+    after = record["finished_at"] - seen["back_at"]
+    kept = record["id"] in seen["leases"].values()
+    return (
+        f"\n{record['task']} {record['payload']}: started {before:.1f}s before Redis stopped, "
+        f"which was back {down:.1f}s later; {record['state']} {after:.1f}s after that, in "
+        f"{record['attempts']} attempt(s); its lease held after the restart: {kept}"
+    )
 
 
 def test_a_worker_killed_mid_collection(drill, proxy: FaultProxy, moto_url: str) -> None:

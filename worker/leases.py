@@ -56,9 +56,7 @@ class Lease:
         """Take the lease if it is free, or renew it if it is ours: None once it is ours,
         else the name of the owner holding it."""
         holder = self._take(keys=[self.key], args=[self.owner, self.ms])
-        if not holder:
-            return None
-        return holder if isinstance(holder, str) else holder.decode()
+        return _text(holder) if holder else None
 
     def renew(self) -> bool:
         """Renew the lease for another ``ms``; False if it is not ours (it ran out)."""
@@ -67,6 +65,10 @@ class Lease:
     def release(self) -> bool:
         """Give the lease up if it is ours; whether it was."""
         return bool(self._renew(keys=[self.key], args=[self.owner, 0]))
+
+
+def _text(value: str | bytes) -> str:
+    return value if isinstance(value, str) else value.decode()
 
 
 class Held(Exception):
@@ -84,6 +86,13 @@ class Leases:
         self.r = client
         self.ns = namespace
         self.ms = int(lease_s * 1000)
+
+    def holders(self) -> dict[str, str]:
+        """The leases held now: name -> owner."""
+        prefix = f"{self.ns}:lease:"
+        keys = [_text(k) for k in self.r.scan_iter(match=f"{prefix}*", count=1000)]
+        owners = self.r.mget(keys) if keys else []
+        return {k.removeprefix(prefix): _text(o) for k, o in zip(keys, owners, strict=True) if o}
 
     @contextmanager
     def hold(self, name: str, owner: str) -> Iterator[None]:

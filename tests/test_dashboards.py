@@ -13,6 +13,7 @@ made before Prometheus starts and move again after.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
@@ -25,7 +26,7 @@ import httpx
 import pytest
 
 from dev.prometheus import prometheus
-from dev.stack import Stack, free_port, wait_until
+from dev.stack import Stack, StackError, free_port, wait_until
 from tests.helpers import collect, config_with
 from worker.runtime import Runtime
 
@@ -206,10 +207,17 @@ def has_data(result: list[dict[str, Any]]) -> bool:
     return any(math.isfinite(float(item["value"][1])) for item in result)
 
 
-def test_every_panel_query_returns_data_from_a_real_prometheus(
-    stack: Stack, config_path: Path, api: str, scheduler: int
-) -> None:
-    read = {"Authorization": f"Bearer {stack.secrets.read_token}"}
+@pytest.fixture(scope="module")
+def read(stack: Stack) -> dict[str, str]:
+    return {"Authorization": f"Bearer {stack.secrets.read_token}"}
+
+
+@pytest.fixture(scope="module")
+def prom(
+    stack: Stack, config_path: Path, api: str, scheduler: int, read: dict[str, str]
+) -> Iterator[Prometheus]:
+    """A Prometheus scraping the API, the worker pool and the scheduler every second, with
+    the alert rules loaded, that has watched what the panels show happen."""
     # Series made before the first scrape, so that later requests and tasks move them.
     traffic(api, read)
     code, out = collect(config_path, "aux:housekeeper", {"retention_days": 3000})
@@ -226,8 +234,8 @@ def test_every_panel_query_returns_data_from_a_real_prometheus(
         scrape_interval_s=1,
     )
     stack.start(service)
-    prom = Prometheus(port)
     try:
+        prom = Prometheus(port)
         jobs = {"inventory-api", "inventory-worker", "inventory-scheduler"}
 
         def scraped_twice() -> bool:
@@ -235,54 +243,81 @@ def test_every_panel_query_returns_data_from_a_real_prometheus(
             return {item["metric"]["job"] for item in up} == jobs
 
         wait_until(scraped_twice, 120, "every target scraped twice by Prometheus")
-
-        # What the panels show, happening while Prometheus watches.
-        traffic(api, read)
-        code, out = collect(config_path, "aws:collect-vpcs", SCOPE)
-        assert code == 0, out
-        code, out = collect(config_path, "vsphere:collect-all", {"vcenter": "vc-gone"})
-        assert code != 0, out  # it is never there
-        hits = api_metric(api, read, "inventory_api_cache_total", result="hit")
-
-        def cache_hit() -> bool:
-            httpx.get(f"{api}/api/v1/aws/subnets", headers=read, timeout=30)
-            return api_metric(api, read, "inventory_api_cache_total", result="hit") > hits
-
-        wait_until(cache_hit, 120, "a cache hit")
-
-        pending = queries()
-        boards = {path.name: load(path) for path in DASHBOARDS}
-        deadline = time.monotonic() + DATA_TIMEOUT_S
-        while pending and time.monotonic() < deadline:
-            for (name, title), expr in list(pending.items()):
-                if has_data(prom.query(substitute(expr, boards[name], prom.window()))):
-                    del pending[(name, title)]
-            time.sleep(1)
-        assert pending == {}, "panels without data: " + json.dumps(
-            {f"{n}: {t}": substitute(e, boards[n], prom.window()) for (n, t), e in pending.items()},
-            indent=1,
-        )
-
-        for path in DASHBOARDS:
-            board = boards[path.name]
-            for name, variable in variables(board).items():
-                if variable["type"] != "query":
-                    continue
-                found = re.fullmatch(r"label_values\((.+),\s*(\w+)\)", variable["definition"])
-                assert found, f"{path.name}: ${name}: {variable['definition']}"
-                selector = substitute(found.group(1), board, prom.window())
-                assert prom.label_values(found.group(2), selector), f"{path.name}: ${name}"
-
-        # The alert rules evaluate the real series: vc-gone failed 3 attempts per kind (2
-        # retries), the pools the suite does not run are missing, and the API (read with
-        # its token), the worker and the leading scheduler are all there.
-        alerts = prom.query('ALERTS{alertname=~"Inventory.+"}')
-        named = {(a["metric"]["alertname"], a["metric"].get("scope", a["metric"].get("pool")))
-                 for a in alerts}  # fmt: skip
-        assert ("InventoryCollectionFailing", "vc-gone") in named, alerts
-        assert ("InventoryWorkerPoolDown", "high") in named, alerts
-        assert ("InventoryWorkerPoolDown", "default") not in named, alerts
-        quiet = 'ALERTS{alertname=~"InventoryAPIDown|InventorySchedulerNoLeader"}'
-        wait_until(lambda: prom.query(quiet) == [], 60, "the API and scheduler alerts quiet")
+        what_the_panels_show(api, read, config_path)
+        yield prom
     finally:
         stack.stop("prometheus")
+
+
+def what_the_panels_show(api: str, read: dict[str, str], config_path: Path) -> None:
+    """Requests, a collection that succeeds and one that fails, and a cache hit."""
+    traffic(api, read)
+    code, out = collect(config_path, "aws:collect-vpcs", SCOPE)
+    assert code == 0, out
+    code, out = collect(config_path, "vsphere:collect-all", {"vcenter": "vc-gone"})
+    assert code != 0, out  # it is never there
+    hits = api_metric(api, read, "inventory_api_cache_total", result="hit")
+
+    def cache_hit() -> bool:
+        httpx.get(f"{api}/api/v1/aws/subnets", headers=read, timeout=30)
+        return api_metric(api, read, "inventory_api_cache_total", result="hit") > hits
+
+    wait_until(cache_hit, 120, "a cache hit")
+
+
+def test_every_panel_query_returns_data_from_a_real_prometheus(prom: Prometheus) -> None:
+    pending = queries()
+    boards = {path.name: load(path) for path in DASHBOARDS}
+    deadline = time.monotonic() + DATA_TIMEOUT_S
+    while pending and time.monotonic() < deadline:
+        for (name, title), expr in list(pending.items()):
+            if has_data(prom.query(substitute(expr, boards[name], prom.window()))):
+                del pending[(name, title)]
+        time.sleep(1)
+    assert pending == {}, "panels without data: " + json.dumps(
+        {f"{n}: {t}": substitute(e, boards[n], prom.window()) for (n, t), e in pending.items()},
+        indent=1,
+    )
+
+
+def test_every_template_variable_lists_values_from_a_real_prometheus(prom: Prometheus) -> None:
+    selectors = {}  # "file: $name" -> (label, selector)
+    for path in DASHBOARDS:
+        board = load(path)
+        for name, variable in variables(board).items():
+            if variable["type"] != "query":
+                continue
+            found = re.fullmatch(r"label_values\((.+),\s*(\w+)\)", variable["definition"])
+            assert found, f"{path.name}: ${name}: {variable['definition']}"
+            selector = substitute(found.group(1), board, prom.window())
+            selectors[f"{path.name}: ${name}"] = (found.group(2), selector)
+    assert selectors
+
+    def without_values() -> list[str]:
+        return [where for where, found in selectors.items() if not prom.label_values(*found)]
+
+    with contextlib.suppress(StackError):  # the assertion below says which
+        wait_until(lambda: not without_values(), DATA_TIMEOUT_S, "every variable's values")
+    assert without_values() == []
+
+
+def test_the_alert_rules_evaluate_the_real_series(prom: Prometheus) -> None:
+    # vc-gone failed 3 attempts per kind (2 retries), the pools the suite does not run are
+    # missing, and the API (read with its token), the worker and the leading scheduler are
+    # all there.
+    def alerts() -> list[dict[str, Any]]:
+        return prom.query('ALERTS{alertname=~"Inventory.+"}')
+
+    def named() -> set[tuple[str, str | None]]:
+        return {(a["metric"]["alertname"], a["metric"].get("scope", a["metric"].get("pool")))
+                for a in alerts()}  # fmt: skip
+
+    failing = {("InventoryCollectionFailing", "vc-gone"), ("InventoryWorkerPoolDown", "high")}
+    with contextlib.suppress(StackError):  # the assertions below say what is missing
+        wait_until(lambda: failing <= named(), DATA_TIMEOUT_S, "the failing alerts")
+    now = named()
+    assert ("InventoryCollectionFailing", "vc-gone") in now, alerts()
+    assert ("InventoryWorkerPoolDown", "high") in now, alerts()
+    assert ("InventoryWorkerPoolDown", "default") not in now, alerts()
+    quiet = 'ALERTS{alertname=~"InventoryAPIDown|InventorySchedulerNoLeader"}'
+    wait_until(lambda: prom.query(quiet) == [], 60, "the API and scheduler alerts quiet")

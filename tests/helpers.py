@@ -80,3 +80,18 @@ def collect(
 def collect_all(config: Path) -> tuple[int, str]:
     """``inventory collect aws:collect-all --wait``: exit status and output."""
     return collect(config)
+
+
+def all_pages(client: Any, path: str, headers: dict, **params: Any) -> list[dict]:
+    """Every item of a REST list, following ``next_cursor`` from the first page to the last."""
+    items: list[dict] = []
+    cursor = None
+    while True:
+        query = {**params, **({"cursor": cursor} if cursor else {})}
+        reply = client.get(path, headers=headers, params=query)
+        assert reply.status_code == 200, reply.text
+        body = reply.json()
+        items += body["items"]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return items

@@ -17,22 +17,8 @@ from app.config import Settings
 from collectors import CATALOG
 from dev.stack import Stack, wait_until
 from graph.reads import Reader
-from tests.helpers import moto_instances
+from tests.helpers import all_pages, moto_instances
 from worker.runtime import Runtime
-
-
-def all_pages(client: TestClient, path: str, headers: dict, **params) -> list[dict]:
-    items, cursor = [], None
-    while True:
-        reply = client.get(
-            path, headers=headers, params={**params, **({"cursor": cursor} if cursor else {})}
-        )
-        assert reply.status_code == 200, reply.text
-        body = reply.json()
-        items += body["items"]
-        cursor = body["next_cursor"]
-        if cursor is None:
-            return items
 
 
 def test_health_needs_no_token_and_readiness_checks_both_stores(client: TestClient) -> None:

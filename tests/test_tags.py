@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,7 +14,7 @@ from collectors import CATALOG
 from dev.demo import aws as demo
 from graph import tags
 from graph.reads import projection
-from tests.helpers import live_instances
+from tests.helpers import all_pages, live_instances
 from worker.runtime import Runtime
 
 INSTANCES = "/api/v1/aws/instances"
@@ -37,20 +36,6 @@ def matching(truth: dict[str, set[str]], *asked: str) -> set[str]:
         return one in held if "=" in one else any(t.startswith(one + "=") for t in held)
 
     return {uid for uid, held in truth.items() if all(has(held, a) for a in asked)}
-
-
-def pages(client: TestClient, path: str, headers: dict, **params: Any) -> list[dict]:
-    items: list[dict] = []
-    cursor = None
-    while True:
-        query = {**params, **({"cursor": cursor} if cursor else {})}
-        reply = client.get(path, headers=headers, params=query)
-        assert reply.status_code == 200, reply.text
-        body = reply.json()
-        items += body["items"]
-        cursor = body["next_cursor"]
-        if cursor is None:
-            return items
 
 
 def test_demo_instances_carry_the_tags_these_tests_filter_by(truth: dict) -> None:
@@ -81,7 +66,7 @@ def test_rest_tag_filters_page_through_exactly_the_matching_instances(
 ) -> None:
     # The page size changes how many matches count as few (cypher/list_tagged.cypher):
     # with 1000 the index answers every case here, with 1 the uid order answers most.
-    items = pages(client, INSTANCES, read, tag=list(asked), limit=limit)
+    items = all_pages(client, INSTANCES, read, tag=list(asked), limit=limit)
     uids = [i["uid"] for i in items]
     assert uids == sorted(set(uids)), "in uid order, each once"
     assert set(uids) == matching(truth, *asked)
@@ -92,11 +77,11 @@ def test_rest_tag_filters_page_through_exactly_the_matching_instances(
 def test_a_tag_filter_goes_with_the_exact_match_filters(
     client: TestClient, read: dict, truth: dict
 ) -> None:
-    shop = pages(client, INSTANCES, read, tag="env=prod", account_id=demo.SHOP_ACCOUNT)
+    shop = all_pages(client, INSTANCES, read, tag="env=prod", account_id=demo.SHOP_ACCOUNT)
     assert {i["uid"] for i in shop} == matching(truth, "env=prod", "owner=shop")
     assert shop and all(i["account_id"] == demo.SHOP_ACCOUNT for i in shop)
     region = demo.REGIONS[1]
-    both = pages(client, INSTANCES, read, tag=["owner"], region=region, limit=2)
+    both = all_pages(client, INSTANCES, read, tag=["owner"], region=region, limit=2)
     assert both and {i["region"] for i in both} == {region}
 
 
@@ -159,7 +144,7 @@ def test_the_api_remembers_a_common_filter_and_pages_on_alike(
     first = client.get(INSTANCES, headers=read, params={"tag": "owner", "limit": 3}).json()
     assert key in reader.common  # every instance has an owner: the uid order was read
     assert [i["uid"] for i in first["items"]] == sorted(truth)[:3]
-    rest = pages(client, INSTANCES, read, tag="owner", limit=3)
+    rest = all_pages(client, INSTANCES, read, tag="owner", limit=3)
     assert [i["uid"] for i in rest] == sorted(truth)
     lists = [r for r in reads if "MATCH (n:AWSInstance)" in r]
     assert len(lists) >= len(rest) // 3  # pages read, not kept by the cache
@@ -168,7 +153,7 @@ def test_the_api_remembers_a_common_filter_and_pages_on_alike(
     for statement in lists[1:]:
         assert "fulltext" not in statement and "STARTS WITH $prefixes[0]" in statement
     rare = ("AWSInstance", tags.parse(["env=nowhere"]).lucene(), 3)
-    assert pages(client, INSTANCES, read, tag="env=nowhere", limit=3) == []
+    assert all_pages(client, INSTANCES, read, tag="env=nowhere", limit=3) == []
     assert rare not in reader.common
 
 
@@ -236,7 +221,7 @@ def test_any_character_a_tag_may_hold_is_matched_as_itself(
         for tag in odd:
             key = tag.split("=", 1)[0]
             for asked in (tag, key):
-                found = pages(client, "/api/v1/aws/volumes", read, tag=asked)
+                found = all_pages(client, "/api/v1/aws/volumes", read, tag=asked)
                 assert [v["uid"] for v in found] == ["vol-tags-test"], asked
                 gql = client.post(
                     "/graphql",
@@ -249,7 +234,7 @@ def test_any_character_a_tag_may_hold_is_matched_as_itself(
                 assert gql["data"]["awsVolumes"] == [{"uid": "vol-tags-test"}], (asked, gql)
         # Whole strings and keys only: not a part of one, not another case.
         for asked in ("team=a", "a=b", "tea", "Team=a b", "emoji=", "🚀", "path=/x"):
-            assert pages(client, "/api/v1/aws/volumes", read, tag=asked) == [], asked
+            assert all_pages(client, "/api/v1/aws/volumes", read, tag=asked) == [], asked
     finally:
         with collected.driver.session() as s:
             s.run("MATCH (n:AWSVolume {uid: 'vol-tags-test'}) DETACH DELETE n").consume()

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -113,7 +114,7 @@ def _comes_back(env: dict[str, str], name: str, pid: int) -> dict:
     os.kill(pid, signal.SIGKILL)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        status = json.loads(inventory(env, "dev", "status", "--json").stdout)
+        status = _status(env)
         p = status["processes"][name]
         if p["restarts"] == 1 and p["state"] == "running" and p["pid"] != pid and p["alive"]:
             return status
@@ -143,7 +144,11 @@ def _prometheus_scrapes_the_stack(status: dict) -> None:
     }, found
 
 
-def test_dev_up_serves_the_demo_and_ctrl_c_stops_everything(dev_env: dict[str, str]) -> None:
+@pytest.fixture
+def dev_up(dev_env: dict[str, str]) -> Iterator[tuple[subprocess.Popen[str], dict]]:
+    """`inventory dev up --with-prometheus` in the foreground, as a user runs it, and its
+    `dev status --json` once that says it runs (or when it exited, or after 10 minutes);
+    killed, and `dev down` run, if the test left it running."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "cli", "dev", "up", "--with-prometheus"],
         env=dev_env,
@@ -155,71 +160,100 @@ def test_dev_up_serves_the_demo_and_ctrl_c_stops_everything(dev_env: dict[str, s
         status: dict = {}
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline and proc.poll() is None:
-            status = json.loads(inventory(dev_env, "dev", "status", "--json").stdout)
+            status = _status(dev_env)
             if status.get("running"):
                 break
             time.sleep(2)
-        assert status.get("running"), proc.stdout.read() if proc.poll() is not None else status
-        # The URLs scripts rely on, and the tokens from the environment.
-        for key in ("api", "graphql", "dashboard", "neo4j_bolt", "neo4j_browser", "redis"):
-            assert key in status["urls"]
-        assert status["credentials"]["admin_token"] == "admin-token-for-the-dev-stack-test"
-        read = {"Authorization": f"Bearer {status['credentials']['read_token']}"}
-        items = httpx.get(f"{status['urls']['api']}/aws/instances", headers=read, timeout=30).json()
-        assert len(items["items"]) == 36
-        vms = httpx.get(f"{status['urls']['api']}/vsphere/vms", headers=read, timeout=30).json()
-        assert len(vms["items"]) == 96
-        assert sum(vm["template"] for vm in vms["items"]) == 12
-        _leaks_are_found(status, read, dev_env)
-        browser = httpx.get(status["urls"]["neo4j_browser"], timeout=30)
-        assert browser.status_code == 200 and "Neo4j Browser" in browser.text
-        bolt = status["urls"]["neo4j_bolt"].removeprefix("bolt://")
-        assert f"?dbms=neo4j://neo4j@{bolt}&db=neo4j" in status["urls"]["neo4j_browser"]
-        _prometheus_scrapes_the_stack(status)
-
-        # What exits is started again; `dev status` says so.
-        status = _comes_back(dev_env, "scheduler-1", status["processes"]["scheduler-1"]["pid"])
-        assert status["running"]
-        pids = [p["pid"] for p in status["processes"].values()]
-        assert len(pids) >= 8 and all(alive(pid) for pid in pids)
-
-        # A dashboard login, whose token must not reach any log either.
-        admin_token = status["credentials"]["admin_token"]
-        with httpx.Client(timeout=30, follow_redirects=True) as browser_like:
-            login = browser_like.post(
-                status["urls"]["dashboard"] + "login", data={"token": admin_token}
-            )
-            assert login.status_code == 200 and "inventory.high" in login.text
-
-        # A simulator is not restarted (its estate would come back empty): it is down.
-        os.kill(status["processes"]["moto"]["pid"], signal.SIGKILL)
-        wait_until(
-            lambda: (
-                json.loads(inventory(dev_env, "dev", "status", "--json").stdout)["processes"][
-                    "moto"
-                ]["state"]
-                == "down"
-            ),
-            60,
-            "dev status to say moto is down",
-        )
-        text = inventory(dev_env, "dev", "status").stdout
-        assert "  moto           down (restarts: 0): exited with code -9" in text, text
-        assert not json.loads(inventory(dev_env, "dev", "status", "--json").stdout)["running"]
-
-        proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate(timeout=180)
-        assert proc.returncode == 0, out
-        assert "scheduler-1 exited with code -9; restarting it in 1s (restart 1" in out
-        assert not any(alive(pid) for pid in pids)
-        _no_secret_in_any_log(Path(status["logs"]), status["credentials"])
-        assert json.loads(inventory(dev_env, "dev", "status", "--json").stdout) == {
-            "running": False
-        }
+        yield proc, status
     finally:
         if proc.poll() is None:
             proc.kill()
             inventory(dev_env, "dev", "down")
+
+
+def _status(env: dict[str, str]) -> dict:
+    return json.loads(inventory(env, "dev", "status", "--json").stdout)
+
+
+def _serves_the_demo(status: dict, env: dict[str, str]) -> None:
+    """The URLs scripts rely on, the tokens from the environment, the demo estate through
+    the API, the reports, and the Neo4j Browser with its connection filled in."""
+    for key in ("api", "graphql", "dashboard", "neo4j_bolt", "neo4j_browser", "redis"):
+        assert key in status["urls"]
+    assert status["credentials"]["admin_token"] == "admin-token-for-the-dev-stack-test"
+    read = {"Authorization": f"Bearer {status['credentials']['read_token']}"}
+    items = httpx.get(f"{status['urls']['api']}/aws/instances", headers=read, timeout=30).json()
+    assert len(items["items"]) == 36
+    vms = httpx.get(f"{status['urls']['api']}/vsphere/vms", headers=read, timeout=30).json()
+    assert len(vms["items"]) == 96
+    assert sum(vm["template"] for vm in vms["items"]) == 12
+    _leaks_are_found(status, read, env)
+    browser = httpx.get(status["urls"]["neo4j_browser"], timeout=30)
+    assert browser.status_code == 200 and "Neo4j Browser" in browser.text
+    bolt = status["urls"]["neo4j_bolt"].removeprefix("bolt://")
+    assert f"?dbms=neo4j://neo4j@{bolt}&db=neo4j" in status["urls"]["neo4j_browser"]
+
+
+def _what_exits_is_started_again(env: dict[str, str], status: dict) -> dict:
+    """A killed scheduler is started again, `dev status` says so, and every process runs;
+    the status then."""
+    status = _comes_back(env, "scheduler-1", status["processes"]["scheduler-1"]["pid"])
+    assert status["running"]
+    pids = [p["pid"] for p in status["processes"].values()]
+    assert len(pids) >= 8 and all(alive(pid) for pid in pids)
+    return status
+
+
+def _dashboard_login(status: dict) -> None:
+    """A dashboard login (whose token must not reach any log either)."""
+    admin_token = status["credentials"]["admin_token"]
+    with httpx.Client(timeout=30, follow_redirects=True) as browser_like:
+        login = browser_like.post(
+            status["urls"]["dashboard"] + "login", data={"token": admin_token}
+        )
+        assert login.status_code == 200 and "inventory.high" in login.text
+
+
+def _a_simulator_stays_down(env: dict[str, str], status: dict) -> None:
+    """A simulator is not restarted (its estate would come back empty): it is down, and
+    the stack no longer counts as running."""
+    os.kill(status["processes"]["moto"]["pid"], signal.SIGKILL)
+    wait_until(
+        lambda: _status(env)["processes"]["moto"]["state"] == "down",
+        60,
+        "dev status to say moto is down",
+    )
+    text = inventory(env, "dev", "status").stdout
+    assert "  moto           down (restarts: 0): exited with code -9" in text, text
+    assert not _status(env)["running"]
+
+
+def _ctrl_c_stops_everything(
+    proc: subprocess.Popen[str], env: dict[str, str], status: dict, pids: list[int]
+) -> None:
+    """Ctrl-C: `dev up` exits cleanly having said what it restarted, every process of the
+    stack is gone, no secret is in any log, and `dev status` says nothing runs."""
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=180)
+    assert proc.returncode == 0, out
+    assert "scheduler-1 exited with code -9; restarting it in 1s (restart 1" in out
+    assert not any(alive(pid) for pid in pids)
+    _no_secret_in_any_log(Path(status["logs"]), status["credentials"])
+    assert _status(env) == {"running": False}
+
+
+def test_dev_up_serves_the_demo_and_ctrl_c_stops_everything(
+    dev_env: dict[str, str], dev_up: tuple[subprocess.Popen[str], dict]
+) -> None:
+    proc, status = dev_up
+    assert status.get("running"), proc.stdout.read() if proc.poll() is not None else status
+    _serves_the_demo(status, dev_env)
+    _prometheus_scrapes_the_stack(status)
+    status = _what_exits_is_started_again(dev_env, status)
+    pids = [p["pid"] for p in status["processes"].values()]
+    _dashboard_login(status)
+    _a_simulator_stays_down(dev_env, status)
+    _ctrl_c_stops_everything(proc, dev_env, status, pids)
 
 
 def test_dev_up_refuses_a_port_in_use(dev_env: dict[str, str]) -> None:

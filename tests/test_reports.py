@@ -122,6 +122,14 @@ CASES: dict[str, tuple[str, list[str], dict[str, list[str]]]] = {
         ["vc:h-disc", "vc:h-nr"],
         {},
     ),
+    "old-vm-snapshots": (
+        f"""CREATE (vm:VSphereVM {{uid: 'vc:vm-1', name: 'db'}}),
+        (vm)-[:HAS_SNAPSHOT]->(:VSphereSnapshot {{uid: 'vc:snapshot-old', vm_uid: 'vc:vm-1', create_time: {AGO % 120}}}),
+        (vm)-[:HAS_SNAPSHOT]->(:VSphereSnapshot {{uid: 'vc:snapshot-month', vm_uid: 'vc:vm-1', create_time: {AGO % 45}}}),
+        (vm)-[:HAS_SNAPSHOT]->(:VSphereSnapshot {{uid: 'vc:snapshot-new', vm_uid: 'vc:vm-1', create_time: {AGO % 2}}})""",
+        ["vc:snapshot-month", "vc:snapshot-old"],
+        {"min_age_days=90": ["vc:snapshot-old"], "min_age_days=0": ["vc:snapshot-month", "vc:snapshot-new", "vc:snapshot-old"]},
+    ),
     "vms-without-network": (
         """CREATE (:VSphereVM {uid: 'vc:vm-lonely', template: false}),
         (:VSphereVM {uid: 'vc:vm-net', template: false})-[:CONNECTED_TO]->(:VSphereNetwork {uid: 'vc:net-1'}),
@@ -224,6 +232,8 @@ def test_pages_follow_the_cursor_to_the_end(
         ("unattached-volumes", {"min_age_days": "-1"}, 422, "min_age_days: must be at least 0"),
         ("full-datastores", {"min_used_percent": "101"}, 422, "min_used_percent: must be at most"),
         ("templates", {"colour": "red"}, 422, "colour: templates has no such parameter"),
+        ("old-vm-snapshots", {"min_age_days": "old"}, 422, "min_age_days: expected int"),
+        ("old-vm-snapshots", {"min_age_days": "36501"}, 422, "min_age_days: must be at most"),
         ("leaks-of-all-kinds", {}, 404, "no report 'leaks-of-all-kinds'"),
     ],
 )

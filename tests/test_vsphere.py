@@ -4,6 +4,8 @@ nothing."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from collectors import CATALOG
@@ -201,3 +203,137 @@ def test_an_unreachable_vcenter_fails_its_tasks_and_deletes_nothing(
     failed = [r for r in _tree(migrated, out) if r["state"] == "failed"]
     assert failed and all(r["attempts"] == 3 for r in failed)  # retried: it may come back
     assert _kept(migrated, "vc-gone") == 2
+
+
+def _one(rt: Runtime, query: str, **params: object) -> dict:
+    found = rows(rt, query, **params)
+    assert len(found) <= 1, found
+    return found[0] if found else {}
+
+
+def _held(rt: Runtime, vm_uid: str) -> dict:
+    """The VM's tags, snapshots, and the pool that holds it with that pool's cluster."""
+    return _one(
+        rt,
+        "MATCH (v:VSphereVM {uid: $vm}) "
+        "OPTIONAL MATCH (v)-[:HAS_SNAPSHOT]->(s:VSphereSnapshot) "
+        "OPTIONAL MATCH (p:VSphereResourcePool)-[:HAS_VM]->(v) "
+        "OPTIONAL MATCH (c:VSphereCluster)-[:HAS_RESOURCE_POOL]->(p) "
+        "RETURN v.tags AS tags, collect(DISTINCT s.name) AS snapshots, "
+        "collect(DISTINCT p.name) AS pools, collect(DISTINCT c.uid) AS clusters",
+        vm=vm_uid,
+    )
+
+
+def _served(settings: object, read: dict, vm_uid: str, pool_uid: str, pooled_uid: str) -> None:
+    """The tag filter AWS kinds have, on REST and GraphQL; the new relationships' routes."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    with TestClient(create_app(settings)) as client:
+        for asked in ("team=batch", "team"):
+            reply = client.get("/api/v1/vsphere/vms", headers=read, params={"tag": asked})
+            assert [i["uid"] for i in reply.json()["items"]] == [vm_uid], asked
+        query = '{ vsphereVms(filter: {tag: ["team=batch"]}) { uid tags snapshots { name } } }'
+        body = client.post("/graphql", headers=read, json={"query": query}).json()
+        assert body["data"]["vsphereVms"] == [
+            {"uid": vm_uid, "tags": ["team=batch"], "snapshots": [{"name": "keep"}]}
+        ]
+        reply = client.get(f"/api/v1/vsphere/resource-pools/{pool_uid}/vms", headers=read)
+        assert [i["uid"] for i in reply.json()["items"]] == [pooled_uid]
+
+
+def _pool_with_a_vm(vim: Any, content: Any, name: str) -> tuple[Any, Any]:
+    """A new pool in the first cluster, with a new VM made in it (vcsim's RelocateVM moves a
+    VM without updating the pools' VM lists; a VM made in a pool is listed by it)."""
+    from dev.demo.vsphere import every, wait
+
+    def allocation(limit: int) -> Any:
+        shares = vim.SharesInfo(level="normal")
+        return vim.ResourceAllocationInfo(
+            limit=limit, reservation=0, expandableReservation=True, shares=shares
+        )
+
+    cluster = every(content, vim.ClusterComputeResource)[0]
+    spec = vim.ResourceConfigSpec(cpuAllocation=allocation(2000), memoryAllocation=allocation(-1))
+    pool = cluster.resourcePool.CreateResourcePool(name=name, spec=spec)
+    files = vim.vm.FileInfo(vmPathName=f"[{cluster.datastore[0].name}]")
+    config = vim.vm.ConfigSpec(name=f"{name}-vm", guestId="otherGuest", files=files)
+    folder = every(content, vim.Datacenter)[0].vmFolder
+    return pool, wait(folder.CreateVM_Task(config=config, pool=pool))
+
+
+def _untag(port: int, moref: str) -> None:
+    from collectors.vsphere import tagging
+    from collectors.vsphere.config import VCenterConfig
+    from collectors.vsphere.session import VCenter
+    from dev.demo.vsphere import vcenters_config
+
+    config = VCenterConfig.model_validate(vcenters_config(port)[0])
+    with tagging.rest(config, VCenter(config).context()) as call:
+        for tag_id in call("GET", tagging.TAG, None):
+            path = f"{tagging.ASSOCIATION}/id:{tag_id}?~action=detach"
+            call("POST", path, {"object_id": {"type": "VirtualMachine", "id": moref}})
+
+
+def _gone(rt: Runtime, *uids: str) -> list[str]:
+    found = rows(rt, "MATCH (n) WHERE n.uid IN $uids RETURN n.uid AS uid", uids=list(uids))
+    return sorted(set(uids) - {r["uid"] for r in found})
+
+
+def test_snapshots_pools_and_tags_come_and_go_with_the_vcenter(
+    workers, vcenters, migrated: Runtime, config_path, settings, read: dict
+) -> None:
+    from pyVmomi import vim
+
+    from dev.demo.vsphere import connect, every, tag, wait
+
+    port = vcsim_port("vc-change")
+    with connect(port) as content:
+        vm = every(content, vim.VirtualMachine)[-1]
+        wait(vm.CreateSnapshot_Task(name="keep", description="", memory=False, quiesce=False))
+        pool, pooled = _pool_with_a_vm(vim, content, "batch")
+        cluster = every(content, vim.ClusterComputeResource)[0]
+        moref, snapshot = vm._moId, f"vc-change:{vm.snapshot.currentSnapshot._moId}"
+        vm_uid, pool_uid, pooled_uid = (f"vc-change:{o._moId}" for o in (vm, pool, pooled))
+        cluster_uid, root = (f"vc-change:{o._moId}" for o in (cluster, cluster.resourcePool))
+    assert tag(port, "127.0.0.1", {("team", "batch"): [("VirtualMachine", moref)]}) == 1
+
+    code, out = collect(config_path, "vsphere:collect-all", {"vcenter": "vc-change"})
+    assert code == 0, out
+    held = _held(migrated, vm_uid)
+    assert (held["tags"], held["snapshots"]) == (["team=batch"], ["keep"])
+    assert _held(migrated, pooled_uid) == {
+        "tags": [],
+        "snapshots": [],
+        "pools": ["batch"],
+        "clusters": [cluster_uid],
+    }
+    pool_row = _one(
+        migrated,
+        "MATCH (p:VSphereResourcePool {uid: $u}) RETURN p.cpu_limit_mhz AS cpu, "
+        "p.memory_limit_mb AS memory, p.parent_pool_uid AS parent",
+        u=pool_uid,
+    )
+    assert pool_row == {"cpu": 2000, "memory": -1, "parent": root}
+    _served(settings, read, vm_uid, pool_uid, pooled_uid)
+
+    # The snapshot removed, the tag detached, the pool's VM and the pool destroyed.
+    with connect(port) as content:
+        vm = next(v for v in every(content, vim.VirtualMachine) if v._moId == moref)
+        wait(vm.RemoveAllSnapshots_Task())
+        pooled = next(v for v in every(content, vim.VirtualMachine) if v._moId == pooled._moId)
+        wait(pooled.Destroy_Task())
+        pool = next(p for p in every(content, vim.ResourcePool) if p._moId == pool._moId)
+        wait(pool.Destroy_Task())
+    _untag(port, moref)
+
+    code, out = collect(config_path, "vsphere:collect-all", {"vcenter": "vc-change"})
+    assert code == 0, out
+    held = _held(migrated, vm_uid)
+    assert (held["tags"], held["snapshots"]) == ([], [])
+    assert _gone(migrated, snapshot, pool_uid, pooled_uid) == sorted(
+        [snapshot, pool_uid, pooled_uid]
+    )
+    assert _gone(migrated, root, vm_uid) == []

@@ -21,6 +21,8 @@ PROVIDER = Provider(
         "vms",
         "datastores",
         "networks",
+        "resource_pools",
+        "snapshots",
     ),
     config=VSphereConfig,
     payload=VSpherePayload,

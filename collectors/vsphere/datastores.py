@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collectors.vsphere.common import OBJECT, SCOPE, objects
+from collectors.vsphere.common import OBJECT, SCOPE, TAGS, objects
 from model import Field, Kind, Link
 
 KIND = Kind(
@@ -19,6 +19,7 @@ KIND = Kind(
         Field("accessible", bool, source="summary.accessible", filter=True),
         Field("url", source="summary.url"),
         Field("datacenter_uid", source="datacenter", filter=True),
+        TAGS,
     ),
     links=(
         Link(

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from collectors.base import Collector
-from collectors.vsphere.common import OBJECT, SCOPE, properties
+from collectors.vsphere.common import OBJECT, SCOPE, TAGS, properties, with_tags
 from model import Field, Kind, Link
 
 if TYPE_CHECKING:
@@ -31,6 +31,7 @@ KIND = Kind(
         Field("standalone_datacenter_uid", source="standalone_in"),
         # Hosts list the datastores they mount (a datastore's own host list may be partial).
         Field("datastore_uids", list, source="datastore"),
+        TAGS,
     ),
     links=(
         Link(
@@ -67,13 +68,17 @@ KIND = Kind(
 PATHS = properties(KIND, extra=("parent",), own=("cluster", "standalone_in"))
 
 
-def collect(session: VSphereSession) -> Iterator[list[dict[str, Any]]]:
+def _placed(session: VSphereSession) -> Iterator[list[dict[str, Any]]]:
     for page in session.objects("HostSystem", PATHS):
         for record in page:
             in_cluster = session.type_of(record["parent"]) == "ClusterComputeResource"
             record["cluster"] = record["parent"] if in_cluster else None
             record["standalone_in"] = None if in_cluster else record["datacenter"]
         yield page
+
+
+def collect(session: VSphereSession) -> Iterator[list[dict[str, Any]]]:
+    yield from with_tags(session, _placed(session))
 
 
 COLLECTOR = Collector(KIND, collect)

@@ -6,6 +6,9 @@ Objects are read with the PropertyCollector over a ContainerView, a page of up t
 Each object becomes a record: the asked property paths, with every reference to another
 object turned into that object's uid, and the keys of ``common.SYNTHESIZED``: its ``uid``
 (``<vcenter>:<moref>``), ``moref``, ``wsdl_type`` and the ``datacenter`` it lies in.
+A data object (a snapshot tree, a file layout) becomes a dict of its properties, the same
+way down.  ``details`` reads some properties of named objects, in one call; ``tags`` reads
+the vCenter's tags from its vAPI tagging service (``collectors.vsphere.tagging``).
 """
 
 from __future__ import annotations
@@ -20,9 +23,10 @@ from typing import Any
 
 from pyVim.connect import Disconnect, SmartConnect
 from pyVmomi import vim, vmodl
-from pyVmomi.VmomiSupport import ManagedObject
+from pyVmomi.VmomiSupport import DataObject, ManagedObject
 
 from collectors.base import Session
+from collectors.vsphere import tagging
 from collectors.vsphere.config import VCenterConfig
 
 PC = vmodl.query.PropertyCollector
@@ -40,7 +44,7 @@ class VCenter:
         self._si: Any = None
         self._lock = threading.Lock()
 
-    def _context(self) -> ssl.SSLContext:
+    def context(self) -> ssl.SSLContext:
         if not self.config.verify_tls:
             context = ssl.create_default_context()
             context.check_hostname = False
@@ -56,7 +60,7 @@ class VCenter:
             port=c.port,
             user=c.user,
             pwd=c.password.get_secret_value(),
-            sslContext=self._context(),
+            sslContext=self.context(),
             httpConnectionTimeout=c.connect_timeout_s,
             # A fresh pool per login: connections of a dead session are not reused.
             connectionPoolTimeout=-1,
@@ -90,6 +94,27 @@ class VCenter:
             yield from _retrieve(si, vim_type, paths, self.config.page_size)
         except SESSION_LOST:
             yield from _retrieve(self.service(renew=si), vim_type, paths, self.config.page_size)
+
+    def retrieve_objects(self, vim_type: str, morefs: list[str], paths: list[str]) -> list[Any]:
+        """(object, {path: value}) pairs of the ``vim_type`` objects named: a detail call,
+        so not renewed on a lost session (the next listing renews it); an object gone since
+        it was listed fails the call (ManagedObjectNotFound)."""
+        si = self.service()
+        content = si.RetrieveContent()
+        cls = getattr(vim, vim_type)
+        spec = PC.FilterSpec(
+            objectSet=[PC.ObjectSpec(obj=cls(moref, si._stub), skip=False) for moref in morefs],
+            propSet=[PC.PropertySpec(type=cls, pathSet=paths, all=False)],
+        )
+        collector = content.propertyCollector
+        options = PC.RetrieveOptions(maxObjects=self.config.page_size)
+        result = collector.RetrievePropertiesEx([spec], options)
+        out = []
+        while result is not None:
+            out += [(o.obj, {p.name: p.val for p in o.propSet or ()}) for o in result.objects]
+            token = result.token
+            result = collector.ContinueRetrievePropertiesEx(token) if token else None
+        return out
 
 
 def _retrieve(si: Any, vim_type: str, paths: list[str], page_size: int) -> Iterator[list[Any]]:
@@ -189,10 +214,37 @@ class VSphereSession(Session):
                 records.append(record)
             yield records
 
+    def details(self, vim_type: str, uids: list[str], paths: list[str]) -> dict[str, Any]:
+        """uid -> {path: value} of the ``vim_type`` objects ``uids`` name, in one call (with
+        its continuations); values as ``objects`` gives them."""
+        if not uids:
+            return {}
+        morefs = [uid.removeprefix(f"{self.name}:") for uid in uids]
+        found = self.vcenter.retrieve_objects(vim_type, morefs, paths)
+        return {
+            self.uid(obj._moId): {path: self._plain(props.get(path)) for path in paths}
+            for obj, props in found
+        }
+
+    @cached_property
+    def tags(self) -> dict[str, list[str]]:
+        """uid -> sorted ``category=tag`` strings of every tagged object of the vCenter."""
+        vcenter = self.vcenter
+        with tagging.rest(vcenter.config, vcenter.context()) as call:
+            found = tagging.read(call)
+        return {self.uid(moref): values for moref, values in found.items()}
+
     def _plain(self, value: Any) -> Any:
-        """A property value as the graph keeps it: references as uids, enums as str."""
+        """A property value as the graph keeps it: references as uids, enums as str, data
+        objects as dicts of their properties."""
         if isinstance(value, ManagedObject):
             return self.uid(value._moId)
+        if isinstance(value, DataObject):
+            return {
+                p.name: self._plain(getattr(value, p.name))
+                for p in value._GetPropertyList()
+                if p.name not in ("dynamicType", "dynamicProperty")
+            }
         if isinstance(value, list):
             return [self._plain(v) for v in value]
         if isinstance(value, bool | datetime) or value is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collectors.vsphere.common import OBJECT, SCOPE, objects
+from collectors.vsphere.common import OBJECT, SCOPE, TAGS, objects
 from model import Field, Kind, Link
 
 KIND = Kind(
@@ -27,6 +27,7 @@ KIND = Kind(
         Field("host_uid", source="runtime.host", filter=True),
         Field("datastore_uids", list, source="datastore"),
         Field("network_uids", list, source="network"),
+        TAGS,
     ),
     links=(
         Link(

@@ -3,7 +3,9 @@
 Two datacenters, each with two clusters of two hosts and a standalone host, two
 datastores and a distributed port group besides the standard "VM Network"; 96 VMs, of
 which some are powered off, some are templates, and the running ones mostly report a
-guest IP.
+guest IP.  For the reports: a VM snapshot taken long ago (with a recent one after it) and
+a VM with only a recent snapshot; and vSphere tags (``env``, ``owner`` on VMs, ``rack`` on
+hosts, ``tier`` on a datastore) through the vAPI tagging service.
 """
 
 from __future__ import annotations
@@ -11,10 +13,15 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pyVim.connect import Disconnect, SmartConnect
 from pyVmomi import vim
+
+from collectors.vsphere import tagging
+from collectors.vsphere.config import VCenterConfig
+from collectors.vsphere.session import VCenter
 
 USER, PASSWORD = "demo", "demo-password"
 # vcsim: -vm is per resource pool and per standalone host: 2 x (16 + 2 x 16) = 96 VMs.
@@ -22,6 +29,9 @@ FLAGS = (
     "-dc", "2", "-cluster", "2", "-host", "2", "-standalone-host", "1", "-pool", "1",
     "-vm", "16", "-ds", "2", "-pg", "1",
 )  # fmt: skip
+# The snapshots planted, each VM's in the order taken (a later one is the earlier's child):
+# (VM index, name, age in days).  old-vm-snapshots (30 days by default) finds the first.
+SNAPSHOTS = ((0, "before-upgrade", 120), (0, "after-upgrade", 2), (1, "nightly", 3))
 
 
 def vcenters_config(port: int, name: str = "demo-vcenter") -> list[dict[str, Any]]:
@@ -100,9 +110,60 @@ def fill(vm: Any, share: float = 0.95) -> None:
     wait(vm.ReconfigVM_Task(spec=vim.vm.ConfigSpec(deviceChange=[change])))
 
 
+def backdate(vm: Any, ages: dict[str, int]) -> None:
+    """Make ``vm``'s snapshots named in ``ages`` that many days old.  The simulator stamps a
+    snapshot with the time it is taken and offers no call to change it, but it sets any
+    property given as ``SET.<path>`` in a reconfiguration's extraConfig: the tree is written
+    back with the older times (the snapshots themselves are untouched)."""
+    trees, now = list(vm.snapshot.rootSnapshotList), datetime.now(UTC)
+    todo = list(trees)
+    while todo:
+        tree = todo.pop()
+        if tree.name in ages:
+            tree.createTime = now - timedelta(days=ages[tree.name])
+        todo += list(tree.childSnapshotList)
+    value = vim.vm.SnapshotTree.Array(trees)
+    option = vim.option.OptionValue(key="SET.snapshot.rootSnapshotList", value=value)
+    wait(vm.ReconfigVM_Task(spec=vim.vm.ConfigSpec(extraConfig=[option])))
+
+
+def snapshot(vms: list[Any]) -> int:
+    """Take the ``SNAPSHOTS``, then give them their ages; how many."""
+    ages: dict[int, dict[str, int]] = {}
+    for index, name, age in SNAPSHOTS:
+        vm = vms[index]
+        wait(vm.CreateSnapshot_Task(name=name, description="demo", memory=False, quiesce=False))
+        ages.setdefault(index, {})[name] = age
+    for index, named in ages.items():
+        backdate(vms[index], named)
+    return len(SNAPSHOTS)
+
+
+def tag(port: int, host: str, tags: dict[tuple[str, str], list[tuple[str, str]]]) -> int:
+    """Attach ``tags`` ((category, tag) -> [(object type, moref)]) through the vAPI tagging
+    service, making the categories and tags; how many attachments."""
+    config = VCenterConfig.model_validate({**vcenters_config(port)[0], "host": host})
+    categories: dict[str, str] = {}
+    attached = 0
+    with tagging.rest(config, VCenter(config).context()) as call:
+        for (category, name), objects in sorted(tags.items()):
+            if category not in categories:
+                spec = {"name": category, "description": "demo", "cardinality": "MULTIPLE",
+                        "associable_types": []}  # fmt: skip
+                categories[category] = call("POST", tagging.CATEGORY, {"create_spec": spec})
+            spec = {"name": name, "description": "demo", "category_id": categories[category]}
+            tag_id = call("POST", tagging.TAG, {"create_spec": spec})
+            for vim_type, moref in objects:
+                path = f"{tagging.ASSOCIATION}/id:{tag_id}?~action=attach"
+                call("POST", path, {"object_id": {"type": vim_type, "id": moref}})
+                attached += 1
+    return attached
+
+
 def shape(port: int, host: str = "127.0.0.1") -> dict[str, int]:
     """Power off every fifth VM, make every eighth a template, give guest IPs to two
-    thirds of the running ones, and fill the first VM's datastore to 95%; how many of each."""
+    thirds of the running ones, fill the first VM's datastore to 95%, take the
+    ``SNAPSHOTS`` and tag VMs, hosts and a datastore; how many of each."""
     made = {"vms": 0, "powered_off": 0, "templates": 0, "with_ip": 0}
     with connect(port, host) as content:
         fill(every(content, vim.VirtualMachine)[0])
@@ -119,4 +180,28 @@ def shape(port: int, host: str = "127.0.0.1") -> dict[str, int]:
             elif n % 3:
                 set_guest_ip(vm, f"10.{n // 250}.{n % 250}.{10 + n % 7}")
                 made["with_ip"] += 1
+        vms = every(content, vim.VirtualMachine)
+        made["snapshots"] = snapshot(vms)
+        hosts, datastores = every(content, vim.HostSystem), every(content, vim.Datastore)
+        made["tags"] = tag(port, host, demo_tags(vms, hosts, datastores))
     return made
+
+
+def demo_tags(
+    vms: list[Any], hosts: list[Any], datastores: list[Any]
+) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """(category, tag) -> the objects that carry it: env=prod on every third VM, env=test
+    on the next, owner=platform on every sixth too; rack=r1 or r2 on the hosts; tier=gold
+    on the first datastore."""
+    tags: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for n, vm in enumerate(vms):
+        if n % 3 < 2:
+            tags.setdefault(("env", "prod" if n % 3 == 0 else "test"), []).append(
+                ("VirtualMachine", vm._moId)
+            )
+        if n % 6 == 0:
+            tags.setdefault(("owner", "platform"), []).append(("VirtualMachine", vm._moId))
+    for n, h in enumerate(hosts):
+        tags.setdefault(("rack", f"r{1 + n % 2}"), []).append(("HostSystem", h._moId))
+    tags[("tier", "gold")] = [("Datastore", datastores[0]._moId)]
+    return tags

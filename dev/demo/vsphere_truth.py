@@ -8,12 +8,16 @@ names them); relationships are ``(source, type, target) -> {(source uid, target 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from pyVmomi import vim
 
-from dev.demo.vsphere import connect
+from collectors.vsphere import tagging
+from collectors.vsphere.config import VCenterConfig
+from collectors.vsphere.session import VCenter
+from dev.demo.vsphere import connect, vcenters_config
 
 Key = tuple[str, str, str]
 
@@ -45,33 +49,16 @@ def read(port: int, name: str, host: str = "127.0.0.1") -> Truth:
     def uid(obj: Any) -> str:
         return f"{name}:{obj._moId}"
 
-    with connect(port, host) as content:
+    config = VCenterConfig.model_validate({**vcenters_config(port)[0], "host": host})
+    with connect(port, host) as content, tagging.rest(config, VCenter(config).context()) as call:
+        tags = Tags(call)
         t.node("VSphereVCenter", name, version=content.about.version)
         for dc in _children(content.rootFolder):
             d = uid(dc)
             t.node("VSphereDatacenter", d, name=dc.name)
             t.link("VSphereVCenter", "HAS_DATACENTER", "VSphereDatacenter", (name, d))
             for compute in _children(dc.hostFolder):
-                cluster = isinstance(compute, vim.ClusterComputeResource)
-                if cluster:
-                    c = uid(compute)
-                    t.node("VSphereCluster", c, name=compute.name, num_hosts=len(compute.host))
-                    t.link("VSphereDatacenter", "HAS_CLUSTER", "VSphereCluster", (d, c))
-                for h in compute.host:
-                    runtime = h.runtime
-                    t.node(
-                        "VSphereHost",
-                        uid(h),
-                        name=h.name,
-                        connection_state=str(runtime.connectionState),
-                        maintenance_mode=runtime.inMaintenanceMode,
-                    )
-                    source = (
-                        ("VSphereCluster", uid(compute)) if cluster else ("VSphereDatacenter", d)
-                    )
-                    t.link(source[0], "HAS_HOST", "VSphereHost", (source[1], uid(h)))
-                    for ds in h.datastore:
-                        t.link("VSphereHost", "MOUNTS", "VSphereDatastore", (uid(h), uid(ds)))
+                _compute(t, uid, d, compute, tags)
             for ds in _children(dc.datastoreFolder):
                 summary = ds.summary
                 t.node(
@@ -80,6 +67,7 @@ def read(port: int, name: str, host: str = "127.0.0.1") -> Truth:
                     name=ds.name,
                     capacity_bytes=summary.capacity,
                     free_bytes=summary.freeSpace,
+                    tags=tags.of(ds),
                 )
                 t.link("VSphereDatacenter", "HAS_DATASTORE", "VSphereDatastore", (d, uid(ds)))
             for net in _children(dc.networkFolder):
@@ -93,22 +81,105 @@ def read(port: int, name: str, host: str = "127.0.0.1") -> Truth:
                 t.node("VSphereNetwork", uid(net), name=net.name, type=kind)
                 t.link("VSphereDatacenter", "HAS_NETWORK", "VSphereNetwork", (d, uid(net)))
             for vm in _children(dc.vmFolder):
-                if not isinstance(vm, vim.VirtualMachine):
-                    continue
-                v, config = uid(vm), vm.config
-                t.node(
-                    "VSphereVM",
-                    v,
-                    name=vm.name,
-                    power_state=str(vm.runtime.powerState),
-                    template=config.template,
-                    uuid=config.uuid,
-                    ip_address=vm.guest.ipAddress,
-                    num_cpu=config.hardware.numCPU,
-                )
-                t.link("VSphereHost", "RUNS", "VSphereVM", (uid(vm.runtime.host), v))
-                for ds in vm.datastore:
-                    t.link("VSphereVM", "USES_DATASTORE", "VSphereDatastore", (v, uid(ds)))
-                for net in vm.network:
-                    t.link("VSphereVM", "CONNECTED_TO", "VSphereNetwork", (v, uid(net)))
+                if isinstance(vm, vim.VirtualMachine):
+                    _vm(t, uid, vm, tags)
     return t
+
+
+def _compute(t: Truth, uid: Callable[[Any], str], d: str, compute: Any, tags: Tags) -> None:
+    """A cluster or standalone host, its hosts and its resource pools."""
+    cluster = isinstance(compute, vim.ClusterComputeResource)
+    if cluster:
+        c = uid(compute)
+        t.node("VSphereCluster", c, name=compute.name, num_hosts=len(compute.host))
+        t.link("VSphereDatacenter", "HAS_CLUSTER", "VSphereCluster", (d, c))
+    for h in compute.host:
+        runtime = h.runtime
+        t.node(
+            "VSphereHost",
+            uid(h),
+            name=h.name,
+            connection_state=str(runtime.connectionState),
+            maintenance_mode=runtime.inMaintenanceMode,
+            tags=tags.of(h),
+        )
+        source = ("VSphereCluster", uid(compute)) if cluster else ("VSphereDatacenter", d)
+        t.link(source[0], "HAS_HOST", "VSphereHost", (source[1], uid(h)))
+        for ds in h.datastore:
+            t.link("VSphereHost", "MOUNTS", "VSphereDatastore", (uid(h), uid(ds)))
+    pools = [compute.resourcePool]
+    while pools:
+        pool = pools.pop()
+        pools += list(pool.resourcePool)
+        allocation = pool.config
+        t.node(
+            "VSphereResourcePool",
+            uid(pool),
+            name=pool.name,
+            cpu_limit_mhz=allocation.cpuAllocation.limit,
+            memory_limit_mb=allocation.memoryAllocation.limit,
+        )
+        if cluster:
+            pair = (uid(compute), uid(pool))
+            t.link("VSphereCluster", "HAS_RESOURCE_POOL", "VSphereResourcePool", pair)
+        for vm in pool.vm:
+            t.link("VSphereResourcePool", "HAS_VM", "VSphereVM", (uid(pool), uid(vm)))
+
+
+def _vm(t: Truth, uid: Callable[[Any], str], vm: Any, tags: Tags) -> None:
+    """A VM, its links and its snapshots."""
+    v, config = uid(vm), vm.config
+    t.node(
+        "VSphereVM",
+        v,
+        name=vm.name,
+        power_state=str(vm.runtime.powerState),
+        template=config.template,
+        uuid=config.uuid,
+        ip_address=vm.guest.ipAddress,
+        num_cpu=config.hardware.numCPU,
+        tags=tags.of(vm),
+    )
+    t.link("VSphereHost", "RUNS", "VSphereVM", (uid(vm.runtime.host), v))
+    for ds in vm.datastore:
+        t.link("VSphereVM", "USES_DATASTORE", "VSphereDatastore", (v, uid(ds)))
+    for net in vm.network:
+        t.link("VSphereVM", "CONNECTED_TO", "VSphereNetwork", (v, uid(net)))
+    # pyVmomi cannot read an unset snapshot from vcsim (it fails to parse the empty answer),
+    # so the list of root snapshots says first whether there is one.
+    info = vm.snapshot if vm.rootSnapshot else None
+    todo = [(tree, None) for tree in info.rootSnapshotList] if info else []
+    while todo:
+        tree, parent = todo.pop()
+        s = uid(tree.snapshot)
+        t.node(
+            "VSphereSnapshot",
+            s,
+            name=tree.name,
+            vm_uid=v,
+            create_time=tree.createTime,
+            parent_uid=parent,
+            current=tree.snapshot == info.currentSnapshot,
+        )
+        t.link("VSphereVM", "HAS_SNAPSHOT", "VSphereSnapshot", (v, s))
+        todo += [(child, s) for child in tree.childSnapshotList]
+
+
+class Tags:
+    """Each object's tags, asked of the vAPI tagging service object by object (the
+    collectors ask once for every tag's objects), as sorted ``category=tag`` strings."""
+
+    def __init__(self, call: tagging.Call) -> None:
+        self.call = call
+        self.names: dict[str, str] = {}  # tag id -> category=tag
+
+    def of(self, obj: Any) -> list[str]:
+        call = self.call
+        body = {"object_id": {"type": obj._wsdlName, "id": obj._moId}}
+        ids = call("POST", f"{tagging.ASSOCIATION}?~action=list-attached-tags", body) or []
+        for tag_id in ids:
+            if tag_id not in self.names:
+                tag = call("GET", f"{tagging.TAG}/id:{tag_id}", None)
+                category = call("GET", f"{tagging.CATEGORY}/id:{tag['category_id']}", None)
+                self.names[tag_id] = f"{category['name']}={tag['name']}"
+        return sorted(self.names[i] for i in ids)

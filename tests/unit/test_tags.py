@@ -58,7 +58,8 @@ def test_the_statement_gets_the_index_the_tags_and_the_key_prefixes() -> None:
 def test_only_kinds_that_store_tags_are_tagged() -> None:
     tagged = {k.label for k in CATALOG.kinds if tags.tagged(k)}
     assert {"AWSInstance", "AWSVolume", "AWSVPC", "AWSSubnet", "AWSImage"} <= tagged
-    assert not {"AWSAccount", "AWSRegion", "AWSLoadBalancer", "VSphereVM"} & tagged
+    assert {"VSphereVM", "VSphereHost", "VSphereDatastore"} <= tagged  # vSphere's category=tag
+    assert not {"AWSAccount", "AWSRegion", "AWSLoadBalancer", "VSphereCluster"} & tagged
 
 
 def test_each_tag_is_one_membership_test_on_a_node() -> None:

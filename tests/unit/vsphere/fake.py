@@ -1,9 +1,13 @@
 """Recorded vCenter records played back to the vSphere collectors: no server, no SDK.
 
 ``recorded/<type>.json`` holds the records a session gave for a vSphere type (as
-``VSphereSession.objects`` makes them: references already uids); ``recorded/tree.json``
-the types of folders, datacenters and compute resources; ``recorded/about.json`` the
-vCenter's ``about``.  ``record.py`` makes them from vcsim.
+``VSphereSession.objects`` makes them: references already uids, data objects dicts, times
+ISO 8601 text); ``recorded/<type>.details.json`` what ``VSphereSession.details`` gave, by
+uid; ``recorded/tree.json`` the types of folders, datacenters and compute resources, and
+``recorded/datacenters.json`` the datacenter of each compute resource;
+``recorded/about.json`` the vCenter's ``about``; ``recorded/tagging.json`` the vAPI
+tagging service's answers (method, path, body, value).  ``record.py`` makes them from
+vcsim.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from collectors.base import Session
+from collectors.vsphere import tagging
 from collectors.vsphere.common import SYNTHESIZED
 
 RECORDED = Path(__file__).parent / "recorded"
@@ -45,6 +50,33 @@ class FakeVSphereSession(Session):
 
     def type_of(self, uid: str | None) -> str | None:
         return _load("tree").get(uid) if uid else None
+
+    def datacenter(self, moref: str | None) -> str | None:
+        return _load("datacenters").get(f"{NAME}:{moref}") if moref else None
+
+    def details(self, vim_type: str, uids: list[str], paths: list[str]) -> dict[str, Any]:
+        self.asked[f"{vim_type}.details"] = paths
+        recorded = _load(f"{vim_type}.details")
+        missing = set(paths) - set(recorded["paths"])
+        assert not missing, f"the recording of {vim_type} details lacks {missing}: run record.py"
+        return {u: {p: recorded["records"][u][p] for p in paths} for u in uids}
+
+    @property
+    def tags(self) -> dict[str, list[str]]:
+        found = tagging.read(replay(_load("tagging")))
+        return {f"{NAME}:{moref}": values for moref, values in found.items()}
+
+
+def replay(exchanges: list[dict[str, Any]]) -> tagging.Call:
+    """A tagging ``Call`` that answers as the recorded exchanges did."""
+
+    def call(method: str, path: str, body: Any = None) -> Any:
+        for e in exchanges:
+            if (e["method"], e["path"], e["body"]) == (method, path, body):
+                return e["value"]
+        raise LookupError(f"no recorded tagging answer to {method} {path} {body}")
+
+    return call
 
 
 def rows(collector: Any, session: FakeVSphereSession) -> list[dict[str, Any]]:

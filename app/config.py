@@ -215,6 +215,8 @@ class GraphConfig(Section):
     # The housekeeper deletes what has not been seen for this long (and only where a
     # collection has succeeded since).
     retention_days: float = Field(7, ge=1, le=3650)
+    # ... and the change records (graph.changes) older than this.
+    change_retention_days: float = Field(30, ge=1, le=3650)
 
 
 class CoreSettings(BaseSettings):

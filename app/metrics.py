@@ -47,6 +47,12 @@ LINKS_WRITTEN = Counter(
     "Relationships merged (new or held again)",
     ["provider", "type"],
 )
+CHANGES = Counter(
+    "inventory_changes_total",
+    "Changes recorded (graph.changes): created, updated, deleted per node label; linked, "
+    "unlinked per relationship type",
+    ["label", "change"],
+)
 WARNINGS = Counter(
     "inventory_collection_warnings_total",
     "Detail calls that failed during collections whose listing went through: the items "

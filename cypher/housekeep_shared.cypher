@@ -3,5 +3,6 @@
 MATCH (n:{{label}})
 WHERE n.last_seen < $before AND NOT ()-[:{{type}}]->(n)
 WITH n LIMIT $batch
+{{deleted}}
 DETACH DELETE n
-RETURN count(*) AS removed
+RETURN count(*) AS removed, reduce(acc = [], types IN collect(unlinked) | acc + types) AS unlinked

@@ -1,4 +1,5 @@
-"""Link writing: relationships derived from node properties, one type and scope at a time."""
+"""Link writing: relationships derived from node properties, one type and scope at a time,
+each relationship added or removed recorded (``graph.changes``)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,16 @@ from neo4j import Driver
 
 import cypher
 from cypher import where
+from graph import changes
+from graph.changes import ChangeLog
 from model import Catalog, Link
 
 
 @dataclass
 class LinkResult:
-    linked: int = 0
+    linked: int = 0  # merged: new or holding still
     removed: int = 0
+    added: int = 0  # of those merged, the new ones
 
 
 def join(link: Link) -> str:
@@ -37,13 +41,21 @@ def refresh(
     seen_at: datetime,
     database: str,
     batch_size: int = 10_000,
+    log: ChangeLog | None = None,
 ) -> LinkResult:
-    """Merge every ``link`` that holds in ``scope`` and remove those that no longer hold."""
+    """Merge every ``link`` that holds in ``scope`` and remove those that no longer hold;
+    each one added or removed is recorded (at ``seen_at``) and counted in ``log``."""
+    log = log or ChangeLog()
     scoped_kind = catalog.scoped_kind(link)
     scoped, other = ("t", "s") if link.scoped == "target" else ("s", "t")
     scoped_label, other_label = (
         (link.target, link.source) if link.scoped == "target" else (link.source, link.target)
     )
+    params = changes.params(scoped_kind, log, seen_at) | {
+        "scope": dict(scope),
+        "scope_text": changes.scope_text(scope, scoped_kind.scope),
+        "seen_at": seen_at,
+    }
     merge = cypher.render(
         "merge_links",
         scoped=scoped,
@@ -53,25 +65,26 @@ def refresh(
         scope=where(scoped, scoped_kind.scope),
         join=join(link),
         type=link.type,
+        linked=changes.link_record("linked"),
     )
-    records, _, _ = driver.execute_query(
-        merge, scope=dict(scope), seen_at=seen_at, database_=database
-    )
-    result = LinkResult(linked=records[0]["linked"])
+    records, _, _ = driver.execute_query(merge, database_=database, **params)
+    result = LinkResult(linked=records[0]["linked"], added=records[0]["added"])
     stale = cypher.render(
         "remove_stale_links",
         source=link.source,
         target=link.target,
         type=link.type,
         scope=where(scoped, scoped_kind.scope),
+        unlinked=changes.link_record("unlinked"),
     )
     while True:
-        records, _, _ = driver.execute_query(
-            stale, scope=dict(scope), seen_at=seen_at, batch=batch_size, database_=database
-        )
+        records, _, _ = driver.execute_query(stale, batch=batch_size, database_=database, **params)
         result.removed += records[0]["removed"]
         if records[0]["removed"] < batch_size:
-            return result
+            break
+    log.count(link.type, "linked", result.added)
+    log.count(link.type, "unlinked", result.removed)
+    return result
 
 
 def scopes(driver: Driver, label: str, props: tuple[str, ...], database: str) -> list[dict]:

@@ -11,7 +11,7 @@ from neo4j import Driver
 from neo4j.exceptions import Neo4jError
 
 import cypher
-from graph import reports, status, tags
+from graph import changes, reports, status, tags
 from model import Catalog
 
 
@@ -46,6 +46,9 @@ def statements(catalog: Catalog) -> list[str]:
             wanted[(label, (prop,))] = None
     # The collections' own records (graph.status), looked up by uid and by kind.
     wanted[(status.LABEL, ("label",))] = None
+    # The change records (graph.changes): read newest first, and by either end's uid.
+    for prop in changes.INDEXED:
+        wanted[(changes.LABEL, (prop,))] = None
     labels = [kind.label for kind in catalog.kinds] + [status.LABEL]
     out = [cypher.render("constraint_uid", name=f"{label}_uid", label=label) for label in labels]
     for label, props in wanted:

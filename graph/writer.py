@@ -1,4 +1,5 @@
-"""Batched node writes and scoped stale-node cleanup."""
+"""Batched node writes and scoped stale-node cleanup, each recording what it changed (see
+``graph.changes``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from neo4j import Driver
 
 import cypher
 from cypher import where
+from graph import changes
+from graph.changes import ChangeLog
 from model import Kind, Row
 from model.times import utc
 
@@ -30,35 +33,49 @@ class Writer:
         scope: Mapping[str, Any],
         seen_at: datetime,
         owner: Mapping[str, Any] | None = None,
+        log: ChangeLog | None = None,
     ) -> int:
         """MERGE ``rows`` (each with a ``uid``) as nodes of ``kind``; return how many.
 
         A shared kind (``member_of``) also needs ``owner``: the uid and properties of the
-        scope's own node, which gets the membership link to every row.
+        scope's own node, which gets the membership link to every row.  Each node new or
+        changed is recorded, in the batch's own statement, and counted in ``log``.
         """
+        log = log or ChangeLog()
+        record = changes.written_record(kind)
         if kind.member_of:
             if owner is None:
                 raise ValueError(f"{kind.label} is shared: writing it needs the scope's owner")
             link = kind.member_of
             statement = cypher.render(
-                "merge_members", owner_label=link.source, type=link.type, label=kind.label
+                "merge_members",
+                owner_label=link.source,
+                type=link.type,
+                label=kind.label,
+                record=record,
+                linked=changes.link_record("linked"),
             )
         else:
-            statement = cypher.render("merge_nodes", label=kind.label)
+            statement = cypher.render("merge_nodes", label=kind.label, record=record)
+        params = changes.params(kind, log, seen_at) | {
+            "scope": dict(scope),
+            "scope_text": changes.scope_text(scope, kind.scope),
+            "owner": dict(owner or {}),
+            "seen_at": seen_at,
+        }
         # Every declared property is written, None included, so a property the provider
         # no longer reports is removed rather than left stale; a value of the wrong type
         # stops the write with the kind, field and value (model.RowError).
         written = 0
         it = (kind.check(r) for r in rows)
         while batch := list(islice(it, self.batch_size)):
-            self.driver.execute_query(
-                statement,
-                rows=batch,
-                scope=dict(scope),
-                owner=dict(owner or {}),
-                seen_at=seen_at,
-                database_=self.database,
+            records, _, _ = self.driver.execute_query(
+                statement, rows=batch, database_=self.database, **params
             )
+            log.count(kind.label, "created", records[0]["created"])
+            log.count(kind.label, "updated", records[0]["updated"])
+            if kind.member_of:
+                log.count(kind.member_of.type, "linked", records[0]["linked"])
             written += len(batch)
         return written
 
@@ -77,43 +94,77 @@ class Writer:
         scope: Mapping[str, Any],
         seen_at: datetime,
         owner: Mapping[str, Any] | None = None,
+        log: ChangeLog | None = None,
     ) -> int:
         """Delete the nodes of ``kind`` in ``scope`` not written since ``seen_at``.
 
         Call only after a collection of that kind and scope succeeded entirely.  For a
         shared kind, the scope's stale memberships go, and then the nodes no scope has.
+        Each node and relationship removed is recorded (at ``seen_at``) and counted in ``log``.
         """
+        log = log or ChangeLog()
+        params = changes.params(kind, log, seen_at)
+        deleted = changes.deleted_record(kind)
         if kind.member_of:
             if owner is None:
                 raise ValueError(f"{kind.label} is shared: cleanup needs the scope's owner")
-            names = {"owner_label": kind.member_of.source, "type": kind.member_of.type}
-            stale = cypher.render("remove_stale_members", label=kind.label, **names)
-            self._drain(stale, owner=dict(owner), seen_at=seen_at)
-            orphans = cypher.render("remove_orphans", label=kind.label, type=names["type"])
-            return self._drain(orphans)
-        missing = set(kind.scope) - set(scope)
-        if missing:
-            raise ValueError(f"scope for {kind.label} lacks {sorted(missing)}")
-        statement = cypher.render(
-            "remove_stale_nodes", label=kind.label, scope=where("n", kind.scope)
-        )
-        return self._drain(statement, scope=dict(scope), seen_at=seen_at)
+            link = kind.member_of
+            stale = cypher.render(
+                "remove_stale_members",
+                label=kind.label,
+                owner_label=link.source,
+                type=link.type,
+                unlinked=changes.link_record("unlinked"),
+            )
+            own = {"scope": dict(scope), "scope_text": changes.scope_text(scope, kind.scope)}
+            gone, _ = self._drain(stale, owner=dict(owner), seen_at=seen_at, **own, **params)
+            log.count(link.type, "unlinked", gone)
+            statement = cypher.render(
+                "remove_orphans", label=kind.label, type=link.type, deleted=deleted
+            )
+            removed, unlinked = self._drain(statement, **params)
+        else:
+            missing = set(kind.scope) - set(scope)
+            if missing:
+                raise ValueError(f"scope for {kind.label} lacks {sorted(missing)}")
+            statement = cypher.render(
+                "remove_stale_nodes",
+                label=kind.label,
+                scope=where("n", kind.scope),
+                deleted=deleted,
+            )
+            removed, unlinked = self._drain(statement, scope=dict(scope), seen_at=seen_at, **params)
+        log.count(kind.label, "deleted", removed)
+        log.unlinked(unlinked)
+        return removed
 
-    def housekeep(self, kind: Kind, before: datetime) -> tuple[int, list[dict[str, Any]]]:
+    def housekeep(
+        self, kind: Kind, before: datetime, log: ChangeLog | None = None
+    ) -> tuple[int, list[dict[str, Any]]]:
         """Delete the nodes of ``kind`` not seen since ``before``, but not those whose
         scope's collection has failed since they were last seen and not succeeded since
         (for a shared kind: only those no scope has any more).  The count removed, and
-        what was kept, counted per scope."""
+        what was kept, counted per scope.  What goes is recorded as of now, in ``log``."""
+        log = log or ChangeLog()
+        deleted = changes.deleted_record(kind)
         if kind.member_of:
             link = kind.member_of
-            statement = cypher.render("housekeep_shared", label=kind.label, type=link.type)
+            statement = cypher.render(
+                "housekeep_shared", label=kind.label, type=link.type, deleted=deleted
+            )
             scope: tuple[str, ...] = ()
         else:
             scope = kind.scope
             statement = cypher.render(
-                "housekeep_scoped", label=kind.label, scope=cypher.same("n", "c", scope)
+                "housekeep_scoped",
+                label=kind.label,
+                scope=cypher.same("n", "c", scope),
+                deleted=deleted,
             )
-        removed = self._drain(statement, before=before, label=kind.label)
+        params = changes.params(kind, log, self.now())
+        removed, unlinked = self._drain(statement, before=before, **params)
+        log.count(kind.label, "deleted", removed)
+        log.unlinked(unlinked)
         columns = ", ".join(f"n.{p} AS {p}" for p in scope) or "'all' AS scope"
         kept, _, _ = self.driver.execute_query(
             cypher.render("housekept", label=kind.label, columns=columns),
@@ -122,14 +173,16 @@ class Writer:
         )
         return removed, [r.data() for r in kept]
 
-    def _drain(self, statement: str, **params: Any) -> int:
-        # Deletes run in bounded transactions until nothing is left to delete.
-        total = 0
+    def _drain(self, statement: str, **params: Any) -> tuple[int, list[str]]:
+        # Deletes run in bounded transactions until nothing is left to delete: how many
+        # went, and the types of the relationships that went with them.
+        total, unlinked = 0, []
         while True:
             records, _, _ = self.driver.execute_query(
                 statement, batch=self.batch_size, database_=self.database, **params
             )
             removed = records[0]["removed"]
             total += removed
+            unlinked += records[0].get("unlinked") or []
             if removed < self.batch_size:
-                return total
+                return total, unlinked

@@ -84,6 +84,9 @@ class Field:
     source: RecordPath | None = None
     filter: bool = False  # offered as an exact-match filter by REST and GraphQL
     doc: str = ""  # what it holds, for the API's schemas; else where it comes from
+    # Whether a new value is a change worth recording (graph.changes); False for what moves
+    # on its own in an unchanged estate (free space, usage counters, uptime).
+    tracked: bool = True
 
     def __post_init__(self) -> None:
         check_identifier(self.name)
@@ -226,6 +229,11 @@ class Kind:
     def stored(self) -> tuple[Field, ...]:
         """The fields a row carries: every declared one but the scope's, which the writer sets."""
         return tuple(f for f in self.fields if f.name not in self.scope)
+
+    @cached_property
+    def tracked(self) -> tuple[str, ...]:
+        """The stored fields whose changes are recorded (never uid, first_seen, last_seen)."""
+        return tuple(f.name for f in self.stored if f.tracked)
 
     def row(self, record: Any) -> Row:
         """The row for one provider record: its uid and every stored field, None if absent."""

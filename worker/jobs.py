@@ -21,8 +21,9 @@ from dramatiq.middleware import CurrentMessage
 from app import metrics
 from collectors import CATALOG
 from collectors.base import PermanentError, Provider, Source
+from graph import changes, reports, status
 from graph import links as graph_links
-from graph import reports, status
+from graph.changes import ChangeLog
 from model import Kind, Link, RowError
 from worker.leases import Held
 from worker.records import tree_of
@@ -114,16 +115,17 @@ def _collect(
     # than this and has its finds deleted by this one's cleanup.
     seen_at = rt.writer.now()
     written = 0
+    log_ = _change_log(task_id)
     with _provider_errors(source), source.open(kind, payload) as session:
         values = session.scope
         node_scope = {k: values[k] for k in kind.scope}
         owner = session.owner if kind.member_of else None
         for page in collector.collect(session):
             rows = [kind.row(record) for record in page]
-            written += rt.writer.write(kind, rows, node_scope, seen_at, owner)
+            written += rt.writer.write(kind, rows, node_scope, seen_at, owner, log_)
     # Only a collection whose listing went through entirely may declare what it missed as
     # gone; failed detail calls only leave some properties as they were (warnings).
-    removed = rt.writer.remove_stale(kind, node_scope, seen_at, owner)
+    removed = rt.writer.remove_stale(kind, node_scope, seen_at, owner, log_)
     warnings = session.warnings
     database = rt.settings.neo4j.database
     status.succeeded(
@@ -135,8 +137,16 @@ def _collect(
     metrics.NODES_WRITTEN.labels(provider.name, kind.label).inc(written)
     metrics.NODES_REMOVED.labels(provider.name, kind.label).inc(removed)
     metrics.WARNINGS.labels(provider.name, kind.label).inc(len(warnings))
-    log.info("collected %s in %s: %d written, %d removed", kind.label, values, written, removed)
+    log.info(
+        "collected %s in %s: %d written, %d removed, changes %s",
+        kind.label,
+        values,
+        written,
+        removed,
+        log_.summary(),
+    )
     result = {"scope": values, "nodes_written": written, "nodes_removed": removed}
+    result["changes"] = log_.summary()
     if warnings:
         log.warning(
             "%d warning(s) collecting %s in %s: %s",
@@ -147,6 +157,16 @@ def _collect(
         )
         result |= {"warnings": len(warnings), "warning_reasons": warnings[:MAX_REASONS]}
     return result
+
+
+def _change_log(task_id: str | None) -> ChangeLog:
+    """The change log of a task, counting into inventory_changes_total as it goes."""
+    return ChangeLog(task_id, lambda label, change, n: metrics.CHANGES.labels(label, change).inc(n))
+
+
+def _current_id() -> str | None:
+    message = CurrentMessage.get_current_message()
+    return message.message_id if message else None
 
 
 def _tree() -> str | None:
@@ -199,27 +219,38 @@ def link_all(provider: Provider, links: list[Link]) -> Job:
             return {"enqueued": len(chosen)}
         seen_at = rt.writer.now()
         linked = removed = 0
+        log_ = _change_log(_current_id())
         for link_type in types:
             for link in known[link_type]:
-                result = graph_links.refresh(rt.driver, CATALOG, link, scope, seen_at, database)
+                result = graph_links.refresh(
+                    rt.driver, CATALOG, link, scope, seen_at, database, log=log_
+                )
                 linked += result.linked
                 removed += result.removed
                 metrics.LINKS_WRITTEN.labels(provider.name, link_type).inc(result.linked)
                 metrics.LINKS_REMOVED.labels(provider.name, link_type).inc(result.removed)
         if tree:
             rt.link_requests.linked(tree, provider.name, scope, taken)
-        return {"scope": scope, "types": types, "links_written": linked, "links_removed": removed}
+        return {
+            "scope": scope,
+            "types": types,
+            "links_written": linked,
+            "links_removed": removed,
+            "changes": log_.summary(),
+        }
 
     return run
 
 
 def housekeeper(rt: Runtime, payload: dict[str, Any]) -> dict[str, Any]:
     days = payload.get("retention_days") or rt.settings.graph.retention_days
-    before = rt.writer.now() - timedelta(days=days)
+    now = rt.writer.now()
+    before = now - timedelta(days=days)
     removed: dict[str, int] = {}
     kept: list[dict[str, Any]] = []
+    log_ = _change_log(_current_id())
     for kind in CATALOG.kinds:
-        gone, held = rt.writer.housekeep(kind, before)
+        gone, held = rt.writer.housekeep(kind, before, log_)
         removed[kind.label] = gone
         metrics.NODES_REMOVED.labels(kind.provider, kind.label).inc(gone)
         metrics.KEPT.labels(kind.provider, kind.label).set(sum(h["kept"] for h in held))
@@ -231,7 +262,18 @@ def housekeeper(rt: Runtime, payload: dict[str, Any]) -> dict[str, Any]:
             sum(k["kept"] for k in kept),
             days,
         )
-    return {"nodes_removed": sum(removed.values()), "by_label": removed, "kept": kept}
+    change_days = rt.settings.graph.change_retention_days
+    old_changes = changes.remove_old(
+        rt.driver, rt.settings.neo4j.database, now - timedelta(days=change_days)
+    )
+    log.info("removed %d change record(s) older than %s days", old_changes, change_days)
+    return {
+        "nodes_removed": sum(removed.values()),
+        "by_label": removed,
+        "kept": kept,
+        "changes": log_.summary(),
+        "changes_removed": old_changes,
+    }
 
 
 def refresh_reports(rt: Runtime, payload: dict[str, Any]) -> dict[str, Any]:

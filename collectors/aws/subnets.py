@@ -17,7 +17,8 @@ KIND = Kind(
         Field("availability_zone", source="AvailabilityZone", filter=True),
         Field("availability_zone_id", source="AvailabilityZoneId"),
         Field("cidr_block", source="CidrBlock", filter=True),
-        Field("available_ip_count", int, source="AvailableIpAddressCount"),
+        # Moves as interfaces come and go in the subnet: no change worth recording.
+        Field("available_ip_count", int, source="AvailableIpAddressCount", tracked=False),
         Field("state", source="State", filter=True),
         Field("default_for_az", bool, source=lambda s: s.get("DefaultForAz", False)),
         *tags(),

@@ -15,7 +15,8 @@ KIND = Kind(
         *OBJECT,
         Field("type", source="summary.type", filter=True),
         Field("capacity_bytes", int, source="summary.capacity"),
-        Field("free_bytes", int, source="summary.freeSpace"),
+        # Moves with every write to the datastore: no change worth recording.
+        Field("free_bytes", int, source="summary.freeSpace", tracked=False),
         Field("accessible", bool, source="summary.accessible", filter=True),
         Field("url", source="summary.url"),
         Field("datacenter_uid", source="datacenter", filter=True),

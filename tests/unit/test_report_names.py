@@ -34,7 +34,8 @@ class _Recorder:
     ) -> tuple[list[dict[str, int]], None, None]:
         params = {k: v for k, v in kwargs.items() if not k.endswith("_")}
         self.statements.append((query, {**(parameters_ or {}), **params}))
-        return [{"linked": 0, "removed": 0}], None, None
+        zeros = {"linked": 0, "removed": 0, "added": 0, "created": 0, "updated": 0}
+        return [{**zeros, "unlinked": []}], None, None
 
 
 def graph_writes(catalog: Catalog) -> list[tuple[str, dict[str, Any]]]:
@@ -94,6 +95,11 @@ def test_what_the_graph_layer_writes_of_its_own_is_known() -> None:
     assert {"last_error", "failures_since_success", "account", "region", "vcenter"} <= collection
     assert schema.rels["HAS_SUBNET"] == {"first_seen", "last_seen"}  # graph.links
     assert schema.rels["HAS_IMAGE"] == {"first_seen", "last_seen"}  # a membership (writer)
+    # graph.changes: what every write records, with its scope and tracked fields' values.
+    change = schema.nodes["InventoryChange"]
+    assert {"id", "at", "task_id", "change", "uid", "label", "provider", "scope"} <= change
+    assert {"fields", "type", "target_uid", "target_label", "account_id", "vcenter"} <= change
+    assert {"before_instance_type", "after_instance_type"} <= change
 
 
 def _renamed_field(catalog: Catalog, label: str, old: str, new: str) -> Catalog:

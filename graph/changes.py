@@ -1,0 +1,130 @@
+"""What changed: the records the graph's writes leave of what they did.
+
+Every statement that creates, updates or deletes a node of a kind, or adds or removes a
+relationship, also creates an ``InventoryChange`` node per change, in the same statement
+(so in the same transaction: a killed worker leaves both or neither).  A change holds:
+
+- ``id`` (a UUID), ``at`` (the collection's ``seen_at``, or the housekeeper's time),
+  ``task_id`` (null outside a task) and ``change``: ``created``, ``updated``, ``deleted``,
+  ``linked`` or ``unlinked``;
+- ``uid``, ``label`` and ``provider`` of the node (for a relationship: its start node, with
+  ``type``, ``target_uid`` and ``target_label``);
+- the scope: its properties as the nodes carry them (``account_id``, ``region``;
+  ``vcenter``) and ``scope``, their values joined by ``/`` in the kind's order;
+- for a node, ``fields``: the tracked fields that changed (for ``created``, every one with
+  a value; for ``deleted``, every one it had), each with ``before_<field>`` (its value
+  before, absent for null) and ``after_<field>`` (after), stored as the node stores them
+  (temporal values, lists of strings).
+
+Fields declared ``tracked=False`` (``model.Field``) are written but never recorded.  Change
+nodes have no relationships, so nothing that deletes a node touches them; the housekeeper
+deletes them after ``graph.change_retention_days`` (``remove_old``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from neo4j import Driver
+
+import cypher
+from model import Kind
+
+LABEL = "InventoryChange"
+NODE_CHANGES = ("created", "updated", "deleted")
+LINK_CHANGES = ("linked", "unlinked")
+#: Its indexed properties: the time (newest first) and either end's uid (a history).
+INDEXED = ("at", "uid", "target_uid")
+
+
+@dataclass
+class ChangeLog:
+    """The changes one task records: its id, put on each, and how many it made, per node
+    label (created, updated, deleted) or relationship type (linked, unlinked), counted as
+    each statement that recorded them is committed (and told to ``counted``, if given)."""
+
+    task_id: str | None = None
+    counted: Callable[[str, str, int], None] | None = None
+    counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+    def count(self, name: str, change: str, n: int = 1) -> None:
+        if n:
+            self.counts[(name, change)] += n
+            if self.counted:
+                self.counted(name, change, n)
+
+    def unlinked(self, types: Iterable[str]) -> None:
+        for type_ in types:
+            self.count(type_, "unlinked")
+
+    def summary(self) -> dict[str, int]:
+        """How many of each kind of change, for a task's result."""
+        out: Counter[str] = Counter()
+        for (_, change), n in self.counts.items():
+            out[change] += n
+        return dict(sorted(out.items()))
+
+
+def scope_text(scope: Mapping[str, Any], props: Iterable[str]) -> str:
+    """The scope's values joined by ``/`` in the kind's order: ``123456789012/eu-west-1``."""
+    return "/".join(str(scope.get(p)) for p in props)
+
+
+def _scope_of(var: str, props: tuple[str, ...]) -> tuple[str, str]:
+    """Cypher for a node's scope: its properties as a map, and its text (see scope_text)."""
+    projection = f"{var} {{{', '.join('.' + p for p in props)}}}" if props else "{}"
+    text = " + '/' + ".join(f"toString({var}.{p})" for p in props) or "''"
+    return projection, text
+
+
+def link_record(change: str, scope: str = "$scope", text: str = "$scope_text") -> str:
+    """The Cypher recording relationship ``r`` as ``change`` (linked or unlinked)."""
+    assert change in LINK_CHANGES
+    return cypher.render("change_link", change=f"'{change}'", scope=scope, scope_text=text)
+
+
+def written_record(kind: Kind) -> str:
+    """The Cypher recording node ``n`` written from ``row`` as created or updated."""
+    values = "".join(
+        f",\n      rec.before_{f} = CASE WHEN '{f}' IN changed THEN before.{f} END"
+        f",\n      rec.after_{f} = CASE WHEN '{f}' IN changed THEN row.{f} END"
+        for f in kind.tracked
+    )
+    return cypher.render("change_written", values=values)
+
+
+def deleted_record(kind: Kind) -> str:
+    """The Cypher recording node ``n`` (and its relationships) as deleted."""
+    scope, text = _scope_of("n", kind.scope)
+    values = "".join(f", gone.before_{f} = n.{f}" for f in kind.tracked)
+    unlinked = link_record("unlinked", scope, text)
+    return cypher.render(
+        "change_deleted", scope=scope, scope_text=text, values=values, unlinked=unlinked
+    )
+
+
+def params(kind: Kind, log: ChangeLog, at: datetime) -> dict[str, Any]:
+    """What the recording parts of a statement about ``kind`` need."""
+    return {
+        "at": at,
+        "task_id": log.task_id,
+        "label": kind.label,
+        "provider": kind.provider,
+        "tracked": list(kind.tracked),
+    }
+
+
+def remove_old(driver: Driver, database: str, before: datetime, batch_size: int = 10_000) -> int:
+    """Delete the changes recorded before ``before``, in bounded transactions; how many."""
+    total = 0
+    while True:
+        records, _, _ = driver.execute_query(
+            cypher.source("remove_old_changes"), before=before, batch=batch_size, database_=database
+        )
+        total += records[0]["removed"]
+        if records[0]["removed"] < batch_size:
+            return total

@@ -130,6 +130,13 @@ CASES: dict[str, tuple[str, list[str], dict[str, list[str]]]] = {
         ["vc:snapshot-month", "vc:snapshot-old"],
         {"min_age_days=90": ["vc:snapshot-old"], "min_age_days=0": ["vc:snapshot-month", "vc:snapshot-new", "vc:snapshot-old"]},
     ),
+    "orphaned-virtual-disks": (
+        f"""CREATE (:VSphereDiskFile {{uid: 'vc:ds-1:a/left.vmdk', vm_uids: [], modified: {AGO % 40}}}),
+        (:VSphereDiskFile {{uid: 'vc:ds-1:a/new.vmdk', vm_uids: [], modified: {AGO % 1}}}),
+        (:VSphereVM {{uid: 'vc:vm-1'}})-[:USES_DISK_FILE]->(:VSphereDiskFile {{uid: 'vc:ds-1:b/used.vmdk', vm_uids: ['vc:vm-1'], modified: {AGO % 40}}})""",
+        ["vc:ds-1:a/left.vmdk", "vc:ds-1:a/new.vmdk"],
+        {"min_age_days=30": ["vc:ds-1:a/left.vmdk"]},
+    ),
     "vms-without-network": (
         """CREATE (:VSphereVM {uid: 'vc:vm-lonely', template: false}),
         (:VSphereVM {uid: 'vc:vm-net', template: false})-[:CONNECTED_TO]->(:VSphereNetwork {uid: 'vc:net-1'}),
@@ -234,6 +241,7 @@ def test_pages_follow_the_cursor_to_the_end(
         ("templates", {"colour": "red"}, 422, "colour: templates has no such parameter"),
         ("old-vm-snapshots", {"min_age_days": "old"}, 422, "min_age_days: expected int"),
         ("old-vm-snapshots", {"min_age_days": "36501"}, 422, "min_age_days: must be at most"),
+        ("orphaned-virtual-disks", {"min_age_days": "-3"}, 422, "min_age_days: must be at least 0"),
         ("leaks-of-all-kinds", {}, 404, "no report 'leaks-of-all-kinds'"),
     ],
 )

@@ -4,6 +4,7 @@ nothing."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -277,6 +278,25 @@ def _untag(port: int, moref: str) -> None:
             call("POST", path, {"object_id": {"type": "VirtualMachine", "id": moref}})
 
 
+def _task_state(vim: Any, content: Any, task: Any, timeout: float = 60) -> str:
+    """How the task ended, read as ``info.state`` alone: vcsim names the FileManager as a
+    file task's entity, which is no ManagedEntity, so pyVmomi cannot read the whole info."""
+    from pyVmomi import vmodl
+
+    pc = vmodl.query.PropertyCollector
+    spec = pc.FilterSpec(
+        objectSet=[pc.ObjectSpec(obj=task)],
+        propSet=[pc.PropertySpec(type=vim.Task, pathSet=["info.state"])],
+    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state = content.propertyCollector.RetrieveContents([spec])[0].propSet[0].val
+        if state in ("success", "error"):
+            return str(state)
+        time.sleep(0.05)
+    raise TimeoutError(f"task {task._moId} did not end in {timeout}s")
+
+
 def _gone(rt: Runtime, *uids: str) -> list[str]:
     found = rows(rt, "MATCH (n) WHERE n.uid IN $uids RETURN n.uid AS uid", uids=list(uids))
     return sorted(set(uids) - {r["uid"] for r in found})
@@ -287,12 +307,15 @@ def test_snapshots_pools_and_tags_come_and_go_with_the_vcenter(
 ) -> None:
     from pyVmomi import vim
 
-    from dev.demo.vsphere import connect, every, tag, wait
+    from dev.demo.vsphere import attach, connect, detach, every, tag, wait
 
     port = vcsim_port("vc-change")
     with connect(port) as content:
         vm = every(content, vim.VirtualMachine)[-1]
         wait(vm.CreateSnapshot_Task(name="keep", description="", memory=False, quiesce=False))
+        left = f"[{vm.datastore[0].name}] {vm.name}/left.vmdk"
+        attach(vm, left, 1024, unit=5)
+        detach(vm, left)
         pool, pooled = _pool_with_a_vm(vim, content, "batch")
         cluster = every(content, vim.ClusterComputeResource)[0]
         moref, snapshot = vm._moId, f"vc-change:{vm.snapshot.currentSnapshot._moId}"
@@ -318,6 +341,18 @@ def test_snapshots_pools_and_tags_come_and_go_with_the_vcenter(
     )
     assert pool_row == {"cpu": 2000, "memory": -1, "parent": root}
     _served(settings, read, vm_uid, pool_uid, pooled_uid)
+    orphans = rows(
+        migrated,
+        "MATCH (:VSphereDatastore {vcenter: 'vc-change'})-[:HAS_DISK_FILE]->(d:VSphereDiskFile) "
+        "WHERE d.vm_uids = [] AND NOT ()-[:USES_DISK_FILE]->(d) RETURN d.path AS path",
+    )
+    assert orphans == [{"path": left}]
+    used = _one(
+        migrated,
+        "MATCH (d:VSphereDiskFile)<-[:USES_DISK_FILE]-(:VSphereVM {uid: $vm}) RETURN count(d) AS n",
+        vm=vm_uid,
+    )
+    assert used["n"] >= 1
 
     # The snapshot removed, the tag detached, the pool's VM and the pool destroyed.
     with connect(port) as content:
@@ -327,12 +362,16 @@ def test_snapshots_pools_and_tags_come_and_go_with_the_vcenter(
         wait(pooled.Destroy_Task())
         pool = next(p for p in every(content, vim.ResourcePool) if p._moId == pool._moId)
         wait(pool.Destroy_Task())
+        datacenter = every(content, vim.Datacenter)[0]
+        task = content.fileManager.DeleteDatastoreFile_Task(name=left, datacenter=datacenter)
+        assert _task_state(vim, content, task) == "success"
     _untag(port, moref)
 
     code, out = collect(config_path, "vsphere:collect-all", {"vcenter": "vc-change"})
     assert code == 0, out
     held = _held(migrated, vm_uid)
     assert (held["tags"], held["snapshots"]) == ([], [])
+    assert rows(migrated, "MATCH (d:VSphereDiskFile {path: $p}) RETURN d.uid", p=left) == []
     assert _gone(migrated, snapshot, pool_uid, pooled_uid) == sorted(
         [snapshot, pool_uid, pooled_uid]
     )

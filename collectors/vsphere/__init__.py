@@ -23,6 +23,7 @@ PROVIDER = Provider(
         "networks",
         "resource_pools",
         "snapshots",
+        "disk_files",
     ),
     config=VSphereConfig,
     payload=VSpherePayload,

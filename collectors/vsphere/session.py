@@ -8,7 +8,8 @@ object turned into that object's uid, and the keys of ``common.SYNTHESIZED``: it
 (``<vcenter>:<moref>``), ``moref``, ``wsdl_type`` and the ``datacenter`` it lies in.
 A data object (a snapshot tree, a file layout) becomes a dict of its properties, the same
 way down.  ``details`` reads some properties of named objects, in one call; ``tags`` reads
-the vCenter's tags from its vAPI tagging service (``collectors.vsphere.tagging``).
+the vCenter's tags from its vAPI tagging service (``collectors.vsphere.tagging``);
+``disk_files`` lists a datastore's virtual disks with its browser.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from functools import cached_property
 from typing import Any
 
 from pyVim.connect import Disconnect, SmartConnect
+from pyVim.task import WaitForTask
 from pyVmomi import vim, vmodl
 from pyVmomi.VmomiSupport import DataObject, ManagedObject
 
@@ -30,6 +32,7 @@ from collectors.vsphere import tagging
 from collectors.vsphere.config import VCenterConfig
 
 PC = vmodl.query.PropertyCollector
+BROWSER = vim.host.DatastoreBrowser
 # Faults that mean the login session is gone (expired, logged out, vCenter restarted):
 # a view belongs to the session that made it, so a lost session also loses its views.
 SESSION_LOST = (vim.fault.NotAuthenticated, vmodl.fault.ManagedObjectNotFound)
@@ -225,6 +228,22 @@ class VSphereSession(Session):
             self.uid(obj._moId): {path: self._plain(props.get(path)) for path in paths}
             for obj, props in found
         }
+
+    def disk_files(self, browser_uid: str, datastore: str) -> list[dict[str, Any]]:
+        """The virtual disks (descriptors) in every folder of the datastore named
+        ``datastore``, from its browser ``browser_uid``: a vCenter task
+        (SearchDatastoreSubFolders), waited for; one result (``folderPath``, ``file``) a
+        folder, as ``objects`` gives values."""
+        si = self.vcenter.service()
+        browser = BROWSER(browser_uid.removeprefix(f"{self.name}:"), si._stub)
+        details = BROWSER.FileInfo.Details(fileType=True, fileSize=True, modification=True)
+        disks = BROWSER.VmDiskQuery(details=BROWSER.VmDiskQuery.Details(capacityKb=True, thin=True))
+        spec = BROWSER.SearchSpec(query=[disks], details=details, matchPattern=["*.vmdk"])
+        task = browser.SearchDatastoreSubFolders_Task(
+            datastorePath=f"[{datastore}]", searchSpec=spec
+        )
+        WaitForTask(task, si=si)
+        return [self._plain(result) for result in task.info.result or ()]
 
     @cached_property
     def tags(self) -> dict[str, list[str]]:

@@ -4,7 +4,8 @@ Two datacenters, each with two clusters of two hosts and a standalone host, two
 datastores and a distributed port group besides the standard "VM Network"; 96 VMs, of
 which some are powered off, some are templates, and the running ones mostly report a
 guest IP.  For the reports: a VM snapshot taken long ago (with a recent one after it) and
-a VM with only a recent snapshot; and vSphere tags (``env``, ``owner`` on VMs, ``rack`` on
+a VM with only a recent snapshot; a virtual disk left on a datastore that no VM uses (and
+one another VM took); and vSphere tags (``env``, ``owner`` on VMs, ``rack`` on
 hosts, ``tier`` on a datastore) through the vAPI tagging service.
 """
 
@@ -85,9 +86,9 @@ def set_guest_ip(vm: Any, ip: str) -> None:
     wait(vm.ReconfigVM_Task(spec=vim.vm.ConfigSpec(extraConfig=[option])))
 
 
-def fill(vm: Any, share: float = 0.95) -> None:
-    """Give ``vm`` a thin disk as large as ``share`` of its datastore's free space: the
-    simulator counts it as used, so the datastore looks that full (and no real disk is)."""
+def attach(vm: Any, name: str, capacity_kb: int, unit: int, create: bool = True) -> None:
+    """Give ``vm`` a thin disk ``name`` in its folder on its first datastore: a new file, or
+    (``create`` false) one that is there already."""
     ds = vm.datastore[0]
     controller = next(
         d.key
@@ -97,17 +98,48 @@ def fill(vm: Any, share: float = 0.95) -> None:
     disk = vim.vm.device.VirtualDisk(
         key=-1,
         controllerKey=controller,
-        unitNumber=3,
-        capacityInKB=int(ds.summary.freeSpace * share) // 1024,
+        unitNumber=unit,
+        capacityInKB=capacity_kb,
         backing=vim.vm.device.VirtualDisk.FlatVer2BackingInfo(
-            diskMode="persistent",
-            thinProvisioned=True,
-            fileName=f"[{ds.name}] {vm.name}/filler.vmdk",
-            datastore=ds,
+            diskMode="persistent", thinProvisioned=True, fileName=name, datastore=ds
         ),
     )
-    change = vim.vm.device.VirtualDeviceSpec(operation="add", fileOperation="create", device=disk)
+    change = vim.vm.device.VirtualDeviceSpec(operation="add", device=disk)
+    if create:
+        change.fileOperation = "create"
     wait(vm.ReconfigVM_Task(spec=vim.vm.ConfigSpec(deviceChange=[change])))
+
+
+def detach(vm: Any, name: str) -> None:
+    """Take the disk backed by ``name`` off ``vm``, leaving its file on the datastore."""
+    disk = next(
+        d
+        for d in vm.config.hardware.device
+        if isinstance(d, vim.vm.device.VirtualDisk) and d.backing.fileName == name
+    )
+    change = vim.vm.device.VirtualDeviceSpec(operation="remove", device=disk)
+    wait(vm.ReconfigVM_Task(spec=vim.vm.ConfigSpec(deviceChange=[change])))
+
+
+def fill(vm: Any, share: float = 0.95) -> None:
+    """Give ``vm`` a thin disk as large as ``share`` of its datastore's free space: the
+    simulator counts it as used, so the datastore looks that full (and no real disk is)."""
+    ds = vm.datastore[0]
+    capacity_kb = int(ds.summary.freeSpace * share) // 1024
+    attach(vm, f"[{ds.name}] {vm.name}/filler.vmdk", capacity_kb, unit=3)
+
+
+def leave_disks(vms: list[Any]) -> int:
+    """Detach two disks from ``vms[2]``, leaving their files: ``old-data.vmdk``, which no VM
+    uses then (orphaned-virtual-disks finds it), and ``moved.vmdk``, which ``vms[3]`` takes
+    (the near miss: a disk in another VM's folder, in use); how many are orphaned."""
+    owner, taker = vms[2], vms[3]
+    folder = f"[{owner.datastore[0].name}] {owner.name}"
+    for n, name in enumerate(("old-data.vmdk", "moved.vmdk")):
+        attach(owner, f"{folder}/{name}", 1024 * 1024, unit=4 + n)
+        detach(owner, f"{folder}/{name}")
+    attach(taker, f"{folder}/moved.vmdk", 1024 * 1024, unit=4, create=False)
+    return 1
 
 
 def backdate(vm: Any, ages: dict[str, int]) -> None:
@@ -163,7 +195,8 @@ def tag(port: int, host: str, tags: dict[tuple[str, str], list[tuple[str, str]]]
 def shape(port: int, host: str = "127.0.0.1") -> dict[str, int]:
     """Power off every fifth VM, make every eighth a template, give guest IPs to two
     thirds of the running ones, fill the first VM's datastore to 95%, take the
-    ``SNAPSHOTS`` and tag VMs, hosts and a datastore; how many of each."""
+    ``SNAPSHOTS``, leave a disk no VM uses, and tag VMs, hosts and a datastore; how many of
+    each."""
     made = {"vms": 0, "powered_off": 0, "templates": 0, "with_ip": 0}
     with connect(port, host) as content:
         fill(every(content, vim.VirtualMachine)[0])
@@ -182,6 +215,7 @@ def shape(port: int, host: str = "127.0.0.1") -> dict[str, int]:
                 made["with_ip"] += 1
         vms = every(content, vim.VirtualMachine)
         made["snapshots"] = snapshot(vms)
+        made["orphaned_disks"] = leave_disks(vms)
         hosts, datastores = every(content, vim.HostSystem), every(content, vim.Datastore)
         made["tags"] = tag(port, host, demo_tags(vms, hosts, datastores))
     return made

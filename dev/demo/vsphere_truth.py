@@ -8,6 +8,7 @@ names them); relationships are ``(source, type, target) -> {(source uid, target 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -80,10 +81,49 @@ def read(port: int, name: str, host: str = "127.0.0.1") -> Truth:
                 )
                 t.node("VSphereNetwork", uid(net), name=net.name, type=kind)
                 t.link("VSphereDatacenter", "HAS_NETWORK", "VSphereNetwork", (d, uid(net)))
-            for vm in _children(dc.vmFolder):
-                if isinstance(vm, vim.VirtualMachine):
-                    _vm(t, uid, vm, tags)
+            vms = [vm for vm in _children(dc.vmFolder) if isinstance(vm, vim.VirtualMachine)]
+            for vm in vms:
+                _vm(t, uid, vm, tags)
+            _disk_files(t, uid, _children(dc.datastoreFolder), vms)
     return t
+
+
+def _disk_files(t: Truth, uid: Callable[[Any], str], datastores: list[Any], vms: list[Any]) -> None:
+    """The disk descriptors (``.vmdk`` but their ``-flat`` extents) in each datastore's
+    folder (vcsim keeps a datastore as a local folder: read with os.walk), and the VMs whose
+    disks, their parents, or their snapshots' chains are in them."""
+    by_name = {ds.name: ds for ds in datastores}
+    users: dict[tuple[str, str], set[str]] = {}
+
+    def use(vm: Any, ds: Any, file_name: str) -> None:
+        relative = file_name.split("]", 1)[1].strip().lstrip("/")
+        users.setdefault((uid(ds), relative), set()).add(uid(vm))
+
+    for vm in vms:
+        for device in vm.config.hardware.device:
+            backing = device.backing if isinstance(device, vim.vm.device.VirtualDisk) else None
+            while backing is not None:
+                use(vm, backing.datastore, backing.fileName)
+                backing = backing.parent
+        layout = vm.layoutEx
+        names = {f.key: f.name for f in layout.file}
+        for snapshot in layout.snapshot:
+            for disk in snapshot.disk:
+                for key in (k for unit in disk.chain for k in unit.fileKey):
+                    if names[key].endswith(".vmdk") and not names[key].endswith("-flat.vmdk"):
+                        use(vm, by_name[names[key][1:].split("]")[0]], names[key])
+    for ds in datastores:
+        root = ds.summary.url
+        for folder, _, files in os.walk(root):
+            for name in files:
+                if not name.endswith(".vmdk") or name.endswith("-flat.vmdk"):
+                    continue
+                relative = os.path.relpath(os.path.join(folder, name), root)
+                f, vm_uids = f"{uid(ds)}:{relative}", sorted(users.get((uid(ds), relative), ()))
+                t.node("VSphereDiskFile", f, path=f"[{ds.name}] {relative}", vm_uids=vm_uids)
+                t.link("VSphereDatastore", "HAS_DISK_FILE", "VSphereDiskFile", (uid(ds), f))
+                for v in vm_uids:
+                    t.link("VSphereVM", "USES_DISK_FILE", "VSphereDiskFile", (v, f))
 
 
 def _compute(t: Truth, uid: Callable[[Any], str], d: str, compute: Any, tags: Tags) -> None:

@@ -6,7 +6,8 @@ ISO 8601 text); ``recorded/<type>.details.json`` what ``VSphereSession.details``
 uid; ``recorded/tree.json`` the types of folders, datacenters and compute resources, and
 ``recorded/datacenters.json`` the datacenter of each compute resource;
 ``recorded/about.json`` the vCenter's ``about``; ``recorded/tagging.json`` the vAPI
-tagging service's answers (method, path, body, value).  ``record.py`` makes them from
+tagging service's answers (method, path, body, value); ``recorded/disk_files.json`` each
+datastore browser's search results.  ``record.py`` makes them from
 vcsim.
 """
 
@@ -60,6 +61,10 @@ class FakeVSphereSession(Session):
         missing = set(paths) - set(recorded["paths"])
         assert not missing, f"the recording of {vim_type} details lacks {missing}: run record.py"
         return {u: {p: recorded["records"][u][p] for p in paths} for u in uids}
+
+    def disk_files(self, browser_uid: str, datastore: str) -> list[dict[str, Any]]:
+        results: list[dict[str, Any]] = _load("disk_files")[browser_uid]
+        return results
 
     @property
     def tags(self) -> dict[str, list[str]]:

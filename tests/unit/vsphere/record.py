@@ -7,7 +7,8 @@ every vSphere collector with the session's records kept, and writes ``recorded/`
 records of a type that several collectors read (VMs: their own and their snapshots) are
 merged, each with every path asked.  A few records of each type are kept: the first ones,
 and the most varied (a template, a standalone host, a distributed port group, the VMs with
-snapshots, a nested resource pool).  The tagging service's answers are kept whole.
+snapshots, a nested resource pool, the demo's detached disks).  The tagging service's
+answers and the datastore searches are kept whole.
 """
 
 from __future__ import annotations
@@ -37,6 +38,12 @@ VARIED = (
     lambda r: r.get("snapshot"),
     lambda r: r.get("wsdl_type") == "ResourcePool" and r.get("name") != "Resources",
     lambda r: r.get("parent", "").split(":")[-1].startswith("domain-s"),
+    # The demo's detached disks: the VM that left them, and the VM that took one.
+    lambda r: r.get("name") == "DC0_H0_VM2",
+    lambda r: any(
+        "moved.vmdk" in str((d.get("backing") or {}).get("fileName"))
+        for d in r.get("config.hardware.device") or ()
+    ),
 )
 
 
@@ -59,6 +66,7 @@ class Recorder:
 
     def __init__(self) -> None:
         self.kept: dict[str, dict[str, Any]] = {}
+        self.searches: dict[str, list[dict[str, Any]]] = {}
 
     def keep(self, name: str, paths: list[str], records: list[dict[str, Any]]) -> None:
         entry = self.kept.setdefault(name, {"paths": set(), "records": {}})
@@ -67,7 +75,7 @@ class Recorder:
             entry["records"].setdefault(r["uid"], {}).update(r)
 
     def watch(self, session: Any) -> None:
-        objects, details = session.objects, session.details
+        objects, details, disk_files = session.objects, session.details, session.disk_files
 
         def kept_objects(vim_type: str, paths: list[str]) -> Any:
             records = [r for page in objects(vim_type, paths) for r in page]
@@ -79,7 +87,12 @@ class Recorder:
             self.keep(f"{vim_type}.details", paths, [{"uid": u, **p} for u, p in found.items()])
             return found
 
+        def kept_disk_files(browser: str, datastore: str) -> list[dict[str, Any]]:
+            self.searches[browser] = disk_files(browser, datastore)
+            return self.searches[browser]
+
         session.objects, session.details = kept_objects, kept_details
+        session.disk_files = kept_disk_files
 
     def files(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -88,7 +101,7 @@ class Recorder:
             details = name.endswith(".details")
             kept = {r["uid"]: r for r in records} if details else _pick(records)
             out[name] = {"paths": sorted(entry["paths"]), "records": kept}
-        return out
+        return {**out, "disk_files": self.searches}
 
 
 def exchanges(source: VSphereSource) -> list[dict[str, Any]]:

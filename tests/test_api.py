@@ -162,6 +162,7 @@ def test_an_item_comes_with_its_relationships(client: TestClient, read: dict) ->
         ("HAS_INSTANCE", "out"),
         ("IN_ZONE", "out"),
         ("IN_SUBNET", "in"),
+        ("HAS_DB_INSTANCE", "out"),
     }
     instances = [r for r in rels if r["type"] == "HAS_INSTANCE"]
     assert len(instances) == 3 and all(r["label"] == "AWSInstance" for r in instances)

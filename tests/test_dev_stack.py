@@ -48,6 +48,10 @@ def inventory(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[st
 LEAKS = {
     "unattached-volumes": ("name", "-orphaned-data"),
     "idle-load-balancers": ("name", "-idle"),
+    "public-databases": ("db_instance_id", "-reports-db"),
+    "stopped-databases": ("db_instance_id", "-archive-db"),
+    "deprecated-lambda-runtimes": ("name", "-legacy-fn"),
+    "empty-auto-scaling-groups": ("name", "-empty-asg"),
     "detached-network-interfaces": ("name", "-detached"),
     "unused-security-groups": ("group_name", "-unused"),
     "powered-off-vms": ("power_state", None),

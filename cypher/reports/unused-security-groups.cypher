@@ -1,8 +1,8 @@
 // Security groups nothing uses
 //
-// Security groups that no instance, network interface or load balancer is in, default
-// groups aside.  Unused groups pile up, widen what an audit has to read, and are one
-// attachment away from exposing something.
+// Security groups that no instance, DB instance, Lambda function, network interface or
+// load balancer is in, default groups aside.  Unused groups pile up, widen what an audit
+// has to read, and are one attachment away from exposing something.
 //
 // columns: uid, account_id, region, group_name, vpc_id, description
 // key: uid
@@ -10,7 +10,7 @@
 // index: AWSLoadBalancer(vpc_id)
 MATCH (g:AWSSecurityGroup)
 WHERE g.uid > $after AND g.group_name <> 'default'
-  AND NOT (:AWSInstance)-[:IN_SECURITY_GROUP]->(g)
+  AND NOT (:AWSInstance|AWSDBInstance|AWSLambdaFunction)-[:IN_SECURITY_GROUP]->(g)
   AND NOT EXISTS {
     MATCH (e:AWSNetworkInterface) WHERE e.vpc_id = g.vpc_id AND g.uid IN e.security_group_ids
   }

@@ -7,6 +7,8 @@ Browser.
 
 from __future__ import annotations
 
+import io
+import zipfile
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,6 +86,8 @@ def seed_region(s: boto3.Session, endpoint: str, region: str, owner: str, per_su
     security group (leaks the reports find); an application load balancer whose
     target group routes to the prod instances; a classic ELB in front of staging; a
     bucket; and an image of the account's own, made from one of its instances.
+    In prod: DB instances (public, private, stopped), Lambda functions (one in the VPC on
+    a deprecated runtime) and Auto Scaling groups (one holding an instance, one empty).
     """
     ec2 = s.client("ec2", region_name=region, endpoint_url=endpoint)
     images = ec2.describe_images(Owners=["amazon"])["Images"]
@@ -98,6 +102,7 @@ def seed_region(s: boto3.Session, endpoint: str, region: str, owner: str, per_su
     _leaks(ec2, elbv2, owner, staging)
     ec2.create_image(InstanceId=prod.instances[0], Name=f"{owner}-golden-{region}")
     _bucket(s, endpoint, region, owner)
+    _services(s, endpoint, region, owner, prod, image)
     return sum(len(p.instances) for p in nets.values())
 
 
@@ -206,6 +211,106 @@ def _bucket(s: boto3.Session, endpoint: str, region: str, owner: str) -> None:
     if region != "us-east-1":
         bucket["CreateBucketConfiguration"] = {"LocationConstraint": region}
     s3.create_bucket(**bucket)
+
+
+def _services(
+    s: boto3.Session, endpoint: str, region: str, owner: str, prod: Placed, image: str
+) -> None:
+    """RDS, Lambda and Auto Scaling in the prod network, with a security group of their
+    own (so that it is in use, by them only)."""
+    ec2 = s.client("ec2", region_name=region, endpoint_url=endpoint)
+    group = ec2.create_security_group(
+        GroupName=f"{owner}-prod-data", Description="databases and functions", VpcId=prod.vpc
+    )["GroupId"]
+    _databases(s.client("rds", region_name=region, endpoint_url=endpoint), owner, prod, group)
+    role = _lambda_role(s.client("iam", endpoint_url=endpoint), owner)
+    lam = s.client("lambda", region_name=region, endpoint_url=endpoint)
+    _functions(lam, owner, prod, group, role)
+    autoscaling = s.client("autoscaling", region_name=region, endpoint_url=endpoint)
+    _scaling_groups(ec2, autoscaling, owner, prod, image)
+
+
+def _databases(rds: Any, owner: str, prod: Placed, group: str) -> None:
+    """A publicly accessible database (the leak public-databases finds), a stopped one
+    (stopped-databases), and a private running one, the near miss of both."""
+    rds.create_db_subnet_group(
+        DBSubnetGroupName=f"{owner}-prod",
+        DBSubnetGroupDescription="prod databases",
+        SubnetIds=prod.subnets,
+    )
+    for name, public in (("reports", True), ("orders", False), ("archive", False)):
+        rds.create_db_instance(
+            DBInstanceIdentifier=f"{owner}-{name}-db",
+            DBInstanceClass="db.t3.micro",
+            Engine="postgres",
+            AllocatedStorage=20,
+            MasterUsername="demo",
+            MasterUserPassword="demo-password",
+            DBSubnetGroupName=f"{owner}-prod",
+            VpcSecurityGroupIds=[group],
+            PubliclyAccessible=public,
+            Tags=[{"Key": "owner", "Value": owner}],
+        )
+    rds.stop_db_instance(DBInstanceIdentifier=f"{owner}-archive-db")
+
+
+def _lambda_role(iam: Any, owner: str) -> str:
+    """The execution role the demo's functions name (IAM is global: made once an account)."""
+    name = f"{owner}-lambda"
+    try:
+        return str(iam.get_role(RoleName=name)["Role"]["Arn"])
+    except iam.exceptions.NoSuchEntityException:
+        trust = (
+            '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": '
+            '"sts:AssumeRole", "Principal": {"Service": "lambda.amazonaws.com"}}]}'
+        )
+        return str(iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust)["Role"]["Arn"])
+
+
+def _functions(lam: Any, owner: str, prod: Placed, group: str, role: str) -> None:
+    """A function in the prod VPC on a deprecated runtime (the leak
+    deprecated-lambda-runtimes finds) and one outside any VPC on a current runtime."""
+    package = io.BytesIO()
+    with zipfile.ZipFile(package, "w") as z:
+        z.writestr("handler.py", "def handle(event, context):\n    return event\n")
+    code = {"ZipFile": package.getvalue()}
+    vpc = {"SubnetIds": prod.subnets, "SecurityGroupIds": [group]}
+    for name, runtime, extra in (
+        ("legacy", "python3.7", {"VpcConfig": vpc}),
+        ("current", "python3.12", {}),
+    ):
+        lam.create_function(
+            FunctionName=f"{owner}-{name}-fn",
+            Runtime=runtime,
+            Role=role,
+            Handler="handler.handle",
+            Code=code,
+            Tags={"owner": owner},
+            **extra,
+        )
+
+
+def _scaling_groups(ec2: Any, autoscaling: Any, owner: str, prod: Placed, image: str) -> None:
+    """A group holding a prod instance and one wanting none (the leak
+    empty-auto-scaling-groups finds), both launching into the prod subnets.  (The instance
+    is attached, not launched, so that the estate's instances stay those it made.)"""
+    ec2.create_launch_template(
+        LaunchTemplateName=f"{owner}-web",
+        LaunchTemplateData={"ImageId": image, "InstanceType": "t3.micro"},
+    )
+    for name in ("web", "empty"):
+        autoscaling.create_auto_scaling_group(
+            AutoScalingGroupName=f"{owner}-{name}-asg",
+            LaunchTemplate={"LaunchTemplateName": f"{owner}-web"},
+            MinSize=0,
+            MaxSize=2,
+            DesiredCapacity=0,
+            VPCZoneIdentifier=",".join(prod.subnets),
+            Tags=[{"Key": "owner", "Value": owner, "PropagateAtLaunch": True}],
+        )
+    autoscaling.attach_instances(
+        AutoScalingGroupName=f"{owner}-web-asg", InstanceIds=[prod.instances[-1]]
+    )
 
 
 def seed(endpoint: str, per_subnet: int = 3) -> dict[str, int]:

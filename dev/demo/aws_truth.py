@@ -93,6 +93,28 @@ def _images(p: Place) -> set[str]:
     return owned | {i["ImageId"] for i in p.instances}
 
 
+def _databases(p: Place) -> list[dict[str, Any]]:
+    return p.client("rds").describe_db_instances()["DBInstances"]
+
+
+def _functions(p: Place) -> list[dict[str, Any]]:
+    return p.client("lambda").list_functions()["Functions"]
+
+
+def _function_pairs(p: Place, key: str) -> list[tuple[str, str]]:
+    """(function, subnet or group) for each function in a VPC; ``key`` is the list of
+    its VpcConfig to read."""
+    return [
+        (f["FunctionArn"], item)
+        for f in _functions(p)
+        for item in (f.get("VpcConfig") or {}).get(key, [])
+    ]
+
+
+def _scaling_groups(p: Place) -> list[dict[str, Any]]:
+    return p.client("autoscaling").describe_auto_scaling_groups()["AutoScalingGroups"]
+
+
 NODES: dict[str, Callable[[Place], Any]] = {
     "AWSAccount": lambda p: [p.account],
     "AWSRegion": lambda p: [p.uid],
@@ -113,6 +135,9 @@ NODES: dict[str, Callable[[Place], Any]] = {
     "AWSLoadBalancer": lambda p: [uid for uid, _, _ in p.load_balancers],
     "AWSBucket": _buckets,
     "AWSVolume": lambda p: [v["VolumeId"] for v in p.ec2("describe_volumes", "Volumes")],
+    "AWSDBInstance": lambda p: [d["DBInstanceArn"] for d in _databases(p)],
+    "AWSLambdaFunction": lambda p: [f["FunctionArn"] for f in _functions(p)],
+    "AWSAutoScalingGroup": lambda p: [g["AutoScalingGroupARN"] for g in _scaling_groups(p)],
 }
 
 LINKS: dict[tuple[str, str, str], Callable[[Place], Any]] = {
@@ -164,6 +189,32 @@ LINKS: dict[tuple[str, str, str], Callable[[Place], Any]] = {
         for v in p.ec2("describe_volumes", "Volumes")
         for a in v["Attachments"]
         if a["InstanceId"] in {i["InstanceId"] for i in p.instances}
+    ],
+    ("AWSSubnet", "HAS_DB_INSTANCE", "AWSDBInstance"): lambda p: [
+        (subnet["SubnetIdentifier"], d["DBInstanceArn"])
+        for d in _databases(p)
+        for subnet in d["DBSubnetGroup"]["Subnets"]
+    ],
+    ("AWSDBInstance", "IN_SECURITY_GROUP", "AWSSecurityGroup"): lambda p: [
+        (d["DBInstanceArn"], g["VpcSecurityGroupId"])
+        for d in _databases(p)
+        for g in d["VpcSecurityGroups"]
+    ],
+    ("AWSLambdaFunction", "IN_SUBNET", "AWSSubnet"): lambda p: _function_pairs(p, "SubnetIds"),
+    ("AWSLambdaFunction", "IN_SECURITY_GROUP", "AWSSecurityGroup"): lambda p: _function_pairs(
+        p, "SecurityGroupIds"
+    ),
+    ("AWSAutoScalingGroup", "HAS_INSTANCE", "AWSInstance"): lambda p: [
+        (g["AutoScalingGroupARN"], member["InstanceId"])
+        for g in _scaling_groups(p)
+        for member in g["Instances"]
+        if member["InstanceId"] in set(NODES["AWSInstance"](p))
+    ],
+    ("AWSAutoScalingGroup", "IN_SUBNET", "AWSSubnet"): lambda p: [
+        (g["AutoScalingGroupARN"], subnet)
+        for g in _scaling_groups(p)
+        for subnet in g["VPCZoneIdentifier"].split(",")
+        if subnet
     ],
 }
 

@@ -298,7 +298,12 @@ def _task_state(vim: Any, content: Any, task: Any, timeout: float = 60) -> str:
 
 
 def _gone(rt: Runtime, *uids: str) -> list[str]:
-    found = rows(rt, "MATCH (n) WHERE n.uid IN $uids RETURN n.uid AS uid", uids=list(uids))
+    found = rows(
+        rt,
+        "MATCH (n:VSphereSnapshot|VSphereResourcePool|VSphereVM) WHERE n.uid IN $uids "
+        "RETURN n.uid AS uid",
+        uids=list(uids),
+    )
     return sorted(set(uids) - {r["uid"] for r in found})
 
 

@@ -7,19 +7,23 @@ WITH o
 UNWIND $rows AS row
 MERGE (n:{{label}} {uid: row.uid})
 ON CREATE SET n.first_seen = $seen_at
-WITH o, n, row, n.last_seen IS NULL AS is_new, properties(n) AS before
+WITH o, n, row, n.last_seen IS NULL AS is_new
+{{changed}}
 SET n += row, n += $scope,
     n.last_seen = CASE WHEN n.last_seen > $seen_at THEN n.last_seen ELSE $seen_at END
 MERGE (o)-[r:{{type}}]->(n)
 ON CREATE SET r.first_seen = $seen_at
-WITH o, n, row, is_new, before, r, r.last_seen IS NULL AS joined
+WITH n, row, changed, change, before, r, r.last_seen IS NULL AS joined
 SET r.last_seen = CASE WHEN r.last_seen > $seen_at THEN r.last_seen ELSE $seen_at END
 WITH *
 CALL (r, joined) {
   WITH * WHERE joined
   {{linked}}
 }
-{{record}}
+CALL (n, changed, change, before, row) {
+  WITH * WHERE change IS NOT NULL
+  {{record}}
+}
 RETURN sum(CASE change WHEN 'created' THEN 1 ELSE 0 END) AS created,
        sum(CASE change WHEN 'updated' THEN 1 ELSE 0 END) AS updated,
        sum(CASE WHEN joined THEN 1 ELSE 0 END) AS linked

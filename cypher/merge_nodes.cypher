@@ -1,12 +1,15 @@
 // One batch of one kind: rows carry uid and properties; scope and times come as parameters.
 // last_seen never moves back, so a slower concurrent run cannot make fresh nodes look stale.
-// What is new or changed gets its change record in this statement, so in its transaction.
+// What is new or changed gets its change record in this statement, so in its transaction
+// (graph.changes); the rows that did not change end before the CREATE.
 UNWIND $rows AS row
 MERGE (n:{{label}} {uid: row.uid})
 ON CREATE SET n.first_seen = $seen_at
-WITH n, row, n.last_seen IS NULL AS is_new, properties(n) AS before
+WITH n, row, n.last_seen IS NULL AS is_new
+{{changed}}
 SET n += row, n += $scope,
     n.last_seen = CASE WHEN n.last_seen > $seen_at THEN n.last_seen ELSE $seen_at END
+WITH * WHERE change IS NOT NULL
 {{record}}
 RETURN sum(CASE change WHEN 'created' THEN 1 ELSE 0 END) AS created,
        sum(CASE change WHEN 'updated' THEN 1 ELSE 0 END) AS updated

@@ -75,7 +75,8 @@ def scope_text(scope: Mapping[str, Any], props: Iterable[str]) -> str:
 
 
 def _scope_of(var: str, props: tuple[str, ...]) -> tuple[str, str]:
-    """Cypher for a node's scope: its properties as a map, and its text (see scope_text)."""
+    """Cypher for a node's properties ``props`` (its scope's) as a map, and as text (see
+    scope_text)."""
     projection = f"{var} {{{', '.join('.' + p for p in props)}}}" if props else "{}"
     text = " + '/' + ".join(f"toString({var}.{p})" for p in props) or "''"
     return projection, text
@@ -87,14 +88,20 @@ def link_record(change: str, scope: str = "$scope", text: str = "$scope_text") -
     return cypher.render("change_link", change=f"'{change}'", scope=scope, scope_text=text)
 
 
-def written_record(kind: Kind) -> str:
-    """The Cypher recording node ``n`` written from ``row`` as created or updated."""
+def written_record(kind: Kind) -> dict[str, str]:
+    """The parts of a node write recording node ``n``, written from ``row``, as created or
+    updated: ``changed`` (before the SET: which tracked fields differ, and their values
+    before) and ``record`` (the change record of a row whose ``change`` is not null)."""
     values = "".join(
-        f",\n      rec.before_{f} = CASE WHEN '{f}' IN changed THEN before.{f} END"
-        f",\n      rec.after_{f} = CASE WHEN '{f}' IN changed THEN row.{f} END"
+        f",\n    rec.before_{f} = CASE WHEN '{f}' IN changed THEN before.{f} END"
+        f",\n    rec.after_{f} = CASE WHEN '{f}' IN changed THEN row.{f} END"
         for f in kind.tracked
     )
-    return cypher.render("change_written", values=values)
+    before = _scope_of("n", kind.tracked)[0]
+    return {
+        "changed": cypher.render("change_written", before=before),
+        "record": cypher.render("change_record", values=values),
+    }
 
 
 def deleted_record(kind: Kind) -> str:

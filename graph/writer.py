@@ -52,11 +52,11 @@ class Writer:
                 owner_label=link.source,
                 type=link.type,
                 label=kind.label,
-                record=record,
                 linked=changes.link_record("linked"),
+                **record,
             )
         else:
-            statement = cypher.render("merge_nodes", label=kind.label, record=record)
+            statement = cypher.render("merge_nodes", label=kind.label, **record)
         params = changes.params(kind, log, seen_at) | {
             "scope": dict(scope),
             "scope_text": changes.scope_text(scope, kind.scope),

@@ -188,3 +188,24 @@ def test_every_relationship_of_the_estate_and_nothing_else(
     got = {(r["a"], r["b"]) for r in rows(graph, query)}
     assert want, f"the demo estate should give some {key}"
     assert got == want
+
+
+def test_elastic_ips_keep_their_public_ip_and_what_they_are_assigned_to(
+    graph: Runtime, moto_url: str
+) -> None:
+    want = {
+        a["AllocationId"]: (
+            a["PublicIp"],
+            a.get("InstanceId") or None,
+            a.get("NetworkInterfaceId") or None,
+        )
+        for _, _, ec2 in clients(moto_url, "ec2")
+        for a in ec2.describe_addresses()["Addresses"]
+    }
+    got = rows(
+        graph,
+        "MATCH (a:AWSElasticIP) RETURN a.uid AS id, a.public_ip AS ip, a.instance_id AS i, "
+        "a.eni_id AS e",
+    )
+    assert {r["id"]: (r["ip"], r["i"], r["e"]) for r in got} == want
+    assert sum(i is None and e is None for _, i, e in want.values()) == len(SCOPES)  # spare

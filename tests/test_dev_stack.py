@@ -56,6 +56,7 @@ LEAKS = {
     "unused-security-groups": ("group_name", "-unused"),
     "powered-off-vms": ("power_state", None),
     "full-datastores": ("name", "LocalDS_"),
+    "unassociated-elastic-ips": ("name", "-spare-ip"),
 }
 
 

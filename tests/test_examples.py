@@ -46,7 +46,6 @@ TEMPLATE = re.compile(r"\[|<|\bNAME\b|\.\.\.|…")
 EMPTY_ON_THE_DEMO = {
     "empty-vpcs": "every non-default VPC of the demo holds instances",
     "failing-collections": "the demo's collections succeed",
-    "public-instances": "the demo's subnets give no public IPs",
     "stale-nodes": "everything was seen by the collection just made",
     "stopped-instances": "the demo stops no instance",
     "unhealthy-hosts": "vcsim's hosts are connected",

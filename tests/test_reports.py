@@ -195,6 +195,14 @@ CASES: dict[str, tuple[str, list[str], dict[str, list[str]]]] = {
         ["c-fail", "c-never"],
         {"min_hours=12": ["c-never"]},
     ),
+    "unassociated-elastic-ips": (
+        """CREATE (:AWSElasticIP {uid: 'eip-free'}),
+        (:AWSElasticIP {uid: 'eip-nat', eni_id: 'eni-1', association_id: 'eipassoc-1'}),
+        (:AWSElasticIP {uid: 'eip-run', instance_id: 'i-r', eni_id: 'eni-2', association_id: 'eipassoc-2'})-[:ASSIGNED_TO]->(:AWSInstance {uid: 'i-r', state: 'running'}),
+        (:AWSElasticIP {uid: 'eip-stop', instance_id: 'i-s', eni_id: 'eni-3', association_id: 'eipassoc-3'})-[:ASSIGNED_TO]->(:AWSInstance {uid: 'i-s', state: 'stopped'})""",
+        ["eip-free"],
+        {"include_stopped=true": ["eip-free", "eip-stop"]},
+    ),
 }  # fmt: skip
 
 
@@ -274,6 +282,12 @@ def test_pages_follow_the_cursor_to_the_end(
         ("unattached-volumes", {"min_age_days": "soon"}, 422, "min_age_days: expected int"),
         ("unattached-volumes", {"min_age_days": "-1"}, 422, "min_age_days: must be at least 0"),
         ("full-datastores", {"min_used_percent": "101"}, 422, "min_used_percent: must be at most"),
+        (
+            "unassociated-elastic-ips",
+            {"include_stopped": "perhaps"},
+            422,
+            "include_stopped: expected bool",
+        ),
         ("public-databases", {"include_stopped": "sometimes"}, 422, "include_stopped: expected"),
         ("stopped-databases", {"min_storage_gib": "99999"}, 422, "must be at most 65536"),
         ("deprecated-lambda-runtimes", {"days_ahead": "-5"}, 422, "days_ahead: must be at least 0"),

@@ -25,6 +25,7 @@ PROVIDER = Provider(
         "load_balancers",
         "buckets",
         "volumes",
+        "elastic_ips",
         "db_instances",
         "lambda_functions",
         "auto_scaling_groups",

@@ -85,7 +85,8 @@ def seed_region(s: boto3.Session, endpoint: str, region: str, owner: str, per_su
     attached to nothing; an idle load balancer, a detached interface and an unused
     security group (leaks the reports find); an application load balancer whose
     target group routes to the prod instances; a classic ELB in front of staging; a
-    bucket; and an image of the account's own, made from one of its instances.
+    bucket; an image of the account's own, made from one of its instances; and Elastic
+    IPs on an instance and on nothing.
     In prod: DB instances (public, private, stopped), Lambda functions (one in the VPC on
     a deprecated runtime) and Auto Scaling groups (one holding an instance, one empty).
     """
@@ -100,6 +101,7 @@ def seed_region(s: boto3.Session, endpoint: str, region: str, owner: str, per_su
     elb = s.client("elb", region_name=region, endpoint_url=endpoint)
     _load_balancers(elbv2, elb, owner, prod, staging)
     _leaks(ec2, elbv2, owner, staging)
+    _addresses(ec2, owner, prod)
     ec2.create_image(InstanceId=prod.instances[0], Name=f"{owner}-golden-{region}")
     _bucket(s, endpoint, region, owner)
     _services(s, endpoint, region, owner, prod, image)
@@ -202,6 +204,18 @@ def _leaks(ec2: Any, elbv2: Any, owner: str, staging: Placed) -> None:
     ec2.create_security_group(
         GroupName=f"{owner}-unused", Description="nothing uses it", VpcId=staging.vpc
     )
+
+
+def _addresses(ec2: Any, owner: str, prod: Placed) -> None:
+    """Elastic IPs: one on a prod instance (the near miss), and the leak: one assigned to
+    nothing."""
+
+    def address(name: str) -> str:
+        spec = _tags("elastic-ip", Name=f"{owner}-{name}")
+        return ec2.allocate_address(Domain="vpc", TagSpecifications=spec)["AllocationId"]
+
+    ec2.associate_address(AllocationId=address("web-ip"), InstanceId=prod.instances[-1])
+    address("spare-ip")
 
 
 def _bucket(s: boto3.Session, endpoint: str, region: str, owner: str) -> None:

@@ -115,6 +115,16 @@ def _scaling_groups(p: Place) -> list[dict[str, Any]]:
     return p.client("autoscaling").describe_auto_scaling_groups()["AutoScalingGroups"]
 
 
+def _addresses(p: Place) -> list[dict[str, Any]]:
+    return p.ec2("describe_addresses", "Addresses")
+
+
+def _assigned(p: Place, key: str, targets: set[str]) -> list[tuple[str, str]]:
+    """(allocation, what it is assigned to) for the addresses whose ``key`` is among
+    ``targets`` (moto answers "" for an address assigned to nothing)."""
+    return [(a["AllocationId"], a[key]) for a in _addresses(p) if a.get(key) in targets]
+
+
 NODES: dict[str, Callable[[Place], Any]] = {
     "AWSAccount": lambda p: [p.account],
     "AWSRegion": lambda p: [p.uid],
@@ -135,6 +145,7 @@ NODES: dict[str, Callable[[Place], Any]] = {
     "AWSLoadBalancer": lambda p: [uid for uid, _, _ in p.load_balancers],
     "AWSBucket": _buckets,
     "AWSVolume": lambda p: [v["VolumeId"] for v in p.ec2("describe_volumes", "Volumes")],
+    "AWSElasticIP": lambda p: [a["AllocationId"] for a in _addresses(p)],
     "AWSDBInstance": lambda p: [d["DBInstanceArn"] for d in _databases(p)],
     "AWSLambdaFunction": lambda p: [f["FunctionArn"] for f in _functions(p)],
     "AWSAutoScalingGroup": lambda p: [g["AutoScalingGroupARN"] for g in _scaling_groups(p)],
@@ -190,6 +201,15 @@ LINKS: dict[tuple[str, str, str], Callable[[Place], Any]] = {
         for a in v["Attachments"]
         if a["InstanceId"] in {i["InstanceId"] for i in p.instances}
     ],
+    ("AWSRegion", "HAS_ADDRESS", "AWSElasticIP"): lambda p: [
+        (p.uid, a) for a in NODES["AWSElasticIP"](p)
+    ],
+    ("AWSElasticIP", "ASSIGNED_TO", "AWSInstance"): lambda p: _assigned(
+        p, "InstanceId", set(NODES["AWSInstance"](p))
+    ),
+    ("AWSElasticIP", "ASSIGNED_TO", "AWSNetworkInterface"): lambda p: _assigned(
+        p, "NetworkInterfaceId", set(NODES["AWSNetworkInterface"](p))
+    ),
     ("AWSSubnet", "HAS_DB_INSTANCE", "AWSDBInstance"): lambda p: [
         (subnet["SubnetIdentifier"], d["DBInstanceArn"])
         for d in _databases(p)

@@ -27,6 +27,9 @@ CONTRACT_LINKS = {
     ("AWSLoadBalancer", "ROUTES_TO", "AWSInstance"),
     ("AWSRegion", "HAS_BUCKET", "AWSBucket"),
     ("AWSInstance", "HAS_VOLUME", "AWSVolume"),
+    ("AWSElasticIP", "ASSIGNED_TO", "AWSInstance"),
+    ("AWSElasticIP", "ASSIGNED_TO", "AWSNetworkInterface"),
+    ("AWSRegion", "HAS_ADDRESS", "AWSElasticIP"),
     ("VSphereVCenter", "HAS_DATACENTER", "VSphereDatacenter"),
     ("VSphereDatacenter", "HAS_CLUSTER", "VSphereCluster"),
     ("VSphereCluster", "HAS_HOST", "VSphereHost"),
@@ -58,6 +61,9 @@ CONTRACT_PROPERTIES = {
     "AWSVolume": {
         "volume_id", "size_gib", "volume_type", "state", "iops", "encrypted", "create_time",
         "availability_zone", "tags", "name",
+    },
+    "AWSElasticIP": {
+        "allocation_id", "public_ip", "domain", "instance_id", "eni_id", "association_id",
     },
     "VSphereVCenter": {"name", "host", "version", "api_version"},
     "VSphereDatacenter": {"moref", "name"},

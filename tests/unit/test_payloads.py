@@ -25,7 +25,7 @@ def test_a_payload_that_is_not_an_object_is_refused(payload: object) -> None:
     [
         ("aws:collect-vpcs", {"account": "nope"}, r"account: unknown account 'nope' \(known: prod"),
         ("vsphere:collect-vms", {"vcenter": "west"}, r"vcenter: unknown vcenter 'west' \(known: e"),
-        ("aws:link-all", {"types": ["HAS_NOTHING"]}, r"types.0: Input should be 'HAS_BUCKET'"),
+        ("aws:link-all", {"types": ["HAS_NOTHING"]}, r"types.0: Input should be .*'HAS_BUCKET'"),
         ("aux:housekeeper", {"retention_days": 1e12}, r"retention_days: .*or equal to 3650"),
         ("aux:housekeeper", {"retention_days": 0}, r"retention_days: .*or equal to 1"),
         ("aws:collect-vpcs", {"acount": "prod"}, "acount: unknown key"),

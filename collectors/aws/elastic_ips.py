@@ -1,0 +1,82 @@
+"""Elastic IP addresses of one account and region, and what each is assigned to."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from collectors.aws.common import REGIONAL, tags
+from collectors.base import Collector
+from model import Field, Kind, Link
+
+if TYPE_CHECKING:
+    from collectors.aws.session import AwsSession
+
+
+def _given(key: str) -> Callable[[Any], str | None]:
+    """The record's ``key``, None when it is absent or empty (moto answers ``""`` for an
+    address assigned to nothing, where AWS leaves the key out)."""
+    return lambda record: record.get(key) or None
+
+
+KIND = Kind(
+    provider="aws",
+    name="elastic-ips",
+    label="AWSElasticIP",
+    scope=REGIONAL,
+    # The allocation id; an EC2-Classic address (domain "standard") has none, only its IP.
+    uid=lambda a: a.get("AllocationId") or a.get("PublicIp"),
+    fields=(
+        Field("allocation_id", source=_given("AllocationId"), filter=True),
+        Field("public_ip", source="PublicIp", filter=True),
+        Field("domain", source="Domain", filter=True),
+        Field("instance_id", source=_given("InstanceId"), filter=True),
+        Field("eni_id", source=_given("NetworkInterfaceId"), filter=True),
+        Field("association_id", source=_given("AssociationId")),
+        Field("private_ip", source=_given("PrivateIpAddress")),
+        Field("network_border_group", source="NetworkBorderGroup"),
+        Field("public_ipv4_pool", source="PublicIpv4Pool"),
+        *tags(),
+    ),
+    links=(
+        Link(
+            "HAS_ADDRESS",
+            "AWSRegion",
+            "AWSElasticIP",
+            on=(("account_id", "account_id"), ("region", "region")),
+            forward="elastic_ips",
+            backward="aws_region",
+        ),
+        Link(
+            "ASSIGNED_TO",
+            "AWSElasticIP",
+            "AWSInstance",
+            on=(("instance_id", "uid"),),
+            forward="instance",
+            backward="elastic_ips",
+            forward_many=False,
+            backward_many=True,
+            scoped="source",
+        ),
+        Link(
+            "ASSIGNED_TO",
+            "AWSElasticIP",
+            "AWSNetworkInterface",
+            on=(("eni_id", "uid"),),
+            forward="network_interface",
+            backward="elastic_ips",
+            forward_many=False,
+            backward_many=True,
+            scoped="source",
+        ),
+    ),
+    description="An Elastic IP address; one assigned to nothing is billed every hour.",
+)
+
+
+def collect(session: AwsSession) -> Iterator[list[dict[str, Any]]]:
+    # DescribeAddresses is not paged: one answer holds every address of the region.
+    yield session.client("ec2").describe_addresses()["Addresses"]
+
+
+COLLECTOR = Collector(KIND, collect)

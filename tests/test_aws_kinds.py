@@ -209,3 +209,34 @@ def test_elastic_ips_keep_their_public_ip_and_what_they_are_assigned_to(
     )
     assert {r["id"]: (r["ip"], r["i"], r["e"]) for r in got} == want
     assert sum(i is None and e is None for _, i, e in want.values()) == len(SCOPES)  # spare
+
+
+def test_snapshots_are_the_accounts_own_with_their_volume_id(graph: Runtime, moto_url: str) -> None:
+    want = {
+        s["SnapshotId"]: (account, s["VolumeId"], s["VolumeSize"])
+        for account, _, ec2 in clients(moto_url, "ec2")
+        for s in ec2.describe_snapshots(OwnerIds=["self"])["Snapshots"]
+        if s["OwnerId"] == account
+    }
+    got = rows(
+        graph,
+        "MATCH (s:AWSSnapshot) RETURN s.uid AS id, s.account_id AS a, s.volume_id AS v, "
+        "s.volume_size_gib AS size",
+    )
+    assert {r["id"]: (r["a"], r["v"], r["size"]) for r in got} == want
+    # Snapshots of deleted volumes keep the volume's id, with no volume to link to: the
+    # demo's retired data and (moto's way) its images' own.
+    orphans = rows(
+        graph,
+        "MATCH (s:AWSSnapshot) WHERE NOT (:AWSVolume)-[:HAS_SNAPSHOT]->(s) "
+        "RETURN s.name AS n, s.volume_id AS v",
+    )
+    assert sorted(r["n"] for r in orphans if r["n"]) == sorted(
+        f"{owner}-retired-data-backup" for owner in ("main", "main", "shop", "shop")
+    )
+    volumes = {
+        v["VolumeId"]
+        for _, _, ec2 in clients(moto_url, "ec2")
+        for v in ec2.describe_volumes()["Volumes"]
+    }
+    assert all(r["v"] and r["v"] not in volumes for r in orphans)

@@ -57,6 +57,7 @@ LEAKS = {
     "powered-off-vms": ("power_state", None),
     "full-datastores": ("name", "LocalDS_"),
     "unassociated-elastic-ips": ("name", "-spare-ip"),
+    "orphaned-snapshots": ("name", "-retired-data-backup"),
 }
 
 

@@ -203,6 +203,27 @@ CASES: dict[str, tuple[str, list[str], dict[str, list[str]]]] = {
         ["eip-free"],
         {"include_stopped=true": ["eip-free", "eip-stop"]},
     ),
+    "orphaned-snapshots": (
+        f"""CREATE (:InventoryCollection {{uid: 'c-vol', label: 'AWSVolume', account_id: '1', region: 'r', last_success: {NOW}}}),
+        (:AWSVolume {{uid: 'vol-live', account_id: '1', region: 'r'}}),
+        (:AWSSnapshot {{uid: 'snap-live', account_id: '1', region: 'r', volume_id: 'vol-live', start_time: {AGO % 10}}}),
+        (:AWSSnapshot {{uid: 'snap-gone', account_id: '1', region: 'r', volume_id: 'vol-gone', start_time: {AGO % 10}}}),
+        (:AWSSnapshot {{uid: 'snap-new', account_id: '1', region: 'r', volume_id: 'vol-gone', start_time: {NOW}}}),
+        (:AWSSnapshot {{uid: 'snap-unchecked', account_id: '1', region: 'q', volume_id: 'vol-gone', start_time: {AGO % 10}}}),
+        (:AWSSnapshot {{uid: 'snap-image', account_id: '1', region: 'r', volume_id: 'vol-gone', start_time: {AGO % 10}}}),
+        (:AWSImage {{uid: 'ami-1', snapshot_ids: ['snap-image']}})""",
+        ["snap-gone", "snap-new"],
+        {"min_age_days=5": ["snap-gone"]},
+    ),
+    "old-snapshots": (
+        f"""CREATE (:AWSVolume {{uid: 'vol-live'}}),
+        (:AWSSnapshot {{uid: 'snap-old', volume_id: 'vol-live', start_time: {AGO % 100}}}),
+        (:AWSSnapshot {{uid: 'snap-old-orphan', volume_id: 'vol-gone', start_time: {AGO % 200}}}),
+        (:AWSSnapshot {{uid: 'snap-month', volume_id: 'vol-live', start_time: {AGO % 30}}}),
+        (:AWSSnapshot {{uid: 'snap-new', volume_id: 'vol-live', start_time: {NOW}}})""",
+        ["snap-old", "snap-old-orphan"],
+        {"min_age_days=20": ["snap-month", "snap-old", "snap-old-orphan"]},
+    ),
 }  # fmt: skip
 
 
@@ -282,6 +303,7 @@ def test_pages_follow_the_cursor_to_the_end(
         ("unattached-volumes", {"min_age_days": "soon"}, 422, "min_age_days: expected int"),
         ("unattached-volumes", {"min_age_days": "-1"}, 422, "min_age_days: must be at least 0"),
         ("full-datastores", {"min_used_percent": "101"}, 422, "min_used_percent: must be at most"),
+        ("old-snapshots", {"min_age_days": "-1"}, 422, "min_age_days: must be at least 0"),
         (
             "unassociated-elastic-ips",
             {"include_stopped": "perhaps"},
@@ -333,3 +355,15 @@ def test_the_list_names_every_report_with_its_parameters(
     ]
     result = cli("report", "list", "--json", config=config_path)
     assert {r["name"] for r in json.loads(result.stdout)} == set(reports.catalog())
+
+
+def test_old_snapshots_say_whether_their_volume_still_exists(
+    clean_graph: Runtime, client: TestClient, read: dict
+) -> None:
+    clean_graph.driver.execute_query(CASES["old-snapshots"][0])
+    reply = client.get("/api/v1/reports/old-snapshots", headers=read).json()
+    assert {r["uid"]: r["volume_exists"] for r in reply["items"]} == {
+        "snap-old": True,
+        "snap-old-orphan": False,
+    }
+    assert all(r["age_days"] >= 90 for r in reply["items"])

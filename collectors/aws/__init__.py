@@ -26,6 +26,7 @@ PROVIDER = Provider(
         "buckets",
         "volumes",
         "elastic_ips",
+        "snapshots",
         "db_instances",
         "lambda_functions",
         "auto_scaling_groups",

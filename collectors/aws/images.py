@@ -20,6 +20,11 @@ if TYPE_CHECKING:
     from collectors.aws.session import AwsSession
 
 
+def _snapshot_ids(image: dict[str, Any]) -> list[str]:
+    mappings = image.get("BlockDeviceMappings") or ()
+    return sorted(m["Ebs"]["SnapshotId"] for m in mappings if m.get("Ebs", {}).get("SnapshotId"))
+
+
 KIND = Kind(
     provider="aws",
     name="images",
@@ -39,6 +44,8 @@ KIND = Kind(
         Field("image_type", source="ImageType", filter=True),
         Field("public", bool, source="Public", filter=True),
         Field("description", source="Description"),
+        # The snapshots behind its EBS volumes, which live as long as the image does.
+        Field("snapshot_ids", list, source=_snapshot_ids),
     ),
     member_of=Link(
         "HAS_IMAGE",

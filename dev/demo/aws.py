@@ -85,8 +85,8 @@ def seed_region(s: boto3.Session, endpoint: str, region: str, owner: str, per_su
     attached to nothing; an idle load balancer, a detached interface and an unused
     security group (leaks the reports find); an application load balancer whose
     target group routes to the prod instances; a classic ELB in front of staging; a
-    bucket; an image of the account's own, made from one of its instances; and Elastic
-    IPs on an instance and on nothing.
+    bucket; an image of the account's own, made from one of its instances; snapshots of
+    a live and of a deleted volume; and Elastic IPs on an instance and on nothing.
     In prod: DB instances (public, private, stopped), Lambda functions (one in the VPC on
     a deprecated runtime) and Auto Scaling groups (one holding an instance, one empty).
     """
@@ -101,6 +101,7 @@ def seed_region(s: boto3.Session, endpoint: str, region: str, owner: str, per_su
     elb = s.client("elb", region_name=region, endpoint_url=endpoint)
     _load_balancers(elbv2, elb, owner, prod, staging)
     _leaks(ec2, elbv2, owner, staging)
+    _snapshots(ec2, owner, zones[0])
     _addresses(ec2, owner, prod)
     ec2.create_image(InstanceId=prod.instances[0], Name=f"{owner}-golden-{region}")
     _bucket(s, endpoint, region, owner)
@@ -204,6 +205,25 @@ def _leaks(ec2: Any, elbv2: Any, owner: str, staging: Placed) -> None:
     ec2.create_security_group(
         GroupName=f"{owner}-unused", Description="nothing uses it", VpcId=staging.vpc
     )
+
+
+def _snapshots(ec2: Any, owner: str, zone: str) -> None:
+    """A snapshot of the prod data volume (its volume lives: the near miss) and one of a
+    volume deleted since: the leak the orphaned-snapshots report finds.  (moto cannot
+    backdate a snapshot, so old-snapshots finds these only with min_age_days=0.)"""
+    data = ec2.describe_volumes(Filters=[{"Name": "tag:Name", "Values": [f"{owner}-prod-data"]}])
+    ec2.create_snapshot(
+        VolumeId=data["Volumes"][0]["VolumeId"],
+        Description="nightly backup",
+        TagSpecifications=_tags("snapshot", Name=f"{owner}-prod-data-backup"),
+    )
+    retired = ec2.create_volume(AvailabilityZone=zone, Size=30, VolumeType="gp2")["VolumeId"]
+    ec2.create_snapshot(
+        VolumeId=retired,
+        Description="before retiring the volume",
+        TagSpecifications=_tags("snapshot", Name=f"{owner}-retired-data-backup"),
+    )
+    ec2.delete_volume(VolumeId=retired)
 
 
 def _addresses(ec2: Any, owner: str, prod: Placed) -> None:

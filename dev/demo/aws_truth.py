@@ -125,6 +125,12 @@ def _assigned(p: Place, key: str, targets: set[str]) -> list[tuple[str, str]]:
     return [(a["AllocationId"], a[key]) for a in _addresses(p) if a.get(key) in targets]
 
 
+def _snapshots(p: Place) -> list[dict[str, Any]]:
+    # The account's own, found by another way than the collector's (moto ignores OwnerIds).
+    owner = [{"Name": "owner-id", "Values": [p.account]}]
+    return p.ec2("describe_snapshots", "Snapshots", Filters=owner)
+
+
 NODES: dict[str, Callable[[Place], Any]] = {
     "AWSAccount": lambda p: [p.account],
     "AWSRegion": lambda p: [p.uid],
@@ -146,6 +152,7 @@ NODES: dict[str, Callable[[Place], Any]] = {
     "AWSBucket": _buckets,
     "AWSVolume": lambda p: [v["VolumeId"] for v in p.ec2("describe_volumes", "Volumes")],
     "AWSElasticIP": lambda p: [a["AllocationId"] for a in _addresses(p)],
+    "AWSSnapshot": lambda p: [s["SnapshotId"] for s in _snapshots(p)],
     "AWSDBInstance": lambda p: [d["DBInstanceArn"] for d in _databases(p)],
     "AWSLambdaFunction": lambda p: [f["FunctionArn"] for f in _functions(p)],
     "AWSAutoScalingGroup": lambda p: [g["AutoScalingGroupARN"] for g in _scaling_groups(p)],
@@ -210,6 +217,14 @@ LINKS: dict[tuple[str, str, str], Callable[[Place], Any]] = {
     ("AWSElasticIP", "ASSIGNED_TO", "AWSNetworkInterface"): lambda p: _assigned(
         p, "NetworkInterfaceId", set(NODES["AWSNetworkInterface"](p))
     ),
+    ("AWSRegion", "HAS_SNAPSHOT", "AWSSnapshot"): lambda p: [
+        (p.uid, s) for s in NODES["AWSSnapshot"](p)
+    ],
+    ("AWSVolume", "HAS_SNAPSHOT", "AWSSnapshot"): lambda p: [
+        (s["VolumeId"], s["SnapshotId"])
+        for s in _snapshots(p)
+        if s["VolumeId"] in set(NODES["AWSVolume"](p))
+    ],
     ("AWSSubnet", "HAS_DB_INSTANCE", "AWSDBInstance"): lambda p: [
         (subnet["SubnetIdentifier"], d["DBInstanceArn"])
         for d in _databases(p)

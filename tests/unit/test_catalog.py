@@ -30,6 +30,8 @@ CONTRACT_LINKS = {
     ("AWSElasticIP", "ASSIGNED_TO", "AWSInstance"),
     ("AWSElasticIP", "ASSIGNED_TO", "AWSNetworkInterface"),
     ("AWSRegion", "HAS_ADDRESS", "AWSElasticIP"),
+    ("AWSVolume", "HAS_SNAPSHOT", "AWSSnapshot"),
+    ("AWSRegion", "HAS_SNAPSHOT", "AWSSnapshot"),
     ("VSphereVCenter", "HAS_DATACENTER", "VSphereDatacenter"),
     ("VSphereDatacenter", "HAS_CLUSTER", "VSphereCluster"),
     ("VSphereCluster", "HAS_HOST", "VSphereHost"),
@@ -64,6 +66,10 @@ CONTRACT_PROPERTIES = {
     },
     "AWSElasticIP": {
         "allocation_id", "public_ip", "domain", "instance_id", "eni_id", "association_id",
+    },
+    "AWSSnapshot": {
+        "snapshot_id", "volume_id", "volume_size_gib", "state", "start_time", "encrypted",
+        "description",
     },
     "VSphereVCenter": {"name", "host", "version", "api_version"},
     "VSphereDatacenter": {"moref", "name"},

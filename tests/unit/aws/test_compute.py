@@ -49,5 +49,9 @@ def test_images_are_owned_and_used_ones_with_their_creation_time() -> None:
     assert isinstance(golden["creation_date"], datetime)
     assert golden["creation_date"].tzinfo is not None
     assert golden["creation_date"] <= datetime.now(UTC)
+    # The snapshots behind it, which the orphaned-snapshots report must not count.
+    recorded = next(i for i in owned if i["Name"] == "main-golden-us-east-1")
+    assert golden["snapshot_ids"] == [recorded["BlockDeviceMappings"][0]["Ebs"]["SnapshotId"]]
+    assert golden["snapshot_ids"][0].startswith("snap-")
     used = [op for op, params in session.clients["ec2"].calls if "Filters" in params]
     assert used, "the images instances run are asked for by id"

@@ -4,6 +4,7 @@ what moto itself reports (counts and exact properties)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +12,7 @@ from collectors import CATALOG
 from dev.demo import aws as demo
 from dev.demo import aws_truth
 from model import Link
+from tests.helpers import collect
 from worker.runtime import Runtime
 
 SCOPES = [
@@ -240,3 +242,79 @@ def test_snapshots_are_the_accounts_own_with_their_volume_id(graph: Runtime, mot
         for v in ec2.describe_volumes()["Volumes"]
     }
     assert all(r["v"] and r["v"] not in volumes for r in orphans)
+
+
+def test_nat_gateways_sit_in_their_subnet_with_their_addresses(
+    graph: Runtime, moto_url: str
+) -> None:
+    want = {
+        n["NatGatewayId"]: (n["VpcId"], n["SubnetId"], n["State"], len(n["NatGatewayAddresses"]))
+        for _, _, ec2 in clients(moto_url, "ec2")
+        for n in ec2.describe_nat_gateways()["NatGateways"]
+        if n["State"] != "deleted"
+    }
+    got = rows(
+        graph,
+        "MATCH (n:AWSNatGateway) RETURN n.uid AS id, n.vpc_id AS v, n.subnet_id AS s, "
+        "n.state AS st, size(n.allocation_ids) AS a",
+    )
+    assert {r["id"]: (r["v"], r["s"], r["st"], r["a"]) for r in got} == want
+
+
+def _graph_has(rt: Runtime, query: str, **params: str) -> bool:
+    return bool(rows(rt, f"RETURN EXISTS {{ {query} }} AS found", **params)[0]["found"])
+
+
+def test_addresses_snapshots_and_nat_gateways_go_when_they_go(
+    graph: Runtime, moto_url: str, config_path: Path
+) -> None:
+    """Made in one scope and collected, then removed from moto: the next collection of
+    that scope removes their nodes and links, and a snapshot outlives its volume."""
+    region = demo.REGIONS[1]
+    ec2 = demo.session(moto_url, demo.ROLE).client("ec2", region_name=region, endpoint_url=moto_url)
+    free = next(i for i in live_instances(ec2) if not i.get("PublicIpAddress"))
+    instance, subnet = free["InstanceId"], free["SubnetId"]
+    zone = free["Placement"]["AvailabilityZone"]
+    volume = ec2.create_volume(AvailabilityZone=zone, Size=1)["VolumeId"]
+    snapshot = ec2.create_snapshot(VolumeId=volume)["SnapshotId"]
+    address = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    association = ec2.associate_address(AllocationId=address, InstanceId=instance)
+    nat_address = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    nat = ec2.create_nat_gateway(SubnetId=subnet, AllocationId=nat_address)["NatGateway"]
+    scope = {"account": "demo-shop", "region": region}
+
+    code, out = collect(config_path, "aws:collect-all", scope)
+    assert code == 0, out
+    ids = {"a": address, "i": instance, "v": volume, "s": snapshot, "sub": subnet}
+    ids |= {"n": nat["NatGatewayId"], "na": nat_address}
+    made = {
+        "address": "MATCH (:AWSElasticIP {uid: $a})-[:ASSIGNED_TO]->(:AWSInstance {uid: $i})",
+        "snapshot": "MATCH (:AWSVolume {uid: $v})-[:HAS_SNAPSHOT]->(:AWSSnapshot {uid: $s})",
+        "gateway": "MATCH (:AWSSubnet {uid: $sub})-[:HAS_NAT_GATEWAY]->(:AWSNatGateway {uid: $n})"
+        "-[:USES_ADDRESS]->(:AWSElasticIP {uid: $na})",
+    }
+    for name, query in made.items():
+        assert _graph_has(graph, query, **ids), name
+
+    ec2.disassociate_address(AssociationId=association["AssociationId"])
+    ec2.release_address(AllocationId=address)
+    ec2.delete_nat_gateway(NatGatewayId=nat["NatGatewayId"])  # listed as deleted a while
+    ec2.release_address(AllocationId=nat_address)
+    ec2.delete_volume(VolumeId=volume)
+    code, out = collect(config_path, "aws:collect-all", scope)
+    assert code == 0, out
+    for uid in (address, nat_address):
+        assert not _graph_has(graph, "MATCH (:AWSElasticIP {uid: $u})", u=uid), uid
+    assert not _graph_has(graph, "MATCH (:AWSNatGateway {uid: $n})", **ids)
+    assert not _graph_has(graph, "MATCH (:AWSInstance {uid: $i})<-[:ASSIGNED_TO]-()", **ids)
+    # The snapshot stays, its volume's id kept, with no volume to belong to.
+    left = rows(graph, "MATCH (s:AWSSnapshot {uid: $s}) RETURN s.volume_id AS v", **ids)
+    assert left == [{"v": volume}]
+    assert not _graph_has(
+        graph, "MATCH (:AWSVolume)-[:HAS_SNAPSHOT]->(:AWSSnapshot {uid: $s})", **ids
+    )
+
+    ec2.delete_snapshot(SnapshotId=snapshot)
+    code, out = collect(config_path, "aws:collect-snapshots", scope)
+    assert code == 0, out
+    assert not _graph_has(graph, "MATCH (:AWSSnapshot {uid: $s})", **ids)

@@ -58,6 +58,7 @@ LEAKS = {
     "full-datastores": ("name", "LocalDS_"),
     "unassociated-elastic-ips": ("name", "-spare-ip"),
     "orphaned-snapshots": ("name", "-retired-data-backup"),
+    "idle-nat-gateways": ("name", "-idle-nat"),
 }
 
 

@@ -41,7 +41,9 @@ CASES: dict[str, tuple[str, list[str], dict[str, list[str]]]] = {
     "detached-network-interfaces": (
         """CREATE (:AWSNetworkInterface {uid: 'eni-free', status: 'available'}),
         (:AWSNetworkInterface {uid: 'eni-used', status: 'in-use', instance_id: 'i-1'}),
-        (:AWSNetworkInterface {uid: 'eni-elb', status: 'in-use'})""",
+        (:AWSNetworkInterface {uid: 'eni-elb', status: 'in-use'}),
+        (:AWSNetworkInterface {uid: 'eni-nat', status: 'available'}),
+        (:AWSNatGateway {uid: 'nat-1', eni_ids: ['eni-nat']})""",
         ["eni-free"],
         {},
     ),
@@ -224,6 +226,18 @@ CASES: dict[str, tuple[str, list[str], dict[str, list[str]]]] = {
         ["snap-old", "snap-old-orphan"],
         {"min_age_days=20": ["snap-month", "snap-old", "snap-old-orphan"]},
     ),
+    "idle-nat-gateways": (
+        f"""CREATE (:InventoryCollection {{uid: 'c-i', label: 'AWSInstance', account_id: '1', region: 'r', last_success: {NOW}}}),
+        (:AWSNatGateway {{uid: 'nat-idle', account_id: '1', region: 'r', vpc_id: 'v-empty', state: 'available', create_time: {AGO % 10}}}),
+        (:AWSNatGateway {{uid: 'nat-stopped', account_id: '1', region: 'r', vpc_id: 'v-stopped', state: 'available', create_time: {NOW}}}),
+        (:AWSInstance {{uid: 'i-s', vpc_id: 'v-stopped', state: 'stopped'}}),
+        (:AWSNatGateway {{uid: 'nat-busy', account_id: '1', region: 'r', vpc_id: 'v-busy', state: 'available', create_time: {AGO % 10}}}),
+        (:AWSInstance {{uid: 'i-r', vpc_id: 'v-busy', state: 'running'}}),
+        (:AWSNatGateway {{uid: 'nat-deleting', account_id: '1', region: 'r', vpc_id: 'v-empty', state: 'deleting', create_time: {AGO % 10}}}),
+        (:AWSNatGateway {{uid: 'nat-unchecked', account_id: '1', region: 'q', vpc_id: 'v-q', state: 'available', create_time: {AGO % 10}}})""",
+        ["nat-idle", "nat-stopped"],
+        {"min_age_days=5": ["nat-idle"]},
+    ),
 }  # fmt: skip
 
 
@@ -304,6 +318,7 @@ def test_pages_follow_the_cursor_to_the_end(
         ("unattached-volumes", {"min_age_days": "-1"}, 422, "min_age_days: must be at least 0"),
         ("full-datastores", {"min_used_percent": "101"}, 422, "min_used_percent: must be at most"),
         ("old-snapshots", {"min_age_days": "-1"}, 422, "min_age_days: must be at least 0"),
+        ("idle-nat-gateways", {"min_age_days": "a week"}, 422, "min_age_days: expected int"),
         (
             "unassociated-elastic-ips",
             {"include_stopped": "perhaps"},

@@ -27,6 +27,7 @@ PROVIDER = Provider(
         "volumes",
         "elastic_ips",
         "snapshots",
+        "nat_gateways",
         "db_instances",
         "lambda_functions",
         "auto_scaling_groups",

@@ -86,7 +86,8 @@ def seed_region(s: boto3.Session, endpoint: str, region: str, owner: str, per_su
     security group (leaks the reports find); an application load balancer whose
     target group routes to the prod instances; a classic ELB in front of staging; a
     bucket; an image of the account's own, made from one of its instances; snapshots of
-    a live and of a deleted volume; and Elastic IPs on an instance and on nothing.
+    a live and of a deleted volume; Elastic IPs on an instance, on NAT gateways and on
+    nothing; and a NAT gateway for prod and an idle one in the default VPC.
     In prod: DB instances (public, private, stopped), Lambda functions (one in the VPC on
     a deprecated runtime) and Auto Scaling groups (one holding an instance, one empty).
     """
@@ -227,8 +228,9 @@ def _snapshots(ec2: Any, owner: str, zone: str) -> None:
 
 
 def _addresses(ec2: Any, owner: str, prod: Placed) -> None:
-    """Elastic IPs: one on a prod instance (the near miss), and the leak: one assigned to
-    nothing."""
+    """Elastic IPs and NAT gateways: an address on a prod instance and a NAT gateway for
+    the prod subnets (near misses), and the leaks: an address assigned to nothing, and a
+    NAT gateway in the default VPC, where no instance runs."""
 
     def address(name: str) -> str:
         spec = _tags("elastic-ip", Name=f"{owner}-{name}")
@@ -236,6 +238,13 @@ def _addresses(ec2: Any, owner: str, prod: Placed) -> None:
 
     ec2.associate_address(AllocationId=address("web-ip"), InstanceId=prod.instances[-1])
     address("spare-ip")
+    default = ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])
+    for name, subnet in (("prod", prod.subnets[0]), ("idle", default["Subnets"][0]["SubnetId"])):
+        ec2.create_nat_gateway(
+            SubnetId=subnet,
+            AllocationId=address(f"{name}-nat-ip"),
+            TagSpecifications=_tags("natgateway", Name=f"{owner}-{name}-nat"),
+        )
 
 
 def _bucket(s: boto3.Session, endpoint: str, region: str, owner: str) -> None:

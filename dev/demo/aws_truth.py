@@ -131,6 +131,10 @@ def _snapshots(p: Place) -> list[dict[str, Any]]:
     return p.ec2("describe_snapshots", "Snapshots", Filters=owner)
 
 
+def _nat_gateways(p: Place) -> list[dict[str, Any]]:
+    return [n for n in p.ec2("describe_nat_gateways", "NatGateways") if n["State"] != "deleted"]
+
+
 NODES: dict[str, Callable[[Place], Any]] = {
     "AWSAccount": lambda p: [p.account],
     "AWSRegion": lambda p: [p.uid],
@@ -153,6 +157,7 @@ NODES: dict[str, Callable[[Place], Any]] = {
     "AWSVolume": lambda p: [v["VolumeId"] for v in p.ec2("describe_volumes", "Volumes")],
     "AWSElasticIP": lambda p: [a["AllocationId"] for a in _addresses(p)],
     "AWSSnapshot": lambda p: [s["SnapshotId"] for s in _snapshots(p)],
+    "AWSNatGateway": lambda p: [n["NatGatewayId"] for n in _nat_gateways(p)],
     "AWSDBInstance": lambda p: [d["DBInstanceArn"] for d in _databases(p)],
     "AWSLambdaFunction": lambda p: [f["FunctionArn"] for f in _functions(p)],
     "AWSAutoScalingGroup": lambda p: [g["AutoScalingGroupARN"] for g in _scaling_groups(p)],
@@ -224,6 +229,15 @@ LINKS: dict[tuple[str, str, str], Callable[[Place], Any]] = {
         (s["VolumeId"], s["SnapshotId"])
         for s in _snapshots(p)
         if s["VolumeId"] in set(NODES["AWSVolume"](p))
+    ],
+    ("AWSSubnet", "HAS_NAT_GATEWAY", "AWSNatGateway"): lambda p: [
+        (n["SubnetId"], n["NatGatewayId"]) for n in _nat_gateways(p)
+    ],
+    ("AWSNatGateway", "USES_ADDRESS", "AWSElasticIP"): lambda p: [
+        (n["NatGatewayId"], a["AllocationId"])
+        for n in _nat_gateways(p)
+        for a in n["NatGatewayAddresses"]
+        if a.get("AllocationId") in set(NODES["AWSElasticIP"](p))
     ],
     ("AWSSubnet", "HAS_DB_INSTANCE", "AWSDBInstance"): lambda p: [
         (subnet["SubnetIdentifier"], d["DBInstanceArn"])

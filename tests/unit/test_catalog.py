@@ -32,6 +32,8 @@ CONTRACT_LINKS = {
     ("AWSRegion", "HAS_ADDRESS", "AWSElasticIP"),
     ("AWSVolume", "HAS_SNAPSHOT", "AWSSnapshot"),
     ("AWSRegion", "HAS_SNAPSHOT", "AWSSnapshot"),
+    ("AWSSubnet", "HAS_NAT_GATEWAY", "AWSNatGateway"),
+    ("AWSNatGateway", "USES_ADDRESS", "AWSElasticIP"),
     ("VSphereVCenter", "HAS_DATACENTER", "VSphereDatacenter"),
     ("VSphereDatacenter", "HAS_CLUSTER", "VSphereCluster"),
     ("VSphereCluster", "HAS_HOST", "VSphereHost"),
@@ -70,6 +72,9 @@ CONTRACT_PROPERTIES = {
     "AWSSnapshot": {
         "snapshot_id", "volume_id", "volume_size_gib", "state", "start_time", "encrypted",
         "description",
+    },
+    "AWSNatGateway": {
+        "nat_gateway_id", "vpc_id", "subnet_id", "state", "connectivity_type", "create_time",
     },
     "VSphereVCenter": {"name", "host", "version", "api_version"},
     "VSphereDatacenter": {"moref", "name"},

@@ -23,8 +23,8 @@ from tests.faultproxy import FaultProxy
 from worker.runtime import Runtime, install
 
 # Ports of the suite's own servers; INVENTORY_TEST_PORT_OFFSET shifts them all, so that two
-# suites (or a suite and `make run`) never meet.  Give offsets a thousand apart (1000,
-# 2000, ...): the ranges below (five vCenters, a metrics port per pool) span more than 100.
+# suites (or a suite and `make run`) never meet.  Give offsets ten thousand apart (10000,
+# 20000, 30000): the ports below span five thousand (moto's 25000 to the pools' 29191 on).
 _OFFSET = int(os.environ.get("INVENTORY_TEST_PORT_OFFSET", "0"))
 TEST_PORTS = Ports(
     **{

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from app.config import Settings
 from collectors import CATALOG
 from dev.demo import vsphere_truth
 from model import Link
@@ -307,14 +308,11 @@ def _gone(rt: Runtime, *uids: str) -> list[str]:
     return sorted(set(uids) - {r["uid"] for r in found})
 
 
-def test_snapshots_pools_and_tags_come_and_go_with_the_vcenter(
-    workers, vcenters, migrated: Runtime, config_path, settings, read: dict
-) -> None:
-    from pyVmomi import vim
-
+def _plant(vim: Any, port: int) -> dict[str, Any]:
+    """On vc-change: a snapshot of a VM, a disk left behind by it, a pool with a VM of its
+    own and a tag on the first VM; their morefs, uids and the disk's path."""
     from dev.demo.vsphere import attach, connect, detach, every, tag, wait
 
-    port = vcsim_port("vc-change")
     with connect(port) as content:
         vm = every(content, vim.VirtualMachine)[-1]
         wait(vm.CreateSnapshot_Task(name="keep", description="", memory=False, quiesce=False))
@@ -323,61 +321,88 @@ def test_snapshots_pools_and_tags_come_and_go_with_the_vcenter(
         detach(vm, left)
         pool, pooled = _pool_with_a_vm(vim, content, "batch")
         cluster = every(content, vim.ClusterComputeResource)[0]
-        moref, snapshot = vm._moId, f"vc-change:{vm.snapshot.currentSnapshot._moId}"
-        vm_uid, pool_uid, pooled_uid = (f"vc-change:{o._moId}" for o in (vm, pool, pooled))
-        cluster_uid, root = (f"vc-change:{o._moId}" for o in (cluster, cluster.resourcePool))
-    assert tag(port, "127.0.0.1", {("team", "batch"): [("VirtualMachine", moref)]}) == 1
+        planted = {
+            "moref": vm._moId,
+            "pool_moref": pool._moId,
+            "pooled_moref": pooled._moId,
+            "left": left,
+            "snapshot": f"vc-change:{vm.snapshot.currentSnapshot._moId}",
+        }
+        for name, o in (("vm", vm), ("pool", pool), ("pooled", pooled), ("cluster", cluster)):
+            planted[name] = f"vc-change:{o._moId}"
+        planted["root"] = f"vc-change:{cluster.resourcePool._moId}"
+    assert tag(port, "127.0.0.1", {("team", "batch"): [("VirtualMachine", planted["moref"])]}) == 1
+    return planted
 
-    code, out = collect(config_path, "vsphere:collect-all", {"vcenter": "vc-change"})
-    assert code == 0, out
-    held = _held(migrated, vm_uid)
+
+def _check_planted(rt: Runtime, settings: Settings, read: dict, p: dict[str, Any]) -> None:
+    held = _held(rt, p["vm"])
     assert (held["tags"], held["snapshots"]) == (["team=batch"], ["keep"])
-    assert _held(migrated, pooled_uid) == {
+    assert _held(rt, p["pooled"]) == {
         "tags": [],
         "snapshots": [],
         "pools": ["batch"],
-        "clusters": [cluster_uid],
+        "clusters": [p["cluster"]],
     }
     pool_row = _one(
-        migrated,
+        rt,
         "MATCH (p:VSphereResourcePool {uid: $u}) RETURN p.cpu_limit_mhz AS cpu, "
         "p.memory_limit_mb AS memory, p.parent_pool_uid AS parent",
-        u=pool_uid,
+        u=p["pool"],
     )
-    assert pool_row == {"cpu": 2000, "memory": -1, "parent": root}
-    _served(settings, read, vm_uid, pool_uid, pooled_uid)
+    assert pool_row == {"cpu": 2000, "memory": -1, "parent": p["root"]}
+    _served(settings, read, p["vm"], p["pool"], p["pooled"])
     orphans = rows(
-        migrated,
+        rt,
         "MATCH (:VSphereDatastore {vcenter: 'vc-change'})-[:HAS_DISK_FILE]->(d:VSphereDiskFile) "
         "WHERE d.vm_uids = [] AND NOT ()-[:USES_DISK_FILE]->(d) RETURN d.path AS path",
     )
-    assert orphans == [{"path": left}]
+    assert orphans == [{"path": p["left"]}]
     used = _one(
-        migrated,
+        rt,
         "MATCH (d:VSphereDiskFile)<-[:USES_DISK_FILE]-(:VSphereVM {uid: $vm}) RETURN count(d) AS n",
-        vm=vm_uid,
+        vm=p["vm"],
     )
     assert used["n"] >= 1
 
-    # The snapshot removed, the tag detached, the pool's VM and the pool destroyed.
-    with connect(port) as content:
-        vm = next(v for v in every(content, vim.VirtualMachine) if v._moId == moref)
-        wait(vm.RemoveAllSnapshots_Task())
-        pooled = next(v for v in every(content, vim.VirtualMachine) if v._moId == pooled._moId)
-        wait(pooled.Destroy_Task())
-        pool = next(p for p in every(content, vim.ResourcePool) if p._moId == pool._moId)
-        wait(pool.Destroy_Task())
-        datacenter = every(content, vim.Datacenter)[0]
-        task = content.fileManager.DeleteDatastoreFile_Task(name=left, datacenter=datacenter)
-        assert _task_state(vim, content, task) == "success"
-    _untag(port, moref)
 
+def _remove_planted(vim: Any, port: int, p: dict[str, Any]) -> None:
+    """The snapshot removed, the tag detached, the pool's VM and the pool destroyed, the
+    left disk deleted."""
+    from dev.demo.vsphere import connect, every, wait
+
+    with connect(port) as content:
+        vm = next(v for v in every(content, vim.VirtualMachine) if v._moId == p["moref"])
+        wait(vm.RemoveAllSnapshots_Task())
+        vms = every(content, vim.VirtualMachine)
+        wait(next(v for v in vms if v._moId == p["pooled_moref"]).Destroy_Task())
+        pools = every(content, vim.ResourcePool)
+        wait(next(r for r in pools if r._moId == p["pool_moref"]).Destroy_Task())
+        datacenter = every(content, vim.Datacenter)[0]
+        task = content.fileManager.DeleteDatastoreFile_Task(name=p["left"], datacenter=datacenter)
+        assert _task_state(vim, content, task) == "success"
+    _untag(port, p["moref"])
+
+
+def test_snapshots_pools_and_tags_come_and_go_with_the_vcenter(
+    workers, vcenters, migrated: Runtime, config_path, settings, read: dict
+) -> None:
+    from pyVmomi import vim
+
+    port = vcsim_port("vc-change")
+    planted = _plant(vim, port)
     code, out = collect(config_path, "vsphere:collect-all", {"vcenter": "vc-change"})
     assert code == 0, out
-    held = _held(migrated, vm_uid)
+    _check_planted(migrated, settings, read, planted)
+
+    _remove_planted(vim, port, planted)
+    code, out = collect(config_path, "vsphere:collect-all", {"vcenter": "vc-change"})
+    assert code == 0, out
+    held = _held(migrated, planted["vm"])
     assert (held["tags"], held["snapshots"]) == ([], [])
-    assert rows(migrated, "MATCH (d:VSphereDiskFile {path: $p}) RETURN d.uid", p=left) == []
-    assert _gone(migrated, snapshot, pool_uid, pooled_uid) == sorted(
-        [snapshot, pool_uid, pooled_uid]
+    assert (
+        rows(migrated, "MATCH (d:VSphereDiskFile {path: $p}) RETURN d.uid", p=planted["left"]) == []
     )
-    assert _gone(migrated, root, vm_uid) == []
+    gone = [planted[k] for k in ("snapshot", "pool", "pooled")]
+    assert _gone(migrated, *gone) == sorted(gone)
+    assert _gone(migrated, planted["root"], planted["vm"]) == []

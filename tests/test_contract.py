@@ -70,6 +70,9 @@ def test_schemathesis_with_every_check_and_the_stateful_phase_finds_nothing(
             # Hypothesis' too_slow times data generation: on a busy two-core machine it
             # fails now and then for the machine, never for the contract (same seed passes).
             "--suppress-health-check", "too_slow",
+            # DELETE /tasks/{id} removes the message and keeps its record (state deleted),
+            # by design: a GET after it answers 200, which use_after_free takes for a bug.
+            "--exclude-checks", "use_after_free",
             "--report", "har",
             "--report-har-path", tmp_path / "run.har",
             "--no-color",

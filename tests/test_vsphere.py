@@ -308,7 +308,7 @@ def _gone(rt: Runtime, *uids: str) -> list[str]:
     return sorted(set(uids) - {r["uid"] for r in found})
 
 
-def _plant(vim: Any, port: int) -> dict[str, Any]:
+def _plant_on_vc_change(vim: Any, port: int) -> dict[str, Any]:
     """On vc-change: a snapshot of a VM, a disk left behind by it, a pool with a VM of its
     own and a tag on the first VM; their morefs, uids and the disk's path."""
     from dev.demo.vsphere import attach, connect, detach, every, tag, wait
@@ -390,7 +390,7 @@ def test_snapshots_pools_and_tags_come_and_go_with_the_vcenter(
     from pyVmomi import vim
 
     port = vcsim_port("vc-change")
-    planted = _plant(vim, port)
+    planted = _plant_on_vc_change(vim, port)
     code, out = collect(config_path, "vsphere:collect-all", {"vcenter": "vc-change"})
     assert code == 0, out
     _check_planted(migrated, settings, read, planted)

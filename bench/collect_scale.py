@@ -1,7 +1,9 @@
 """Scale, side by side with Cartography: a moto estate of 30 accounts (all but one reached
 by assumed role) x 3 regions, 10,000 instances in all with their subnets, interfaces,
-security groups, load balancers (each with a target group) and images, behind a loopback
-proxy adding 100 ms to every call.
+security groups, load balancers (each with a target group) and images, and issue 21's
+kinds (bench/scale_services.py: per account and region 5 Elastic IPs, 4 snapshots, 3
+NAT gateways, DB instances, Lambda functions and Auto Scaling groups; per account 4
+Route53 zones of 8 records), behind a loopback proxy adding 100 ms to every call.
 
 Measures, in one run: this project's full collection, twice (wall time, API calls, tasks
 and each process's CPU seconds of each run, peak RSS of each worker process) with a pool
@@ -10,13 +12,16 @@ per priority, and Cartography's, twice (installed from PyPI into a virtualenv un
 first made, are compared (Cartography's first into an empty graph misses some edges;
 the first runs also pay a cold Neo4j's query planning and JIT); and checks
 both graphs' counts of instances, subnets, VPCs, security groups and load balancers
-against the estate.  Usage: python bench/collect_scale.py [--accounts 30] [--instances
-10000] [--delay 0.1] [--threads 8] [--no-cartography]
+against the estate, and ours of every kind of issue 21 the catalog has against what was
+seeded and what moto lists.  Usage: python bench/collect_scale.py [--accounts 30]
+[--instances 10000] [--per-scope 3] [--delay 0.1] [--threads 8] [--seed-threads 4]
+[--no-cartography]
 """
 
 from __future__ import annotations
 
 import argparse
+import concurrent.futures  # its ThreadPoolExecutor imports queue: used after sys.path is set
 import os
 import resource
 import subprocess
@@ -32,6 +37,7 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)
 import boto3
 
 from app.config import QUEUES, Neo4jConfig
+from bench import scale_services as services
 from bench.collect_aws import (
     collection,
     cpu_seconds,
@@ -41,6 +47,7 @@ from bench.collect_aws import (
     peak_rss_each,
     runtime,
 )
+from collectors import CATALOG
 from dev.demo import aws as demo
 from dev.stack import Ports, Secrets, Stack
 from graph.driver import connect
@@ -75,21 +82,51 @@ def session(moto: str, account: str) -> boto3.Session:
     )
 
 
-def seed(moto: str, accounts: list[str], instances: int) -> None:
-    per_scope = instances // (len(accounts) * len(REGIONS))
-    extra = instances - per_scope * len(accounts) * len(REGIONS)
-    for a, account in enumerate(accounts):
-        s = session(moto, account)
-        s3 = s.client("s3", region_name=REGIONS[0], endpoint_url=moto)
-        s3.create_bucket(Bucket=f"bench-{account}")
-        for r, region in enumerate(REGIONS):
-            seed_region(s, moto, region, per_scope + (extra if a == 0 and r == 0 else 0))
-        print(f"  seeded account {a + 1}/{len(accounts)}", flush=True)
+def seed(
+    moto: str, accounts: list[str], instances: int, per_scope: int, threads: int
+) -> Counter[str]:
+    """The estate, an account per thread: what was made."""
+    per_region = instances // (len(accounts) * len(REGIONS))
+    extra = instances - per_region * len(accounts) * len(REGIONS)
+    done: list[str] = []
+
+    def one(account: str) -> Counter[str]:
+        counts = [
+            per_region + (extra if account == accounts[0] and r == 0 else 0)
+            for r in range(len(REGIONS))
+        ]
+        made = seed_account(moto, account, counts, per_scope)
+        done.append(account)
+        print(f"  seeded account {len(done)}/{len(accounts)}", flush=True)
+        return made
+
+    with concurrent.futures.ThreadPoolExecutor(threads) as pool:
+        return sum(pool.map(one, accounts), Counter())
 
 
-def seed_region(s: boto3.Session, moto: str, region: str, count: int) -> None:
+def seed_account(moto: str, account: str, counts: list[int], per_scope: int) -> Counter[str]:
+    """A bucket; per region the core and the services; Route53 zones pointing at them."""
+    s = session(moto, account)
+    s3 = s.client("s3", region_name=REGIONS[0], endpoint_url=moto)
+    s3.create_bucket(Bucket=f"bench-{account}")
+    role = services.lambda_role(s, moto)
+    made: Counter[str] = Counter()
+    ips, lbs = [], []
+    for region, count in zip(REGIONS, counts, strict=True):
+        scope, lb = seed_region(s, moto, region, count)
+        made["instances"] += len(scope.instances)
+        made["snapshots"] += 1  # moto snapshots the root volume of the image made there
+        more, region_ips = services.seed_scope(scope, per_scope, role)
+        made += more
+        ips += region_ips
+        lbs.append(lb)
+    return made + services.seed_dns(s, moto, account, ips, lbs)
+
+
+def seed_region(s: boto3.Session, moto: str, region: str, count: int) -> tuple[services.Scope, str]:
     """A VPC of two subnets, ``count`` instances in one security group, an application
-    load balancer routing to five of them, and an image of the first."""
+    load balancer routing to five of them, and an image of the first: what the services
+    need, and the load balancer's DNS name."""
     ec2 = s.client("ec2", region_name=region, endpoint_url=moto)
     image = next(
         i["ImageId"]
@@ -121,31 +158,38 @@ def seed_region(s: boto3.Session, moto: str, region: str, count: int) -> None:
     target = demo.application_load_balancer(elbv2, "web", subnets, vpc)
     elbv2.register_targets(TargetGroupArn=target, Targets=[{"Id": i} for i in made[:5]])
     ec2.create_image(InstanceId=made[0], Name=f"golden-{region}")
+    lb = elbv2.describe_load_balancers(Names=["web"])["LoadBalancers"][0]["DNSName"]
+    return services.Scope(s, moto, region, vpc, subnets, group["GroupId"], made, image), lb
 
 
-def estate(moto: str, accounts: list[str]) -> Counter[str]:
-    """What moto holds, counted directly (no proxy)."""
+def estate(moto: str, accounts: list[str], threads: int) -> Counter[str]:
+    """What moto holds, counted directly (no proxy), an account per thread."""
+    with concurrent.futures.ThreadPoolExecutor(threads) as pool:
+        return sum(pool.map(lambda account: estate_account(moto, account), accounts), Counter())
+
+
+def estate_account(moto: str, account: str) -> Counter[str]:
     out: Counter[str] = Counter()
-    for account in accounts:
-        s = session(moto, account)
-        for region in REGIONS:
-            ec2 = s.client("ec2", region_name=region, endpoint_url=moto)
-            out["instances"] += sum(
-                1
-                for p in ec2.get_paginator("describe_instances").paginate()
-                for r in p["Reservations"]
-                for i in r["Instances"]
-                if i["State"]["Name"] != "terminated"
-            )
-            out["subnets"] += len(ec2.describe_subnets()["Subnets"])
-            out["vpcs"] += len(ec2.describe_vpcs()["Vpcs"])
-            out["security_groups"] += len(ec2.describe_security_groups()["SecurityGroups"])
-            elbv2 = s.client("elbv2", region_name=region, endpoint_url=moto)
-            elb = s.client("elb", region_name=region, endpoint_url=moto)
-            out["load_balancers"] += len(elbv2.describe_load_balancers()["LoadBalancers"]) + len(
-                elb.describe_load_balancers()["LoadBalancerDescriptions"]
-            )
-    return out
+    s = session(moto, account)
+    for region in REGIONS:
+        ec2 = s.client("ec2", region_name=region, endpoint_url=moto)
+        out["instances"] += sum(
+            1
+            for p in ec2.get_paginator("describe_instances").paginate()
+            for r in p["Reservations"]
+            for i in r["Instances"]
+            if i["State"]["Name"] != "terminated"
+        )
+        out["subnets"] += len(ec2.describe_subnets()["Subnets"])
+        out["vpcs"] += len(ec2.describe_vpcs()["Vpcs"])
+        out["security_groups"] += len(ec2.describe_security_groups()["SecurityGroups"])
+        elbv2 = s.client("elbv2", region_name=region, endpoint_url=moto)
+        elb = s.client("elb", region_name=region, endpoint_url=moto)
+        out["load_balancers"] += len(elbv2.describe_load_balancers()["LoadBalancers"]) + len(
+            elb.describe_load_balancers()["LoadBalancerDescriptions"]
+        )
+        out += services.count_scope(s, moto, region, account)
+    return out + services.count_dns(s, moto)
 
 
 def graph_counts(driver: Any, labels: dict[str, list[str]]) -> Counter[str]:
@@ -181,6 +225,13 @@ OUR_LABELS = {
     "vpcs": ["AWSVPC"],
     "security_groups": ["AWSSecurityGroup"],
     "load_balancers": ["AWSLoadBalancer"],
+    # Issue 21's kinds, those the catalog has (the bench collects whatever aws:collect-all
+    # fans out to: every kind of the catalog).
+    **{
+        name: labels
+        for name, labels in services.LABELS.items()
+        if all(label in {k.label for k in CATALOG.provider_kinds("aws")} for label in labels)
+    },
 }
 CARTOGRAPHY_LABELS = {
     "instances": ["EC2Instance"],
@@ -323,8 +374,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--accounts", type=int, default=30)
     ap.add_argument("--instances", type=int, default=10_000)
+    ap.add_argument("--per-scope", type=int, default=3, help="NAT gateways, DB instances, ...")
     ap.add_argument("--delay", type=float, default=0.1)
     ap.add_argument("--threads", type=int, default=8)
+    ap.add_argument("--seed-threads", type=int, default=4)
     ap.add_argument("--no-cartography", action="store_true")
     args = ap.parse_args()
     accounts = account_ids(args.accounts)
@@ -332,9 +385,9 @@ def main() -> None:
     with moto_stack("inventory-bench-scale-", ports) as (stack, proxy):
         moto = f"http://127.0.0.1:{ports.moto}"
         t = time.perf_counter()
-        seed(moto, accounts, args.instances)
-        print(f"seeded in {time.perf_counter() - t:.0f}s", flush=True)
-        want = estate(moto, accounts)
+        made = seed(moto, accounts, args.instances, args.per_scope, args.seed_threads)
+        print(f"seeded in {time.perf_counter() - t:.0f}s: {dict(made)}", flush=True)
+        want = estate(moto, accounts, args.seed_threads)
         proxy.delay = args.delay
         servers = {name: stack.procs[name].pid for name in ("moto", "redis", "neo4j")}
         mine = ours(stack, proxy, accounts, args.threads, servers)
@@ -346,17 +399,25 @@ def main() -> None:
                 carto = cartography(theirs, proxy, accounts, stack.home, servers)
             finally:
                 theirs.stop_all()
-        report(args, want, mine, carto)
+        report(args, made, want, mine, carto)
 
 
-def report(args: argparse.Namespace, want: Counter[str], mine: dict, carto: dict | None) -> None:
+def report(
+    args: argparse.Namespace, made: Counter[str], want: Counter[str], mine: dict, carto: dict | None
+) -> None:
     print(
         f"\n{args.accounts} accounts ({args.accounts - 1} by assumed role) x {len(REGIONS)} "
         f"regions, {want['instances']} instances; {args.delay * 1000:.0f} ms added to every "
-        f"call; {machine()}"
+        f"call; {machine()}; load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
     )
-    print(f"\nestate: {dict(want)}")
-    print(f"ours:   {dict(mine['counts'])}  {'OK' if mine['counts'] == want else 'DIFFERS'}")
+    print(f"\n{'kind':<20} {'seeded':>7} {'moto':>7} {'ours':>7}")
+    for name in want:
+        got = mine["counts"].get(name, "-")  # "-": no kind in the catalog
+        print(f"{name:<20} {made.get(name, '-'):>7} {want[name]:>7} {got:>7}")
+    same = all(
+        mine["counts"][name] == want[name] == made.get(name, want[name]) for name in mine["counts"]
+    )
+    print(f"ours: {'OK' if same else 'DIFFERS'} (the graph holds what moto lists and was seeded)")
     for n, run in enumerate(mine["runs"], 1):
         print(
             f"ours, run {n}: {run['wall']:.1f}s wall, {run['calls']} API calls, "
@@ -370,7 +431,8 @@ def report(args: argparse.Namespace, want: Counter[str], mine: dict, carto: dict
     if not carto:
         return
     counts = carto["counts"]
-    print(f"cartography: {dict(counts)}  {'OK' if counts == want else 'DIFFERS'}")
+    same = all(counts[name] == want[name] for name in CARTOGRAPHY_LABELS)
+    print(f"cartography: {dict(counts)}  {'OK' if same else 'DIFFERS'}")
     print(
         f"cartography {carto['version']}: runs {carto['walls'][0]:.1f}s and "
         f"{carto['walls'][1]:.1f}s, API calls {carto['calls']}"

@@ -82,7 +82,8 @@ class ReportQuery:
             raise ValueError("params must be an object of parameter names and values")
         report = reports.get(name)
         settings = info.context.runtime.settings
-        args = report.arguments(params or {}, settings.report_defaults())
+        labels = info.context.runtime.catalog.by_label
+        args = report.arguments(params or {}, settings.report_defaults(), labels)
         rows, key = await reports.page_async(info.context.reader, report, args, after or "", first)
         return ReportPage(
             name=name, columns=list(report.columns), rows=rows, next_cursor=key, parameters=args

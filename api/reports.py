@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, TypeAdapter, create_model
 from api import auth, cursors
 from api.kinds import JSON
 from api.schemas import Time, value_type
+from collectors import CATALOG
 from graph import reports
 from model.times import rfc3339
 
@@ -132,7 +133,8 @@ def _run_route(report: reports.Report, max_limit: int) -> Any:
         # or an unknown parameter everywhere (the OpenAPI document states the same types
         # and bounds).
         given = {k: v for k, v in request.query_params.items() if k not in ("limit", "cursor")}
-        args = report.arguments(given, request.app.state.settings.report_defaults())
+        settings = request.app.state.settings
+        args = report.arguments(given, settings.report_defaults(), CATALOG.by_label)
         after = cursors.decode(cursor) if cursor else ""
         rows, key = await reports.page_async(request.app.state.reader, report, args, after, limit)
         # As read: the rows are plain values already (times in their one text form), so

@@ -40,6 +40,7 @@ def report_list(as_json: bool) -> None:
 @click.option("--limit", type=click.IntRange(1), default=None, help="At most this many rows.")
 def report_run(name: str, params: tuple[str, ...], fmt: str, limit: int | None) -> None:
     """Run report NAME and print its rows."""
+    from collectors import CATALOG
     from graph import reports
     from graph.driver import connect
 
@@ -51,7 +52,7 @@ def report_run(name: str, params: tuple[str, ...], fmt: str, limit: int | None) 
             fail(f"--param {item!r}: give it as name=value")
         given[key] = value
     settings = load_settings()
-    args = found.arguments(given, settings.report_defaults())
+    args = found.arguments(given, settings.report_defaults(), CATALOG.by_label)
     driver = connect(settings.neo4j)
     rows: list[dict[str, Any]] = []
     after: str | None = ""

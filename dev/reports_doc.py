@@ -47,7 +47,8 @@ def render() -> str:
                     f"<= {p.maximum:g}" if p.maximum is not None else "",
                 ) if b
             )  # fmt: skip
-            out.append(f"- `{p.name}`: {p.type.__name__} {bounds}, default `{p.default}`: {p.doc}")
+            kind, default = p.describe()["type"], p.default if p.default != "" else "''"
+            out.append(f"- `{p.name}`: {kind} {bounds}, default `{default}`: {p.doc}")
         if r.params:
             out.append("")
         body = "\n".join(line for line in r.query.splitlines() if not line.startswith("//"))

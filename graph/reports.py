@@ -4,15 +4,16 @@ parameters and paged by a key column.
 A report file opens with a comment header: its title on the first line, then what it
 finds and why it matters, then ``columns:``, ``key:`` (the column rows are ordered and
 paged by), any ``param NAME: TYPE [>= MIN] [<= MAX] = DEFAULT -- what it does`` lines and
-any ``index: Label(property)`` it needs.  The query takes ``$after`` (the key to start
-after, '' for the first page) and ``$limit``, and runs as is in the Neo4j Browser after
-the ``:param`` lines of ``Report.browser``.
+any ``index: Label(property)`` it needs.  TYPE is int, float, str, bool or label (text
+naming a kind's label, or empty for every label); a DEFAULT of ``''`` is empty text.  The
+query takes ``$after`` (the key to start after, '' for the first page) and ``$limit``, and
+runs as is in the Neo4j Browser after the ``:param`` lines of ``Report.browser``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -25,12 +26,13 @@ import cypher
 from graph.reads import Reader, plain_value
 
 FOLDER = Path(cypher.__file__).resolve().parent / "reports"
-TYPES: dict[str, type] = {"int": int, "float": float, "str": str, "bool": bool}
+TYPES: dict[str, type] = {"int": int, "float": float, "str": str, "bool": bool, "label": str}
 # What a column may hold (str unless its header entry says ``name: type``).
 COLUMN_TYPES: dict[str, type] = {**TYPES, "datetime": datetime, "list": list}
 _PARAM = re.compile(
-    r"^param (\w+): (int|float|str|bool)(?: >= (\S+))?(?: <= (\S+))? = (\S+)(?: -- (.*))?$"
+    r"^param (\w+): (int|float|str|bool|label)(?: >= (\S+))?(?: <= (\S+))? = (\S+)(?: -- (.*))?$"
 )
+_LABEL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _INDEX = re.compile(r"^index: ([A-Za-z_]\w*)\((\w+)\)$")
 # Counting runs the page query with this as its limit.
 EVERYTHING = 2**62
@@ -48,9 +50,11 @@ class Param:
     maximum: float | None
     default: Any
     doc: str
+    is_label: bool = False  # text naming a label ('' for every label)
 
-    def parse(self, raw: Any) -> Any:
-        """``raw`` (text from a URL or a CLI, or a JSON value) as this parameter's type."""
+    def parse(self, raw: Any, labels: Collection[str] | None = None) -> Any:
+        """``raw`` (text from a URL or a CLI, or a JSON value) as this parameter's type; a
+        label must be one of ``labels`` (when given) or at least look like one."""
         value = raw
         try:
             if self.type is bool and isinstance(raw, str):
@@ -69,17 +73,26 @@ class Param:
             raise ReportError(f"{self.name}: must be at least {self.minimum:g}, got {value}")
         if self.maximum is not None and value > self.maximum:
             raise ReportError(f"{self.name}: must be at most {self.maximum:g}, got {value}")
+        if self.is_label and value:
+            _check_label(self.name, value, labels)
         return value
 
     def describe(self) -> dict[str, Any]:
         return {
             "name": self.name,
-            "type": self.type.__name__,
+            "type": "label" if self.is_label else self.type.__name__,
             "minimum": self.minimum,
             "maximum": self.maximum,
             "default": self.default,
             "description": self.doc,
         }
+
+
+def _check_label(name: str, value: str, labels: Collection[str] | None) -> None:
+    if labels is not None and value not in labels:
+        raise ReportError(f"{name}: no kind has the label {value!r} (labels: {', '.join(labels)})")
+    if not _LABEL.fullmatch(value):
+        raise ReportError(f"{name}: {value!r} is not a label")
 
 
 @dataclass(frozen=True)
@@ -95,10 +108,14 @@ class Report:
     query: str
 
     def arguments(
-        self, given: Mapping[str, Any], defaults: Mapping[str, Any] | None = None
+        self,
+        given: Mapping[str, Any],
+        defaults: Mapping[str, Any] | None = None,
+        labels: Collection[str] | None = None,
     ) -> dict[str, Any]:
-        """The parameters to run with: ``given`` ones parsed and checked, the rest their
-        defaults (``defaults`` overriding the file's, e.g. from the config)."""
+        """The parameters to run with: ``given`` ones parsed and checked (a label against
+        ``labels``, the catalog's), the rest their defaults (``defaults`` overriding the
+        file's, e.g. from the config)."""
         known = {p.name: p for p in self.params}
         unknown = sorted(set(given) - set(known))
         if unknown:
@@ -107,7 +124,7 @@ class Report:
         out = {}
         for name, param in known.items():
             if name in given:
-                out[name] = param.parse(given[name])
+                out[name] = param.parse(given[name], labels)
             else:
                 out[name] = (defaults or {}).get(name, param.default)
         return out
@@ -150,11 +167,12 @@ def parse(name: str, text: str) -> Report:
     for line in header[1:]:
         if found := _PARAM.match(line):
             pname, ptype, low, high, default, doc = found.groups()
-            kind = TYPES[ptype]
-            value = Param(pname, kind, None, None, None, "").parse(default)
-            params.append(
-                Param(pname, kind, _number(low, float), _number(high, float), value, doc or "")
+            kind, is_label = TYPES[ptype], ptype == "label"
+            value = Param(pname, kind, None, None, None, "", is_label).parse(
+                "" if default == "''" else default
             )
+            low_, high_ = _number(low, float), _number(high, float)
+            params.append(Param(pname, kind, low_, high_, value, doc or "", is_label))
         elif found := _INDEX.match(line):
             indexes.append((found.group(1), found.group(2)))
         elif re.match(r"^(columns|key):", line):

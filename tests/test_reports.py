@@ -238,6 +238,41 @@ CASES: dict[str, tuple[str, list[str], dict[str, list[str]]]] = {
         ["nat-idle", "nat-stopped"],
         {"min_age_days=5": ["nat-idle"]},
     ),
+    # The change reports: records in the window must appear, older ones, other labels and
+    # other kinds of change not.
+    "recently-created": (
+        f"""CREATE (:InventoryChange {{uid: 'i-new', label: 'AWSInstance', change: 'created', at: {HOURS_AGO % 1}, after_name: 'web'}}),
+        (:InventoryChange {{uid: 'i-new', label: 'AWSInstance', change: 'created', at: {HOURS_AGO % 20}}}),
+        (:InventoryChange {{uid: 'i-old', label: 'AWSInstance', change: 'created', at: {HOURS_AGO % 30}}}),
+        (:InventoryChange {{uid: 'i-updated', label: 'AWSInstance', change: 'updated', at: {HOURS_AGO % 1}}}),
+        (:InventoryChange {{uid: 'vol-new', label: 'AWSVolume', change: 'created', at: {HOURS_AGO % 2}}}),
+        (:InventoryChange {{uid: 'vol-gone', label: 'AWSVolume', change: 'created', at: {HOURS_AGO % 3}}}),
+        (:InventoryChange {{uid: 'vol-gone', label: 'AWSVolume', change: 'deleted', at: {HOURS_AGO % 1}}})""",
+        ["i-new", "vol-gone", "vol-new"],
+        {"hours=48": ["i-new", "i-old", "vol-gone", "vol-new"], "label=AWSVolume": ["vol-gone", "vol-new"]},
+    ),
+    "recently-deleted": (
+        f"""CREATE (:InventoryChange {{uid: 'i-gone', label: 'AWSInstance', change: 'deleted', at: {HOURS_AGO % 1}, before_name: 'web'}}),
+        (:InventoryChange {{uid: 'i-old', label: 'AWSInstance', change: 'deleted', at: {HOURS_AGO % 30}}}),
+        (:InventoryChange {{uid: 'i-new', label: 'AWSInstance', change: 'created', at: {HOURS_AGO % 1}}}),
+        (:InventoryChange {{uid: 'vol-gone', label: 'AWSVolume', change: 'deleted', at: {HOURS_AGO % 2}}}),
+        (:InventoryChange {{uid: 'sn-1', label: 'AWSSubnet', change: 'unlinked', type: 'HAS_INSTANCE', target_uid: 'i-x', at: {HOURS_AGO % 1}}})""",
+        ["i-gone", "vol-gone"],
+        {"hours=48": ["i-gone", "i-old", "vol-gone"], "label=AWSVolume": ["vol-gone"]},
+    ),
+    "security-group-changes": (
+        f"""CREATE (:AWSSecurityGroup {{uid: 'sg-rules', group_name: 'web', vpc_id: 'v1', account_id: '1', region: 'r'}}),
+        (:InventoryChange {{uid: 'sg-rules', label: 'AWSSecurityGroup', change: 'updated', fields: ['ingress_rules'], at: {HOURS_AGO % 1}}}),
+        (:InventoryChange {{uid: 'sg-old', label: 'AWSSecurityGroup', change: 'updated', fields: ['ingress_rules'], at: {HOURS_AGO % 30}}}),
+        (:InventoryChange {{uid: 'i-1', label: 'AWSInstance', change: 'linked', type: 'IN_SECURITY_GROUP', target_uid: 'sg-inst', target_label: 'AWSSecurityGroup', at: {HOURS_AGO % 2}}}),
+        (:InventoryChange {{uid: 'v1', label: 'AWSVPC', change: 'linked', type: 'HAS_SECURITY_GROUP', target_uid: 'sg-vpc', target_label: 'AWSSecurityGroup', at: {HOURS_AGO % 2}}}),
+        (:InventoryChange {{uid: 'eni-1', label: 'AWSNetworkInterface', change: 'updated', fields: ['security_group_ids'], before_security_group_ids: ['sg-kept'], after_security_group_ids: ['sg-kept', 'sg-eni'], at: {HOURS_AGO % 3}}}),
+        (:InventoryChange {{uid: 'eni-2', label: 'AWSNetworkInterface', change: 'updated', fields: ['status'], before_security_group_ids: ['sg-status'], after_security_group_ids: ['sg-status'], at: {HOURS_AGO % 1}}}),
+        (:InventoryChange {{uid: 'i-2', label: 'AWSInstance', change: 'updated', fields: ['security_group_ids'], after_security_group_ids: ['sg-list'], at: {HOURS_AGO % 1}}}),
+        (:InventoryChange {{uid: 'vol-1', label: 'AWSVolume', change: 'updated', fields: ['ingress_rules'], at: {HOURS_AGO % 1}}})""",
+        ["sg-eni", "sg-inst", "sg-rules"],
+        {"hours=48": ["sg-eni", "sg-inst", "sg-old", "sg-rules"]},
+    ),
 }  # fmt: skip
 
 
@@ -333,6 +368,12 @@ def test_pages_follow_the_cursor_to_the_end(
         ("old-vm-snapshots", {"min_age_days": "old"}, 422, "min_age_days: expected int"),
         ("old-vm-snapshots", {"min_age_days": "36501"}, 422, "min_age_days: must be at most"),
         ("orphaned-virtual-disks", {"min_age_days": "-3"}, 422, "min_age_days: must be at least 0"),
+        ("recently-created", {"hours": "0"}, 422, "hours: must be at least 1"),
+        ("recently-created", {"hours": "a day"}, 422, "hours: expected int"),
+        ("recently-deleted", {"label": "AWSNope"}, 422, "label: no kind has the label 'AWSNope'"),
+        ("recently-deleted", {"hours": "87601"}, 422, "hours: must be at most 87600"),
+        ("security-group-changes", {"hours": "-2"}, 422, "hours: must be at least 1"),
+        ("security-group-changes", {"label": "AWSVPC"}, 422, "label: security-group-changes has"),
         ("leaks-of-all-kinds", {}, 404, "no report 'leaks-of-all-kinds'"),
     ],
 )

@@ -122,6 +122,7 @@ def test_a_renamed_field_fails_each_report_that_reads_it() -> None:
     # A field other kinds have under that name is still missing from this one.
     renamed = _renamed_field(CATALOG, "AWSSecurityGroup", "vpc_id", "group_vpc_id")
     assert report_problems(renamed) == [
+        "security-group-changes: line 49: g.vpc_id: AWSSecurityGroup has no property 'vpc_id'",
         "unused-security-groups: line 15: g.vpc_id: AWSSecurityGroup has no property 'vpc_id'",
         "unused-security-groups: line 18: g.vpc_id: AWSSecurityGroup has no property 'vpc_id'",
         "unused-security-groups: line 21: g.vpc_id: AWSSecurityGroup has no property 'vpc_id'",

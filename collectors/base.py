@@ -54,6 +54,14 @@ class Session(ABC):
 
     def __init__(self) -> None:
         self.warnings: list[str] = []
+        # Nodes the collection could not list this time, as field -> values: left as they
+        # were, neither seen nor taken for gone (see ``keep``).
+        self.kept: dict[str, list[Any]] = {}
+
+    def keep(self, field: str, value: Any) -> None:
+        """Leave the nodes whose ``field`` is ``value`` as they are: the listing of that
+        part of the scope (one hosted zone's records) failed, and its warning says so."""
+        self.kept.setdefault(field, []).append(value)
 
     def attempt(self, what: str, call: Callable[[], T], tries: int = 3) -> T | Any:
         """A detail call about one listed item: its answer, or ``UNKNOWN`` and a warning.

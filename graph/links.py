@@ -26,11 +26,20 @@ class LinkResult:
 
 def join(link: Link) -> str:
     """The WHERE fragment matching a source ``s`` to a target ``t``."""
+
+    def value(end: str, prop: str) -> str:
+        ref = f"{end}.{prop}"
+        if not link.fold_case:
+            return ref
+        is_list = link.in_list == {"s": "source", "t": "target"}[end]
+        return f"[v IN {ref} | toLower(v)]" if is_list else f"toLower({ref})"
+
+    pairs = [(value("s", sp), value("t", tp)) for sp, tp in link.on]
     if link.in_list == "source":
-        return " AND ".join(f"t.{tp} IN s.{sp}" for sp, tp in link.on)
+        return " AND ".join(f"{t} IN {s}" for s, t in pairs)
     if link.in_list == "target":
-        return " AND ".join(f"s.{sp} IN t.{tp}" for sp, tp in link.on)
-    return " AND ".join(f"s.{sp} = t.{tp}" for sp, tp in link.on)
+        return " AND ".join(f"{s} IN {t}" for s, t in pairs)
+    return " AND ".join(f"{s} = {t}" for s, t in pairs)
 
 
 def refresh(

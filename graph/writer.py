@@ -95,8 +95,11 @@ class Writer:
         seen_at: datetime,
         owner: Mapping[str, Any] | None = None,
         log: ChangeLog | None = None,
+        kept: Mapping[str, list[Any]] | None = None,
     ) -> int:
-        """Delete the nodes of ``kind`` in ``scope`` not written since ``seen_at``.
+        """Delete the nodes of ``kind`` in ``scope`` not written since ``seen_at``, but
+        those whose field is one of the ``kept`` values (field -> values: the parts of the
+        scope the collection could not list).
 
         Call only after a collection of that kind and scope succeeded entirely.  For a
         shared kind, the scope's stale memberships go, and then the nodes no scope has.
@@ -106,7 +109,7 @@ class Writer:
         params = changes.params(kind, log, seen_at)
         deleted = changes.deleted_record(kind)
         if kind.member_of:
-            if owner is None:
+            if owner is None or kept:
                 raise ValueError(f"{kind.label} is shared: cleanup needs the scope's owner")
             link = kind.member_of
             stale = cypher.render(
@@ -131,9 +134,12 @@ class Writer:
                 "remove_stale_nodes",
                 label=kind.label,
                 scope=where("n", kind.scope),
+                kept=_kept(kind, kept or {}),
                 deleted=deleted,
             )
-            removed, unlinked = self._drain(statement, scope=dict(scope), seen_at=seen_at, **params)
+            removed, unlinked = self._drain(
+                statement, scope=dict(scope), seen_at=seen_at, kept=dict(kept or {}), **params
+            )
         log.count(kind.label, "deleted", removed)
         log.unlinked(unlinked)
         return removed
@@ -186,3 +192,13 @@ class Writer:
             unlinked += records[0].get("unlinked") or []
             if removed < self.batch_size:
                 return total, unlinked
+
+
+def _kept(kind: Kind, kept: Mapping[str, list[Any]]) -> str:
+    """The fragment sparing the nodes whose field holds a kept value (``true`` for none);
+    field names come from the kind, never from the provider."""
+    fields = {f.name for f in kind.stored}
+    unknown = sorted(set(kept) - fields)
+    if unknown:
+        raise ValueError(f"{kind.label} has no field {unknown} to keep nodes by")
+    return " AND ".join(f"NOT n.{name} IN $kept.{name}" for name in sorted(kept)) or "true"

@@ -130,7 +130,10 @@ class Link:
     side ("source" or "target"), that side's property is a list and the pair matches
     when the other side's value is in it.
     A link task for one scope merges the links whose ``scoped`` end is in that scope
-    and removes that end's links of this type that no longer hold.
+    and removes that end's links of this type that no longer hold.  ``fold_case``
+    compares the values without regard to case (DNS names).  ``across_scopes`` says the
+    other end may sit in any scope (a DNS record in one account pointing at another's
+    address): a collection of that end then has the link refreshed in every scope.
     """
 
     type: str
@@ -143,6 +146,8 @@ class Link:
     backward_many: bool = False
     in_list: str = ""  # "source" or "target": the side whose property is a list
     scoped: str = "target"  # which end's scope properties bound a link task
+    fold_case: bool = False
+    across_scopes: bool = False
 
     def __post_init__(self) -> None:
         for name in (self.type, self.source, self.target, self.forward, self.backward):

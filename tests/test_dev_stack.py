@@ -59,6 +59,7 @@ LEAKS = {
     "unassociated-elastic-ips": ("name", "-spare-ip"),
     "orphaned-snapshots": ("name", "-retired-data-backup"),
     "idle-nat-gateways": ("name", "-idle-nat"),
+    "dangling-dns-records": ("name", "retired."),
 }
 
 

@@ -226,6 +226,31 @@ CASES: dict[str, tuple[str, list[str], dict[str, list[str]]]] = {
         ["snap-old", "snap-old-orphan"],
         {"min_age_days=20": ["snap-month", "snap-old", "snap-old-orphan"]},
     ),
+    "dangling-dns-records": (
+        f"""CREATE (:InventoryCollection {{uid: 'c-eip', label: 'AWSElasticIP', account_id: '1', region: 'r', last_success: {NOW}}}),
+        (:InventoryCollection {{uid: 'c-i', label: 'AWSInstance', account_id: '1', region: 'q', last_success: {NOW}}}),
+        (:InventoryCollection {{uid: 'c-lb', label: 'AWSLoadBalancer', account_id: '2', region: 'us-east-1', last_success: {NOW}}}),
+        (:AWSElasticIP {{uid: 'eip-1', public_ip: '198.51.100.1'}}),
+        (:AWSInstance {{uid: 'i-1', public_ip: '198.51.100.2'}}),
+        (:AWSLoadBalancer {{uid: 'lb-1', dns_name: 'Web-1.us-east-1.elb.amazonaws.com'}}),
+        (:AWSDNSRecord {{uid: 'rec-held', account_id: '1', private_zone: false, public_ips: ['198.51.100.1'], targets: ['198.51.100.1']}}),
+        (:AWSDNSRecord {{uid: 'rec-instance', account_id: '1', private_zone: false, public_ips: ['198.51.100.2'], targets: ['198.51.100.2']}}),
+        (:AWSDNSRecord {{uid: 'rec-released', account_id: '1', private_zone: false, public_ips: ['198.51.100.1', '198.51.100.9'], targets: ['198.51.100.1', '198.51.100.9']}}),
+        (:AWSDNSRecord {{uid: 'rec-private', account_id: '1', private_zone: false, public_ips: [], targets: ['10.0.0.1']}}),
+        (:AWSDNSRecord {{uid: 'rec-v6', account_id: '1', private_zone: false, public_ips: ['2600:1f18::1'], targets: ['2600:1f18::1']}}),
+        (:AWSDNSRecord {{uid: 'rec-unchecked-account', account_id: '3', private_zone: false, public_ips: ['198.51.100.9'], targets: ['198.51.100.9']}}),
+        (:AWSDNSRecord {{uid: 'rec-lb-live', account_id: '1', private_zone: false, public_ips: [], targets: ['web-1.us-east-1.elb.amazonaws.com']}}),
+        (:AWSDNSRecord {{uid: 'rec-lb-gone', account_id: '1', private_zone: false, public_ips: [], targets: ['old-1.us-east-1.elb.amazonaws.com']}}),
+        (:AWSDNSRecord {{uid: 'rec-nlb-gone', account_id: '3', private_zone: false, public_ips: [], targets: ['net-9.elb.us-east-1.amazonaws.com']}}),
+        (:AWSDNSRecord {{uid: 'rec-lb-unchecked', account_id: '1', private_zone: false, public_ips: [], targets: ['x-1.ap-south-1.elb.amazonaws.com']}}),
+        (:AWSDNSRecord {{uid: 'rec-elsewhere', account_id: '1', private_zone: false, public_ips: [], targets: ['www.example.net']}}),
+        (:AWSDNSRecord {{uid: 'rec-private-zone', account_id: '1', private_zone: true, public_ips: [], targets: ['old-2.us-east-1.elb.amazonaws.com']}})""",
+        ["rec-lb-gone", "rec-nlb-gone", "rec-private-zone", "rec-released"],
+        {
+            "public_zones_only=true": ["rec-lb-gone", "rec-nlb-gone", "rec-released"],
+            "include_ipv6=true": ["rec-lb-gone", "rec-nlb-gone", "rec-private-zone", "rec-released", "rec-v6"],
+        },
+    ),
     "idle-nat-gateways": (
         f"""CREATE (:InventoryCollection {{uid: 'c-i', label: 'AWSInstance', account_id: '1', region: 'r', last_success: {NOW}}}),
         (:AWSNatGateway {{uid: 'nat-idle', account_id: '1', region: 'r', vpc_id: 'v-empty', state: 'available', create_time: {AGO % 10}}}),
@@ -354,6 +379,13 @@ def test_pages_follow_the_cursor_to_the_end(
         ("full-datastores", {"min_used_percent": "101"}, 422, "min_used_percent: must be at most"),
         ("old-snapshots", {"min_age_days": "-1"}, 422, "min_age_days: must be at least 0"),
         ("idle-nat-gateways", {"min_age_days": "a week"}, 422, "min_age_days: expected int"),
+        ("dangling-dns-records", {"include_ipv6": "maybe"}, 422, "include_ipv6: expected bool"),
+        (
+            "dangling-dns-records",
+            {"public_zones": "true"},
+            422,
+            "public_zones: dangling-dns-records has no such parameter",
+        ),
         (
             "unassociated-elastic-ips",
             {"include_stopped": "perhaps"},
@@ -423,3 +455,14 @@ def test_old_snapshots_say_whether_their_volume_still_exists(
         "snap-old-orphan": False,
     }
     assert all(r["age_days"] >= 90 for r in reply["items"])
+
+
+def test_dangling_dns_records_name_what_is_missing_and_only_that(
+    clean_graph: Runtime, client: TestClient, read: dict
+) -> None:
+    clean_graph.driver.execute_query(CASES["dangling-dns-records"][0])
+    reply = client.get("/api/v1/reports/dangling-dns-records", headers=read).json()
+    got = {r["uid"]: (r["dangling"], r["missing"]) for r in reply["items"]}
+    # The held address of the record's two is not dangling.
+    assert got["rec-released"] == (["198.51.100.9"], "address")
+    assert got["rec-nlb-gone"] == (["net-9.elb.us-east-1.amazonaws.com"], "load balancer")

@@ -125,15 +125,13 @@ def _collect(
             written += rt.writer.write(kind, rows, node_scope, seen_at, owner, log_)
     # Only a collection whose listing went through entirely may declare what it missed as
     # gone; failed detail calls only leave some properties as they were (warnings).
-    removed = rt.writer.remove_stale(kind, node_scope, seen_at, owner, log_)
+    removed = rt.writer.remove_stale(kind, node_scope, seen_at, owner, log_, session.kept)
     warnings = session.warnings
     database = rt.settings.neo4j.database
     status.succeeded(
         rt.driver, database, kind, payload, node_scope, seen_at, task_id, len(warnings)
     )
-    types = sorted({lk.type for lk in CATALOG.derived if kind.label in (lk.source, lk.target)})
-    if types:
-        _ask_links(rt, provider, {k: values[k] for k in provider.link_scope if k in values}, types)
+    _ask_links_of(rt, provider, kind, {k: values[k] for k in provider.link_scope if k in values})
     metrics.NODES_WRITTEN.labels(provider.name, kind.label).inc(written)
     metrics.NODES_REMOVED.labels(provider.name, kind.label).inc(removed)
     metrics.WARNINGS.labels(provider.name, kind.label).inc(len(warnings))
@@ -175,6 +173,19 @@ def _tree() -> str | None:
     return tree_of(message) if message else None
 
 
+def _ask_links_of(rt: Runtime, provider: Provider, kind: Kind, scope: dict[str, Any]) -> None:
+    """Have the relationship types touching ``kind`` linked after its collection in
+    ``scope``: in that scope, but in every scope those whose other end may be anywhere (a
+    DNS record in one account pointing at an address this collection found in another)."""
+    touching = [lk for lk in CATALOG.derived if kind.label in (lk.source, lk.target)]
+    everywhere = {lk.type for lk in touching if lk.across_scopes and lk.scoped_label != kind.label}
+    here = {lk.type for lk in touching} - everywhere
+    if here:
+        _ask_links(rt, provider, scope, sorted(here))
+    if everywhere:
+        _ask_links(rt, provider, {}, sorted(everywhere))
+
+
 def _ask_links(rt: Runtime, provider: Provider, scope: dict[str, Any], types: list[str]) -> None:
     """Have ``types`` linked in ``scope`` by a link task of this tree (worker.link_requests):
     a new one, unless one is queued already and will take them."""
@@ -213,7 +224,9 @@ def link_all(provider: Provider, links: list[Link]) -> Job:
             )
             chosen = [s for s in found if all(s[k] == v for k, v in scope.items())]
             for s in chosen:
-                rt.enqueue(f"{provider.name}:link-all", {**s, "types": types})
+                # As a collection asks: a link task of this tree already queued for that
+                # scope takes these types along.
+                _ask_links(rt, provider, s, types)
             if tree:
                 rt.link_requests.linked(tree, provider.name, scope, taken)
             return {"enqueued": len(chosen)}

@@ -31,6 +31,8 @@ PROVIDER = Provider(
         "db_instances",
         "lambda_functions",
         "auto_scaling_groups",
+        "hosted_zones",
+        "dns_records",
     ),
     config=AwsConfig,
     payload=AwsPayload,

@@ -135,6 +135,32 @@ def _nat_gateways(p: Place) -> list[dict[str, Any]]:
     return [n for n in p.ec2("describe_nat_gateways", "NatGateways") if n["State"] != "deleted"]
 
 
+def _zones(p: Place) -> list[dict[str, Any]]:
+    # Route53 is global to the account: read from its first region only.
+    if p.region != demo.REGIONS[0]:
+        return []
+    return p.client("route53").list_hosted_zones()["HostedZones"]
+
+
+def _zone_id(zone: dict[str, Any]) -> str:
+    return str(zone["Id"]).rsplit("/", 1)[-1]
+
+
+def _records(p: Place) -> list[tuple[str, dict[str, Any]]]:
+    """(zone id, record set) of every zone of the account."""
+    route53 = p.client("route53")
+    return [
+        (_zone_id(z), r)
+        for z in _zones(p)
+        for r in route53.list_resource_record_sets(HostedZoneId=z["Id"])["ResourceRecordSets"]
+    ]
+
+
+def _record_uid(zone: str, r: dict[str, Any]) -> str:
+    uid = f"{zone}:{r['Name'].removesuffix('.')}:{r['Type']}"
+    return f"{uid}:{r['SetIdentifier']}" if r.get("SetIdentifier") else uid
+
+
 NODES: dict[str, Callable[[Place], Any]] = {
     "AWSAccount": lambda p: [p.account],
     "AWSRegion": lambda p: [p.uid],
@@ -161,6 +187,8 @@ NODES: dict[str, Callable[[Place], Any]] = {
     "AWSDBInstance": lambda p: [d["DBInstanceArn"] for d in _databases(p)],
     "AWSLambdaFunction": lambda p: [f["FunctionArn"] for f in _functions(p)],
     "AWSAutoScalingGroup": lambda p: [g["AutoScalingGroupARN"] for g in _scaling_groups(p)],
+    "AWSHostedZone": lambda p: [_zone_id(z) for z in _zones(p)],
+    "AWSDNSRecord": lambda p: [_record_uid(zone, r) for zone, r in _records(p)],
 }
 
 LINKS: dict[tuple[str, str, str], Callable[[Place], Any]] = {
@@ -265,7 +293,69 @@ LINKS: dict[tuple[str, str, str], Callable[[Place], Any]] = {
         for subnet in g["VPCZoneIdentifier"].split(",")
         if subnet
     ],
+    ("AWSAccount", "HAS_HOSTED_ZONE", "AWSHostedZone"): lambda p: [
+        (p.account, z) for z in NODES["AWSHostedZone"](p)
+    ],
+    ("AWSHostedZone", "HAS_RECORD", "AWSDNSRecord"): lambda p: [
+        (zone, _record_uid(zone, r)) for zone, r in _records(p)
+    ],
 }
+
+
+def _points_at(r: dict[str, Any]) -> set[str]:
+    """What a record set resolves to, as DNS compares names: in any case, without the
+    final dot, and without the "dualstack." of an alias to a load balancer."""
+    values = {v["Value"] for v in r.get("ResourceRecords") or ()}
+    if r["Type"] not in ("A", "AAAA", "CNAME"):
+        values = set()
+    if r.get("AliasTarget"):
+        values.add(r["AliasTarget"]["DNSName"])
+    return {v.lower().removesuffix(".").removeprefix("dualstack.") for v in values}
+
+
+def _pointed_at(estate: list[Place]) -> dict[str, dict[str, set[str]]]:
+    """label -> uid -> the addresses or DNS names of it that a record may point at, in
+    every account and region of the estate."""
+    out: dict[str, dict[str, set[str]]] = {}
+    for p in estate:
+        for a in _addresses(p):
+            out.setdefault("AWSElasticIP", {})[a["AllocationId"]] = {a["PublicIp"]}
+        for i in p.instances:
+            found = {i["PublicIpAddress"]} if i.get("PublicIpAddress") else set()
+            out.setdefault("AWSInstance", {})[i["InstanceId"]] = found
+        dns = {lb["LoadBalancerArn"]: lb["DNSName"] for lb in _balancers(p)}
+        for uid, _, _ in p.load_balancers:
+            out.setdefault("AWSLoadBalancer", {})[uid] = {dns[uid].lower()}
+    return out
+
+
+def _balancers(p: Place) -> list[dict[str, Any]]:
+    """ELBv2 and classic ELBs with the ARN the inventory gives them and their DNS name."""
+    out = list(p.client("elbv2").describe_load_balancers()["LoadBalancers"])
+    for lb in p.client("elb").describe_load_balancers()["LoadBalancerDescriptions"]:
+        arn = (
+            f"arn:aws:elasticloadbalancing:{p.region}:{p.account}"
+            f":loadbalancer/{lb['LoadBalancerName']}"
+        )
+        out.append({"LoadBalancerArn": arn, "DNSName": lb["DNSName"]})
+    return out
+
+
+def _points_to(estate: list[Place]) -> dict[tuple[str, str, str], Pairs]:
+    """(AWSDNSRecord, POINTS_TO, label) pairs: each record to whatever holds what it points
+    at, in whichever account."""
+    held = _pointed_at(estate)
+    out: dict[tuple[str, str, str], Pairs] = {
+        ("AWSDNSRecord", "POINTS_TO", label): set() for label in held
+    }
+    for p in estate:
+        for zone, r in _records(p):
+            targets = _points_at(r)
+            for label, uids in held.items():
+                out[("AWSDNSRecord", "POINTS_TO", label)] |= {
+                    (_record_uid(zone, r), uid) for uid, names in uids.items() if names & targets
+                }
+    return out
 
 
 @dataclass
@@ -278,9 +368,12 @@ def read(endpoint: str) -> Truth:
     """Every node and relationship of the estate, as moto reports it."""
     nodes: dict[str, set[str]] = {label: set() for label in NODES}
     links: dict[tuple[str, str, str], Pairs] = {key: set() for key in LINKS}
-    for place in places(endpoint):
+    estate = list(places(endpoint))
+    for place in estate:
         for label, reader in NODES.items():
             nodes[label] |= set(reader(place))
         for key, reader in LINKS.items():
             links[key] |= set(reader(place))
+    # What a DNS record points at may be in any account: read across the estate.
+    links |= _points_to(estate)
     return Truth(nodes, links)

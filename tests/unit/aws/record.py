@@ -1,16 +1,19 @@
 """Records what the AWS collectors ask of moto, for the unit tests to play back.
 
-    .venv/bin/python -m tests.unit.aws.record
+    .venv/bin/python -m tests.unit.aws.record [SERVICE ...]
 
 starts a moto server of its own on a free port, seeds the demo estate, runs every AWS
 collector in the main demo account (and us-east-1 for regional kinds) with each client
-call recorded, and writes ``recorded/<service>.<operation>.json``.  Lists at the top of
-a response are cut to a few items so that the files stay readable.
+call recorded, and writes ``recorded/<service>.<operation>.json`` (only those of the
+services named, if any: moto's ids change from one seeding to the next, and a kind's
+tests want the recordings they were written with).  Lists at the top of a response are
+cut to a few items so that the files stay readable.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,8 +26,9 @@ from dev.stack import Ports, Stack, free_port
 from tests.unit.aws.fake import RECORDED
 
 KEEP = 3
-# Answers kept whole: the regions collector picks the configured ones out of them.
-WHOLE = {"describe_regions"}
+# Answers kept whole: the regions collector picks the configured ones out of them, and a
+# demo zone's records are a few of each kind.
+WHOLE = {"describe_regions", "list_resource_record_sets"}
 # Answers cut to a few of each group: DescribeSnapshots gives the account's own and (in
 # moto) those behind moto's public images, owned by other accounts; the tests need both.
 GROUPS = {"describe_snapshots": lambda s: s.get("OwnerId") == demo.MAIN_ACCOUNT}
@@ -101,7 +105,10 @@ def main() -> None:
                 for _ in collector.collect(session):
                     pass
         RECORDED.mkdir(exist_ok=True)
+        services = sys.argv[1:]
         for name, entries in sorted(out.items()):
+            if services and name.split(".")[0] not in services:
+                continue
             path = RECORDED / f"{name}.json"
             path.write_text(json.dumps(entries, indent=1, sort_keys=True) + "\n")
             print(f"{path.relative_to(Path.cwd())}: {len(entries)} call(s)")

@@ -21,7 +21,18 @@ from prometheus_client import (
 )
 from pydantic import BaseModel, Field
 
-from api import auth, dashboard, graphql, kinds, problems, reports, schedules, tasks
+from api import (
+    auth,
+    changes,
+    dashboard,
+    graphql,
+    kinds,
+    problems,
+    reports,
+    schedules,
+    tasks,
+    times,
+)
 from api.cache import GraphCache
 from api.layers import BodyLimit, Counted, FreezeHeap, RequestId
 from app import metrics as gauges
@@ -82,6 +93,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.openapi = lambda: problems.openapi(generate())  # type: ignore[method-assign]
     app.state.settings = settings
     app.state.tokens = auth.Tokens(settings.api)
+    # Before the kinds' routes: ``…/{uid}/history`` before ``…/{uid}``, whose uid may hold
+    # slashes.
+    app.include_router(changes.router(CATALOG, settings.api.max_page_size))
     app.include_router(kinds.router(CATALOG, settings.api.max_page_size))
     app.include_router(tasks.router(settings))
     app.include_router(schedules.router())
@@ -99,7 +113,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outermost last: each request gets its id first, then its body is limited.
     # The GET routes of graph data: ETags everywhere, kept answers unless cache_mb is 0.
     paths = (*(k.path for k in CATALOG.kinds), "/api/v1/kinds", "/api/v1/reports/")
-    app.add_middleware(GraphCache, prefixes=paths, max_bytes=settings.api.cache_mb << 20)
+    paths += ("/api/v1/changes",)
+    app.add_middleware(
+        GraphCache,
+        prefixes=paths,
+        max_bytes=settings.api.cache_mb << 20,
+        moving=times.relative,
+    )
     app.add_middleware(Counted, counter=REQUESTS, durations=DURATIONS)
     app.add_middleware(BodyLimit, max_bytes=settings.api.max_body_bytes)
     app.add_middleware(RequestId)

@@ -14,7 +14,10 @@ version its reads waited for, so it is never older than a fresh read would be.  
 skips routing, parameter checks and the graph read; the token is still checked (one that
 is missing or unknown goes on to the app, for its 401).  An answer is kept from the second
 time it is asked for, once the graph has been seen unchanged for a second: memory goes to
-what is asked again, not to pages read once or answers a collection's writes would void."""
+what is asked again, not to pages read once or answers a collection's writes would void.
+
+A request whose answer moves with the clock as well as with the graph (``moving``: a time
+given as a span back from now, api.times) is neither tagged nor kept."""
 
 from __future__ import annotations
 
@@ -131,9 +134,16 @@ class GraphCache:
     while the graph is unchanged.  The app's state holds the tokens (``api.auth.Tokens``)
     and the graph's version (``graph.version.GraphVersion``)."""
 
-    def __init__(self, app: ASGIApp, prefixes: tuple[str, ...], max_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        prefixes: tuple[str, ...],
+        max_bytes: int,
+        moving: Callable[[bytes], bool] = lambda query: False,
+    ) -> None:
         self.app = app
         self.prefixes = prefixes
+        self.moving = moving
         self.keeping = max_bytes > 0
         self.answers = Answers(max_bytes)
         # The route that answered each request lately: a 304 is counted under it.
@@ -144,6 +154,7 @@ class GraphCache:
             scope["type"] != "http"
             or scope["method"] != "GET"
             or not scope["path"].startswith(self.prefixes)
+            or self.moving(scope["query_string"])
         ):
             await self.app(scope, receive, send)
             return

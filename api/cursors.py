@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import uuid
+from datetime import UTC, datetime, timedelta
 
 from fastapi import HTTPException, Query
 
@@ -33,3 +35,42 @@ def decode(cursor: str) -> str:
 def query() -> object:
     """The ``cursor`` query parameter of a paged route."""
     return Query(None, description=DESCRIPTION, pattern=PATTERN, min_length=2)
+
+
+# The change records' pages (graph.history) end at a position, a time and an id (a UUID):
+# their cursor is 24 bytes, the time in microseconds since the epoch and the id's, so that
+# any 32 characters of unpadded URL-safe base64 name a position to page from.
+POSITION_PATTERN = r"^[A-Za-z0-9_-]{32}$"
+_MICRO = timedelta(microseconds=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def encode_position(position: tuple[datetime, str] | None) -> str | None:
+    if position is None:
+        return None
+    at, id_ = position
+    micros = (at - _EPOCH) // _MICRO
+    key = micros.to_bytes(8, "big", signed=True) + uuid.UUID(id_).bytes
+    return base64.urlsafe_b64encode(key).decode()
+
+
+def decode_position(cursor: str | None) -> tuple[datetime, str] | None:
+    if cursor is None:
+        return None
+    try:
+        key = base64.urlsafe_b64decode(cursor)
+    except (binascii.Error, ValueError):
+        key = b""
+    if len(key) != 24:
+        raise HTTPException(400, "invalid cursor: pass back next_cursor as it was given")
+    micros = int.from_bytes(key[:8], "big", signed=True)
+    try:
+        at = _EPOCH + micros * _MICRO
+    except OverflowError:  # past year 1 or 9999: that year's bound
+        at = (datetime.min if micros < 0 else datetime.max).replace(tzinfo=UTC)
+    return at, str(uuid.UUID(bytes=key[8:]))
+
+
+def position_query() -> object:
+    """The ``cursor`` query parameter of a page of changes."""
+    return Query(None, description=DESCRIPTION, pattern=POSITION_PATTERN)

@@ -1,12 +1,14 @@
 """The GraphQL schema, built from the catalog: a type per kind with relationship fields
-both ways, a list field (filter, ``after`` cursor, ``limit``) and an item field per kind;
-and the task queries and mutations of api.graphql_tasks.
+both ways and its ``history``, a list field (filter, ``after`` cursor, ``limit``) and an
+item field per kind (``at``: as it was then); the task queries and mutations of
+api.graphql_tasks, the reports of api.graphql_reports and ``changes`` of
+api.graphql_changes.
 
 Relationship fields go through one DataLoader per relationship and direction, so a nested
 query costs one database round trip per level, not one per parent row.
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -22,7 +24,8 @@ from strawberry.tools import create_type, merge_types
 from strawberry.types.nodes import SelectedField, Selection
 from strawberry.utils.str_converters import to_camel_case
 
-from api import auth, graphql_limits, graphql_times
+from api import auth, graphql_changes, graphql_limits, graphql_times
+from api.graphql_changes import ChangeQuery
 from api.graphql_reports import ReportQuery
 from api.graphql_tasks import Mutation, TaskQuery
 from api.schemas import value_type
@@ -51,7 +54,7 @@ class Context(BaseContext):
         self.max_limit = max_limit
         self.runtime = runtime
         self.access = access  # the token's: read or admin (None only for the GraphiQL page)
-        self._loaders: dict[tuple[Any, ...], DataLoader[str, list[dict[str, Any]]]] = {}
+        self._loaders: dict[tuple[Any, ...], DataLoader[str, Any]] = {}
         self._selections: dict[tuple[Any, ...], frozenset[str]] = {}
 
     def selected(self, info: strawberry.Info, cls: type) -> frozenset[str]:
@@ -68,13 +71,20 @@ class Context(BaseContext):
         """One loader per relationship, direction, page and selection: all the parents a
         level of a query resolves are read in one query."""
         key = (link.source, link.type, link.target, from_label, first, after, fields)
+        reader = self.reader  # not self: a loader held by its context is a cycle
+
+        async def load(uids: list[str]) -> list[list[dict[str, Any]]]:
+            found = await reader.related(link, from_label, list(uids), first, after, fields)
+            return [found.get(uid, []) for uid in uids]
+
+        return self.batched(key, load)
+
+    def batched(
+        self, key: tuple[Any, ...], load: Callable[[list[str]], Awaitable[list[Any]]]
+    ) -> DataLoader[str, Any]:
+        """The loader of ``key`` (made with ``load`` if it is the first asked for): the
+        uids a level of a query loads through one key are read in one ``load``."""
         if key not in self._loaders:
-            reader = self.reader  # not self: a loader held by its context is a cycle
-
-            async def load(uids: list[str]) -> list[list[dict[str, Any]]]:
-                found = await reader.related(link, from_label, list(uids), first, after, fields)
-                return [found.get(uid, []) for uid in uids]
-
             self._loaders[key] = DataLoader(load_fn=load)
         return self._loaders[key]
 
@@ -123,17 +133,25 @@ def _make(cls: type, row: dict[str, Any]) -> Any:
 
 
 def _relationship(
-    link: Link, from_label: str, many: bool, types: dict[str, type], max_limit: int
+    link: Link, from_label: str, many: bool, types: dict[str, type], catalog: Catalog, most: int
 ) -> Any:
     other = types[link.other(from_label)]
+    other_kind = catalog.by_label[link.other(from_label)]
+
+    async def rows_of(root: Any, info: strawberry.Info, first: int, after: str) -> list[Any]:
+        fields = info.context.selected(info, other)
+        # An item asked for `at` a time: the nodes related to it then (api.graphql_changes).
+        then = await graphql_changes.related_then(
+            info, root, link, other_kind, first, after, fields
+        )
+        if then is not None:
+            return then
+        return await info.context.loader(link, from_label, first, after, fields).load(root.uid)
 
     if not many:
 
         async def resolve_one(root: Any, info: strawberry.Info) -> Any:
-            loader = info.context.loader(
-                link, from_label, 1, "", info.context.selected(info, other)
-            )
-            rows = await loader.load(root.uid)
+            rows = await rows_of(root, info, 1, "")
             return _make(other, rows[0]) if rows else None
 
         return strawberry.field(
@@ -143,13 +161,9 @@ def _relationship(
     async def resolve(
         root: Any, info: strawberry.Info, first: int = RELATED_LIMIT, after: str | None = None
     ) -> Any:
-        if not 1 <= first <= max_limit:
-            raise ValueError(f"first must be between 1 and {max_limit}")
-        fields = info.context.selected(info, other)
-        rows = await info.context.loader(link, from_label, first, after or "", fields).load(
-            root.uid
-        )
-        return [_make(other, r) for r in rows]
+        if not 1 <= first <= most:
+            raise ValueError(f"first must be between 1 and {most}")
+        return [_make(other, r) for r in await rows_of(root, info, first, after or "")]
 
     return strawberry.field(
         resolver=resolve,
@@ -174,14 +188,16 @@ def _node_types(catalog: Catalog, max_limit: int) -> dict[str, type]:
                 setattr(
                     cls,
                     link.forward,
-                    _relationship(link, kind.label, link.forward_many, types, max_limit),
+                    _relationship(link, kind.label, link.forward_many, types, catalog, max_limit),
                 )
             if link.target == kind.label:
                 setattr(
                     cls,
                     link.backward,
-                    _relationship(link, kind.label, link.backward_many, types, max_limit),
+                    _relationship(link, kind.label, link.backward_many, types, catalog, max_limit),
                 )
+        cls.history = graphql_changes.history_field(kind)  # type: ignore[attr-defined]
+        cls.reconstruction = graphql_changes.reconstruction_field()  # type: ignore[attr-defined]
         strawberry.type(cls, description=kind.description or kind.label)
     return types
 
@@ -229,11 +245,23 @@ def _list_field(kind: Kind, cls: type, max_limit: int) -> Any:
 
 
 def _item_field(kind: Kind, cls: type) -> Any:
-    async def resolve(info: strawberry.Info, uid: str) -> cls | None:  # type: ignore[valid-type]
+    async def resolve(info: strawberry.Info, uid: str, at: str | None = None) -> cls | None:  # type: ignore[valid-type]
+        if at is not None:
+            then = await graphql_changes.as_of(info, kind, uid, at)
+            if then is None:
+                return None
+            item = _make(cls, then.past.item)
+            item._as_of = then  # its reconstruction, and its relationships then
+            return item
         found = await info.context.reader.get_many(kind, [uid], info.context.selected(info, cls))
         return _make(cls, found[uid]) if uid in found else None
 
-    return strawberry.field(resolver=resolve, description=f"One {kind.label} by uid.")
+    return strawberry.field(
+        resolver=resolve,
+        description=f"One {kind.label} by uid; with `at` (RFC 3339, or back from now: "
+        "`1h`, `7d`), as it was then, rebuilt from its changes (see `reconstruction`), "
+        "null if it did not exist then.",
+    )
 
 
 def schema(catalog: Catalog, max_limit: int, limits: GraphQLLimits) -> strawberry.Schema:
@@ -246,7 +274,9 @@ def schema(catalog: Catalog, max_limit: int, limits: GraphQLLimits) -> strawberr
         item_field = _item_field(kind, cls)
         item_field.name = kind.graphql_item
         fields += [list_field, item_field]
-    query = merge_types("Query", (create_type("KindQuery", fields), TaskQuery, ReportQuery))
+    query = merge_types(
+        "Query", (create_type("KindQuery", fields), TaskQuery, ReportQuery, ChangeQuery)
+    )
     return strawberry.Schema(
         query=query,
         mutation=Mutation,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from datetime import datetime
 from typing import Annotated, Any
 
 import orjson
@@ -11,9 +12,11 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field, StringConstraints
 
 from api import auth, cursors, schemas
-from graph import tags
+from api.times import When
+from graph import history, tags
 from graph.reads import Reader
 from model import Catalog, Kind, Link
+from model.times import rfc3339
 
 DEFAULT_LIMIT = 100
 
@@ -120,19 +123,47 @@ def _get_route(kind: Kind, catalog: Catalog) -> Any:
     paths = {k.label: k.path for k in catalog.kinds}
 
     async def get_item(
-        request: Request, uid: str = Path(description=f"The {kind.label}'s uid.")
+        request: Request,
+        uid: str = Path(description=f"The {kind.label}'s uid."),
+        at: When | None = Query(
+            None,
+            description="As it was at this time (RFC 3339, or back from now: `1h`, `7d`): "
+            "rebuilt from its changes; 404 if it did not exist then.",
+        ),
     ) -> JSON:
+        if at is not None:
+            return await _as_of(request, kind, uid, at, paths)
         found = await request.app.state.reader.item(kind, uid)
         if found is None:
             raise HTTPException(404, f"no {kind.label} with uid {uid!r}")
         item, links = found
-        for link in links:
-            if link["label"] in paths:
-                link["path"] = f"{paths[link['label']]}/{link['uid']}"
-        return JSON({"item": item, "relationships": links})
+        return JSON({"item": item, "relationships": _with_paths(links, paths)})
 
     get_item.__name__ = f"get_{kind.provider}_{kind.name.replace('-', '_').removesuffix('s')}"
     return get_item
+
+
+def _with_paths(links: list[dict[str, Any]], paths: dict[str, str]) -> list[dict[str, Any]]:
+    for link in links:
+        if link["label"] in paths:
+            link["path"] = f"{paths[link['label']]}/{link['uid']}"
+    return links
+
+
+async def _as_of(
+    request: Request, kind: Kind, uid: str, at: datetime, paths: dict[str, str]
+) -> JSON:
+    past = await history.as_of(request.app.state.reader, kind, uid, at)
+    if past is None:
+        raise HTTPException(404, f"no {kind.label} with uid {uid!r} at {rfc3339(at)}")
+    reconstruction = {
+        "at": rfc3339(at),
+        "start": past.start,
+        "changes_undone": past.undone,
+        "untracked": list(past.untracked),
+    }
+    links = _with_paths(past.links, paths)
+    return JSON({"item": past.item, "relationships": links, "reconstruction": reconstruction})
 
 
 def _related_route(kind: Kind, link: Link, name: str, max_limit: int) -> Any:

@@ -43,6 +43,58 @@ class Relationship(BaseModel):
     path: str | None = Field(None, description="The other node's item route.")
 
 
+# A tracked field's value in a change record: any type a field may declare (times as text).
+Value = str | int | float | bool | list[str] | None
+
+
+class FieldChange(BaseModel):
+    """One tracked field of a node change, with its values (null: none)."""
+
+    field: str
+    before: Value = Field(description="Its value before (null for a created node).")
+    after: Value = Field(description="Its value after (null for a deleted node).")
+
+
+class Change(BaseModel):
+    """What one collection, link task or housekeeping changed in the graph: a node
+    created, updated or deleted, or a relationship linked or unlinked."""
+
+    id: str
+    at: Time = Field(description="When the write that made it saw the change.")
+    task_id: str | None = Field(description="The task whose write it was.")
+    change: Literal["created", "updated", "deleted", "linked", "unlinked"]
+    uid: str = Field(description="The node's uid (a relationship's: its start node's).")
+    label: str = Field(description="Its label.")
+    provider: str
+    scope: str = Field(description="Where it was collected: its scope's values joined by /.")
+    fields: list[FieldChange] = Field(
+        description="For a node: each tracked field that changed (created: every one with "
+        "a value; deleted: every one it had).  Empty for a relationship."
+    )
+    type: str | None = Field(None, description="A relationship's type.")
+    target_uid: str | None = Field(None, description="A relationship's end node's uid.")
+    target_label: str | None = Field(None, description="A relationship's end node's label.")
+
+
+class ChangePage(BaseModel):
+    """A page of changes, newest first."""
+
+    items: list[Change]
+    next_cursor: str | None = Field(description="Pass as cursor for the next page.")
+
+
+class Reconstruction(BaseModel):
+    """How an item asked for ``at`` a time was rebuilt: from the node as it is now
+    (``present``) or from the record of its deletion (``deleted``), undoing each change
+    recorded after that time.  Only tracked fields and relationships are recorded: the
+    ``untracked`` fields are null in it, whatever they held then."""
+
+    at: Time = Field(description="The time it is as of.")
+    start: Literal["present", "deleted"]
+    changes_undone: int
+    untracked: list[str] = Field(description="Fields it cannot know: null in the item.")
+
+
 @cache
 def node(kind: Kind) -> type[BaseModel]:
     fields: dict[str, Any] = {}
@@ -72,6 +124,10 @@ def item(kind: Kind) -> type[BaseModel]:
         __doc__=f"One {kind.label} with its relationships.",
         item=(node(kind), ...),
         relationships=(list[Relationship], ...),
+        reconstruction=(
+            Reconstruction | None,
+            Field(None, description="With `at`: how it was rebuilt from the changes."),
+        ),
     )
 
 
@@ -82,6 +138,8 @@ def operation(kind: Kind, what: str = "list", relation: str = "") -> str:
         return f"get_{kind.provider}_{(kind.singular or name.removesuffix('s')).replace('-', '_')}"
     if what == "related":
         return f"{kind.provider}_{name}_{relation}"
+    if what == "history":
+        return operation(kind, "get").replace("get_", "history_", 1)
     return f"list_{kind.provider}_{name}"
 
 
@@ -99,6 +157,11 @@ def list_links(kind: Kind, related: dict[str, Link]) -> dict[str, Any]:
             "parameters": {"cursor": "$response.body#/next_cursor"},
             "description": "The next page.",
         },
+        "history": {
+            "operationId": operation(kind, "history"),
+            "parameters": first,
+            "description": "The first item's changes, newest first.",
+        },
     }
     for name in related:
         links[name] = {
@@ -110,8 +173,8 @@ def list_links(kind: Kind, related: dict[str, Link]) -> dict[str, Any]:
 
 
 def item_links(kind: Kind, related: dict[str, Link]) -> dict[str, Any]:
-    """From an item: its relationship pages."""
-    return {
+    """From an item: its relationship pages and its history."""
+    links = {
         name: {
             "operationId": operation(kind, "related", name),
             "parameters": {"uid": "$request.path.uid"},
@@ -119,6 +182,12 @@ def item_links(kind: Kind, related: dict[str, Link]) -> dict[str, Any]:
         }
         for name in related
     }
+    links["history"] = {
+        "operationId": operation(kind, "history"),
+        "parameters": {"uid": "$request.path.uid"},
+        "description": "The item's changes, newest first.",
+    }
+    return links
 
 
 def related_links(catalog: Catalog, kind: Kind, link: Link) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cli import dev, reports, roles, tasks
+from cli import changes, dev, reports, roles, tasks
 from cli.common import Group
 
 
@@ -22,6 +22,7 @@ for command in (
     tasks.collect,
     tasks.task,
     reports.report,
+    changes.changes,
     dev.dev,
 ):
     main.add_command(command)

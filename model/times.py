@@ -10,7 +10,7 @@ all.  ``rfc3339`` is that form in Python; ``cypher.rfc3339`` is the same in Cyph
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 #: The one form every time is shown in.
 PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
@@ -49,3 +49,41 @@ def rfc3339(value: Time | None) -> str | None:
         return None
     text = utc(value).isoformat(timespec="milliseconds")
     return text.removesuffix("+00:00") + "Z"
+
+
+# A time as the APIs and the CLI take it (``moment``): RFC 3339 as JSON Schema's
+# ``date-time`` format checks it (upper-case T and Z, no leap second), or a span back
+# from now.
+RFC3339 = re.compile(
+    r"(\d{4})-(0[1-9]|1[0-2])-(\d{2})T([01]\d|2[0-3]):([0-5]\d):([0-5]\d)(?:\.\d+)?"
+    r"(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)"
+)
+#: A span back from now: a number of seconds, minutes, hours, days or weeks (``90m``,
+#: ``1h``, ``7d``).  Five digits at most, so that now minus the span is always a time.
+AGO = re.compile(r"([0-9]{1,5})([smhdw])")
+AGO_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+MOMENT_HELP = (
+    "an RFC 3339 time (2026-12-06T04:26:25Z) or a span back from now: a number and "
+    "s, m, h, d or w (90m, 1h, 7d)"
+)
+
+
+def moment(text: str, now: datetime | None = None) -> datetime:
+    """``text``, an RFC 3339 time or a span back from ``now`` (``1h``), as a datetime in
+    UTC.  A time whose offset takes it past year 1 or 9999 is that year's bound.
+    ValueError saying what is accepted for anything else."""
+    if found := AGO.fullmatch(text):
+        span = timedelta(**{AGO_UNITS[found.group(2)]: int(found.group(1))})
+        return (now or datetime.now(UTC)) - span
+    found = RFC3339.fullmatch(text)
+    if not found or found.group(1) == "0000":
+        raise ValueError(f"not a time: {text!r:.100}; give {MOMENT_HELP}")
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:  # a day the month does not have
+        raise ValueError(f"not a date: {text!r:.100}; give {MOMENT_HELP}") from None
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00, 9999-12-31T23:00:00-02:00
+        bound = datetime.min if value.year == 1 else datetime.max
+        return bound.replace(tzinfo=UTC)

@@ -1,19 +1,25 @@
 // One batch of a kind shared between scopes: each row is merged once, and the scope's own
-// node (made here if its own collection has not run yet) gets a membership link to it.
-// What is new or changed, memberships included, gets its change record in this statement.
+// node (made here if its own collection has not run yet: recorded as created) gets a
+// membership link to it.  What is new or changed, memberships included, gets its change
+// record in this statement.
 MERGE (o:{{owner_label}} {uid: $owner.uid})
-ON CREATE SET o += $owner.props, o.first_seen = $seen_at, o.last_seen = $seen_at
-WITH o
+WITH o, o.last_seen IS NULL AS made
+CALL (o, made) {
+  WITH * WHERE made
+  SET o += $owner.props, o.first_seen = $seen_at, o.last_seen = $seen_at
+  {{owner_created}}
+}
+WITH o, made
 UNWIND $rows AS row
 MERGE (n:{{label}} {uid: row.uid})
 ON CREATE SET n.first_seen = $seen_at
-WITH o, n, row, n.last_seen IS NULL AS is_new
+WITH o, made, n, row, n.last_seen IS NULL AS is_new
 {{changed}}
 SET n += row, n += $scope,
     n.last_seen = CASE WHEN n.last_seen > $seen_at THEN n.last_seen ELSE $seen_at END
 MERGE (o)-[r:{{type}}]->(n)
 ON CREATE SET r.first_seen = $seen_at
-WITH n, row, changed, change, before, r, r.last_seen IS NULL AS joined
+WITH made, n, row, changed, change, before, r, r.last_seen IS NULL AS joined
 SET r.last_seen = CASE WHEN r.last_seen > $seen_at THEN r.last_seen ELSE $seen_at END
 WITH *
 CALL (r, joined) {
@@ -26,4 +32,5 @@ CALL (n, changed, change, before, row) {
 }
 RETURN sum(CASE change WHEN 'created' THEN 1 ELSE 0 END) AS created,
        sum(CASE change WHEN 'updated' THEN 1 ELSE 0 END) AS updated,
-       sum(CASE WHEN joined THEN 1 ELSE 0 END) AS linked
+       sum(CASE WHEN joined THEN 1 ELSE 0 END) AS linked,
+       max(CASE WHEN made THEN 1 ELSE 0 END) AS owner_created

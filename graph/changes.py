@@ -16,6 +16,12 @@ relationship, also creates an ``InventoryChange`` node per change, in the same s
   before, absent for null) and ``after_<field>`` (after), stored as the node stores them
   (temporal values, lists of strings).
 
+A node has a ``created`` for each time it entered the graph.  A node a write makes before
+its own collection ran (a shared kind's owner: the region whose images are collected
+before its regions are) is created then, by that task, with the properties it was made
+with; its own collection's first write is an ``updated`` naming only the fields it fills
+in (no ``before_``).  Links never make nodes: they join nodes that exist.
+
 Fields declared ``tracked=False`` (``model.Field``) are written but never recorded.  Change
 nodes have no relationships, so nothing that deletes a node touches them; the housekeeper
 deletes them after ``graph.change_retention_days`` (``remove_old``).
@@ -101,6 +107,20 @@ def written_record(kind: Kind) -> dict[str, str]:
     return {
         "changed": cypher.render("change_written", before=before),
         "record": cypher.render("change_record", values=values),
+    }
+
+
+def owner_created(owner: Mapping[str, Any], label: str) -> dict[str, Any]:
+    """What ``change_owner`` records of an owner node a shared kind's write makes (``uid``,
+    ``props`` and ``scope``: the props that are its own kind's scope, e.g. a region's
+    account): its scope, and each other property with a value as ``after_<field>``."""
+    scope = dict(owner.get("scope") or {})
+    fields = [f for f, v in owner["props"].items() if f not in scope and v is not None]
+    return {
+        "owner_label": label,
+        "owner_scope_text": scope_text(scope, scope),
+        "owner_fields": fields,
+        "owner_values": scope | {f"after_{f}": owner["props"][f] for f in fields},
     }
 
 

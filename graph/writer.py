@@ -38,8 +38,10 @@ class Writer:
         """MERGE ``rows`` (each with a ``uid``) as nodes of ``kind``; return how many.
 
         A shared kind (``member_of``) also needs ``owner``: the uid and properties of the
-        scope's own node, which gets the membership link to every row.  Each node new or
-        changed is recorded, in the batch's own statement, and counted in ``log``.
+        scope's own node, which gets the membership link to every row, and ``scope``: which
+        of those properties are its own kind's scope.  Each node new or changed is recorded,
+        in the batch's own statement, and counted in ``log``; so is the owner node when the
+        write makes it (its own collection has not run yet).
         """
         log = log or ChangeLog()
         record = changes.written_record(kind)
@@ -53,6 +55,7 @@ class Writer:
                 type=link.type,
                 label=kind.label,
                 linked=changes.link_record("linked"),
+                owner_created=cypher.source("change_owner"),
                 **record,
             )
         else:
@@ -63,6 +66,8 @@ class Writer:
             "owner": dict(owner or {}),
             "seen_at": seen_at,
         }
+        if kind.member_of and owner is not None:
+            params |= changes.owner_created(owner, kind.member_of.source)
         # Every declared property is written, None included, so a property the provider
         # no longer reports is removed rather than left stale; a value of the wrong type
         # stops the write with the kind, field and value (model.RowError).
@@ -76,6 +81,7 @@ class Writer:
             log.count(kind.label, "updated", records[0]["updated"])
             if kind.member_of:
                 log.count(kind.member_of.type, "linked", records[0]["linked"])
+                log.count(kind.member_of.source, "created", records[0]["owner_created"])
             written += len(batch)
         return written
 

@@ -22,6 +22,7 @@ from worker.runtime import Runtime
 INSTANCE = CATALOG.by_label["AWSInstance"]
 SUBNET = CATALOG.by_label["AWSSubnet"]
 IMAGE = CATALOG.by_label["AWSImage"]
+REGION = CATALOG.by_label["AWSRegion"]
 EU = {"account_id": "111111111111", "region": "eu-west-1"}
 IN_SUBNET = next(lk for lk in CATALOG.links if lk.type == "HAS_INSTANCE")
 
@@ -167,7 +168,11 @@ def test_a_shared_kind_records_its_nodes_and_memberships(clean_graph: Runtime) -
     t1 = rt.writer.now()
     log = ChangeLog("images-1")
     rt.writer.write(IMAGE, [{"uid": "ami-1", "name": "base"}], region, t1, a, log)
-    assert log.counts == {("AWSImage", "created"): 1, ("HAS_IMAGE", "linked"): 1}
+    assert log.counts == {
+        ("AWSImage", "created"): 1,
+        ("HAS_IMAGE", "linked"): 1,
+        ("AWSRegion", "created"): 1,  # the owner, made here (see the test below)
+    }
     linked = changes(rt, change="linked")
     assert [(c["uid"], c["target_uid"], c["scope"]) for c in linked] == [
         (a["uid"], "ami-1", "eu-west-1")
@@ -184,6 +189,66 @@ def test_a_shared_kind_records_its_nodes_and_memberships(clean_graph: Runtime) -
     assert [(c["uid"], c["before_name"], c["region"]) for c in deleted] == [
         ("ami-1", "base", "eu-west-1")
     ]
+
+
+def _region_owner(region: str) -> dict[str, Any]:
+    """A scope's own node as an AWS session gives it (AwsSession.owner)."""
+    props = {"account_id": EU["account_id"], "region": region, "name": region}
+    scope = {"account_id": EU["account_id"]}
+    return {"uid": f"{EU['account_id']}:{region}", "props": props, "scope": scope}
+
+
+def test_an_owner_made_by_a_membership_is_created_then_filled_by_its_own_collection(
+    clean_graph: Runtime,
+) -> None:
+    """A region the images' collection needs before the regions' own ran: created then, by
+    that task, with what it was made with; its own collection's first write is an update
+    of only what it adds.  A region its own collection made first is created by it alone."""
+    rt = clean_graph
+    owner = _region_owner("eu-west-1")
+    t1 = rt.writer.now()
+    log = ChangeLog("images-1")
+    rt.writer.write(IMAGE, [{"uid": "ami-1"}], {"region": "eu-west-1"}, t1, owner, log)
+    assert log.counts == {
+        ("AWSImage", "created"): 1,
+        ("HAS_IMAGE", "linked"): 1,
+        ("AWSRegion", "created"): 1,
+    }
+    [made] = changes(rt, label="AWSRegion", change="created")
+    assert (made["change"], made["uid"], made["task_id"]) == ("created", owner["uid"], "images-1")
+    assert (made["scope"], made["account_id"], made["provider"]) == (EU["account_id"],) * 2 + (
+        "aws",
+    )
+    assert sorted(made["fields"]) == ["name", "region"] and made["after_region"] == "eu-west-1"
+    assert made["at"].to_native() == t1
+
+    # The next batch, or the next collection, of images finds the region there.
+    again = ChangeLog("images-2")
+    later = t1 + timedelta(seconds=1)
+    rt.writer.write(IMAGE, [{"uid": "ami-2"}], {"region": "eu-west-1"}, later, owner, again)
+    assert ("AWSRegion", "created") not in again.counts
+
+    # Its own collection fills in what the images' did not know.
+    filled = ChangeLog("regions-1")
+    row = {**owner["props"], "uid": owner["uid"], "opt_in_status": "opted-in"}
+    del row["account_id"]  # the scope's, which the writer sets
+    rt.writer.write(REGION, [row], owner["scope"], later, log=filled)
+    assert filled.counts == {("AWSRegion", "updated"): 1}
+    [update] = changes(rt, label="AWSRegion", change="updated")
+    assert update["fields"] == ["opt_in_status"] and update["after_opt_in_status"] == "opted-in"
+    assert not [k for k in update if k.startswith("before_")]
+    assert len(changes(rt, label="AWSRegion", change="created")) == 1
+
+    # The other way round: the regions' collection first.
+    other = _region_owner("eu-west-2")
+    row = {**other["props"], "uid": other["uid"], "opt_in_status": "opted-in"}
+    del row["account_id"]
+    rt.writer.write(REGION, [row], other["scope"], later, log=ChangeLog("regions-2"))
+    images = ChangeLog("images-3")
+    rt.writer.write(IMAGE, [{"uid": "ami-3"}], {"region": "eu-west-2"}, later, other, images)
+    assert ("AWSRegion", "created") not in images.counts
+    created = changes(rt, label="AWSRegion", uid=other["uid"], change="created")
+    assert [c["task_id"] for c in created] == ["regions-2"]
 
 
 def test_the_housekeeper_removes_changes_older_than_their_retention(

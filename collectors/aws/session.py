@@ -187,11 +187,12 @@ class AwsSession(Session):
 
     @property
     def owner(self) -> dict[str, Any] | None:
-        # A regional scope's own node is its AWSRegion.
+        # A regional scope's own node is its AWSRegion (whose own scope is its account).
         if not self.region:
             return None
         props = {"account_id": self.account_id, "region": self.region, "name": self.region}
-        return {"uid": f"{self.account_id}:{self.region}", "props": props}
+        scope = {"account_id": self.account_id}
+        return {"uid": f"{self.account_id}:{self.region}", "props": props, "scope": scope}
 
     @property
     def scope(self) -> dict[str, Any]:

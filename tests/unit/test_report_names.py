@@ -35,6 +35,7 @@ class _Recorder:
         params = {k: v for k, v in kwargs.items() if not k.endswith("_")}
         self.statements.append((query, {**(parameters_ or {}), **params}))
         zeros = {"linked": 0, "removed": 0, "added": 0, "created": 0, "updated": 0}
+        zeros["owner_created"] = 0
         return [{**zeros, "unlinked": []}], None, None
 
 

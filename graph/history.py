@@ -214,8 +214,8 @@ async def as_of(reader: Reader, kind: Kind, uid: str, at: datetime) -> Past | No
     """The ``kind`` node ``uid`` as it was at ``at``, rebuilt (see the module's doc); None
     if it did not exist then, as far as the records tell."""
     present = await reader.item(kind, uid)
-    # Records are kept to the microsecond: the first one after `at`.
-    later = Asked(since=at + timedelta(microseconds=1), uid=uid)
+    # Records are kept to the microsecond: the first one after `at` (none after the last).
+    later = Asked(since=at + timedelta(microseconds=1) if at < LATEST else LATEST, uid=uid)
     statement, params = page_statement(later, None, MOST_UNDONE, kind.label, kind.scope)
     records = await reader.run(statement, **params)
     changes, _ = _page(records[0], MOST_UNDONE, False)

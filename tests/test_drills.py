@@ -1,6 +1,8 @@
 """Fault drills during a full AWS collection, each ending with every task done and the
 graph equal to the estate: Neo4j paused for 40 s, Redis restarted while a collection is
 in flight, a worker SIGKILLed, and 30% of provider calls answered with throttling or 503.
+And a worker SIGKILLed in the middle of a collection's write: its change records go with
+its writes, and the redelivered message records each change once.
 
 The drills run on a worker pool of their own, on a Redis database of their own, with the
 product's default retry settings but a short heartbeat timeout (so that a killed worker's
@@ -24,6 +26,7 @@ import yaml
 
 from app.config import Settings
 from collectors import CATALOG
+from dev.demo import aws as demo
 from dev.demo import aws_truth
 from dev.stack import Stack, wait_until
 from dev.supervise import Supervisor
@@ -235,6 +238,118 @@ def test_a_worker_killed_mid_collection(drill, proxy: FaultProxy, moto_url: str)
         proxy.delay = 0.0
     by_id = {r["id"]: r for r in tree}
     assert cut_short and all(by_id[t]["state"] in DONE for t in cut_short if t in by_id)
+
+
+# A part of the statement that writes instances, which no other statement has.
+_INSTANCE_WRITE = "MERGE (n:AWSInstance {uid: row.uid})"
+MAIN = {"account": "demo-main", "region": "us-east-1"}
+
+
+def _instance_writes(rt: Runtime) -> list[str]:
+    """The status of each open transaction writing instances ("Running", "Blocked by ...")."""
+    records, _, _ = rt.driver.execute_query(
+        "SHOW TRANSACTIONS YIELD currentQuery, status WHERE currentQuery CONTAINS $mark "
+        "RETURN status",
+        mark=_INSTANCE_WRITE,
+    )
+    return [r["status"] for r in records]
+
+
+def _types_and_updates(rt: Runtime, ids: list[str]) -> tuple[dict[str, str], list[dict]]:
+    """The instance type of each of ``ids`` in the graph, and their update records."""
+    nodes, _, _ = rt.driver.execute_query(
+        "MATCH (n:AWSInstance) WHERE n.uid IN $ids RETURN n.uid AS uid, n.instance_type AS t",
+        ids=ids,
+    )
+    updates, _, _ = rt.driver.execute_query(
+        "MATCH (c:InventoryChange {change: 'updated'}) WHERE c.uid IN $ids "
+        "RETURN c.uid AS uid, c.task_id AS task_id, c.before_instance_type AS before, "
+        "c.after_instance_type AS after",
+        ids=ids,
+    )
+    return {r["uid"]: r["t"] for r in nodes}, [r.data() for r in updates]
+
+
+def _run_ours(ec2: Any, n: int) -> list[str]:
+    subnet = next(s for s in ec2.describe_subnets()["Subnets"] if not s["DefaultForAz"])
+    images = ec2.describe_images(Owners=["amazon"])["Images"]
+    made = ec2.run_instances(
+        ImageId=next(i["ImageId"] for i in images if not i.get("Platform")),
+        MinCount=n,
+        MaxCount=n,
+        InstanceType="t3.micro",
+        SubnetId=subnet["SubnetId"],
+    )
+    return [i["InstanceId"] for i in made["Instances"]]
+
+
+def _collected(rt: Runtime, root: str) -> None:
+    tree = rt.records.wait(root, timeout=300)
+    assert tree is not None, "the collection did not end within 5 minutes"
+    assert {r["state"] for r in tree} <= DONE, [(r["task"], r["error"]) for r in tree]
+
+
+def test_a_worker_killed_mid_write_leaves_no_change_without_its_write(
+    drill: tuple[Stack, Runtime, str], moto_url: str
+) -> None:
+    """Six instances of the test's own, collected, then stopped and resized.  The next
+    collection of instances runs on a worker whose write of them is held: the test holds
+    the lock of the last of them, so the write's statement has written the rows before it
+    (with their change records) and waits.  The worker is SIGKILLed there.  Its
+    transaction goes: no change record of the collection without its write, no write
+    without its record.  The message comes back to a new worker, which writes every
+    resize with one record each."""
+    stack, rt, config = drill
+    wipe(rt)
+    ec2 = demo.session(moto_url).client("ec2", region_name="us-east-1", endpoint_url=moto_url)
+    ids = _run_ours(ec2, 6)
+    try:
+        _worker(stack, config)
+        _collected(rt, rt.enqueue("aws:collect-instances", MAIN, "high"))
+        ec2.stop_instances(InstanceIds=ids)
+        for uid in ids:
+            ec2.modify_instance_attribute(InstanceId=uid, InstanceType={"Value": "t3.large"})
+        root, seen = _kill_mid_write(stack, rt, ids[-1])
+        # Killed: the graph holds the collection's writes and records together or neither.
+        types, updates = _types_and_updates(rt, ids)
+        written = {uid for uid, t in types.items() if t == "t3.large"}
+        assert written == {u["uid"] for u in updates}  # ... and each record's value is held:
+        assert all(types[u["uid"]] == u["after"] for u in updates)
+        assert ids[-1] not in written
+        assert seen["state"] == "active" and seen["id"] == root
+
+        _worker(stack, config)  # the killed worker's message comes back to this one
+        _collected(rt, root)
+        types, updates = _types_and_updates(rt, ids)
+        assert types == dict.fromkeys(ids, "t3.large")
+        assert sorted((u["uid"], u["before"], u["after"], u["task_id"]) for u in updates) == [
+            (uid, "t3.micro", "t3.large", root) for uid in sorted(ids)
+        ]
+        print(f"\nkilled mid-write: {len(written)} of {len(ids)} resizes committed before the kill")
+    finally:
+        stack.stop("worker-drill")
+        ec2.terminate_instances(InstanceIds=ids)
+
+
+def _kill_mid_write(stack: Stack, rt: Runtime, held_uid: str) -> tuple[str, dict[str, Any]]:
+    """Collect instances with ``held_uid``'s node locked by this test; SIGKILL the worker
+    pool once its write waits for that lock, then let go.  The collection's task id, and
+    its record as it was at the kill."""
+    with rt.driver.session() as session, session.begin_transaction() as held:
+        held.run("MATCH (n:AWSInstance {uid: $uid}) SET n.held = true", uid=held_uid).consume()
+        root = rt.enqueue("aws:collect-instances", MAIN, "high")
+        wait_until(
+            lambda: any(s.startswith("Blocked") for s in _instance_writes(rt)),
+            120,
+            "the worker's write of instances to wait for the held one",
+        )
+        seen = rt.records.get(root)
+        os.killpg(stack.procs["worker-drill"].pid, signal.SIGKILL)
+        stack.stop("worker-drill")
+        held.rollback()
+    wait_until(lambda: not _instance_writes(rt), 60, "the killed worker's transaction to end")
+    assert seen is not None
+    return root, seen
 
 
 def _pids(port: int) -> dict[str, list[int]]:

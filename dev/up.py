@@ -17,18 +17,22 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from app.config import QUEUES
 from collectors import PROVIDERS
 from dev.demo import aws as demo
+from dev.demo import changes as demo_changes
 from dev.demo import vsphere as demo_vsphere
 from dev.prometheus import prometheus
 from dev.stack import ROOT, Ports, Secrets, Stack, StackError, alive, stop_pid
 from dev.state import State
 from dev.supervise import Supervisor
+
+if TYPE_CHECKING:
+    from worker.runtime import Runtime
 
 Say = Callable[[str], Any]
 # Set in the environment of the `dev up` that `dev up --detach` leaves in the background.
@@ -244,14 +248,31 @@ def _start(
                 schedulers=[stack.metrics_port(f"scheduler-{n}") for n in (1, 2)],
             )
         )
-    for provider in PROVIDERS:
-        if not getattr(rt.settings, provider).model_dump(exclude_defaults=True):
-            continue  # not configured
-        say(f"running the first collection ({provider}:collect-all)")
-        follow(rt.records, rt.enqueue(f"{provider}:collect-all", {}, "high"), 600, say)
+    if is_demo:
+        demo_changes.prepare(f"http://127.0.0.1:{p.moto}")
+    _collect_all(rt, "the first collection", say)
+    if is_demo:
+        say("changing the demo estate a little, for the change history to show:")
+        for done in demo_changes.change_aws(f"http://127.0.0.1:{p.moto}"):
+            say(f"  {done}")
+        for done in demo_changes.change_vsphere(p.vcsim):
+            say(f"  {done}")
+        _collect_all(rt, "a second collection", say)
+        say("  what it changed: `inventory changes --since 1h`, /api/v1/changes, GraphQL changes")
     say("counting the reports' rows (aux:reports)")
     follow(rt.records, rt.enqueue("aux:reports", {}, "high"), 120, say)
     rt.close()
+
+
+def _collect_all(rt: Runtime, what: str, say: Say) -> None:
+    """Collect every configured provider's estate, at high priority, and wait for it."""
+    from worker.records import follow
+
+    for provider in PROVIDERS:
+        if not getattr(rt.settings, provider).model_dump(exclude_defaults=True):
+            continue  # not configured
+        say(f"running {what} ({provider}:collect-all)")
+        follow(rt.records, rt.enqueue(f"{provider}:collect-all", {}, "high"), 600, say)
 
 
 def down(say: Say) -> None:

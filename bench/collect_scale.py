@@ -272,7 +272,7 @@ def ours(
     runs = []
     for n in (1, 2):  # into the empty graph, then again over it, as Cartography's runs
         runs.append(our_run(rt, proxy, watched))
-        print(f"  ours, run {n}: {runs[-1]['wall']:.0f}s", flush=True)
+        print(f"  ours, run {n}: {runs[-1]['wall']:.0f}s, {load()}", flush=True)
     rss = {name: peak_rss_each(pid) for name, pid in pools.items()}
     for name in pools:
         stack.stop(f"worker-{name}")
@@ -356,7 +356,10 @@ def cartography(
         walls.append(time.perf_counter() - start)
         cpu = cpu_used(cpu, servers)  # the second run's is kept
         calls.append(proxy.calls)
-        print(f"  cartography run {run}: {walls[-1]:.0f}s, exit {code}, log {log}", flush=True)
+        print(
+            f"  cartography run {run}: {walls[-1]:.0f}s, exit {code}, {load()}, log {log}",
+            flush=True,
+        )
     neo4j = Neo4jConfig(
         uri=f"bolt://127.0.0.1:{stack.ports.bolt}", password=stack.secrets.neo4j_password
     )
@@ -364,6 +367,13 @@ def cartography(
     counts = graph_counts(driver, CARTOGRAPHY_LABELS)
     driver.close()
     return {"version": version, "walls": walls, "calls": calls, "counts": counts, "cpu": cpu}
+
+
+def load() -> str:
+    """The time and the load average, for each run's line: the bench shares the machine."""
+    return f"at {time.strftime('%H:%M:%S')} load average " + " ".join(
+        f"{x:.1f}" for x in os.getloadavg()
+    )
 
 
 def cpu_line(cpu: dict[str, float]) -> str:
@@ -408,7 +418,7 @@ def report(
     print(
         f"\n{args.accounts} accounts ({args.accounts - 1} by assumed role) x {len(REGIONS)} "
         f"regions, {want['instances']} instances; {args.delay * 1000:.0f} ms added to every "
-        f"call; {machine()}; load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
+        f"call; {machine()}; {load()}"
     )
     print(f"\n{'kind':<20} {'seeded':>7} {'moto':>7} {'ours':>7}")
     for name in want:

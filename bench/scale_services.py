@@ -17,6 +17,8 @@ from typing import Any
 
 import boto3
 
+from dev.demo import aws as demo
+
 ZONES = 4  # hosted zones per account
 TRUST = (
     '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": '
@@ -86,17 +88,7 @@ def _databases(scope: Scope, per_scope: int, made: Counter[str]) -> None:
         DBSubnetGroupName="bench", DBSubnetGroupDescription="bench", SubnetIds=scope.subnets
     )
     for n in range(per_scope):
-        rds.create_db_instance(
-            DBInstanceIdentifier=f"bench-db-{n}",
-            DBInstanceClass="db.t3.micro",
-            Engine="postgres",
-            AllocatedStorage=20,
-            MasterUsername="bench",
-            MasterUserPassword="bench-password",
-            DBSubnetGroupName="bench",
-            VpcSecurityGroupIds=[scope.group],
-            PubliclyAccessible=n == 0,
-        )
+        demo.postgres(rds, f"bench-db-{n}", "bench", scope.group, public=n == 0)
         made["db_instances"] += 1
 
 

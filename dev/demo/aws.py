@@ -282,19 +282,26 @@ def _databases(rds: Any, owner: str, prod: Placed, group: str) -> None:
         SubnetIds=prod.subnets,
     )
     for name, public in (("reports", True), ("orders", False), ("archive", False)):
-        rds.create_db_instance(
-            DBInstanceIdentifier=f"{owner}-{name}-db",
-            DBInstanceClass="db.t3.micro",
-            Engine="postgres",
-            AllocatedStorage=20,
-            MasterUsername="demo",
-            MasterUserPassword="demo-password",
-            DBSubnetGroupName=f"{owner}-prod",
-            VpcSecurityGroupIds=[group],
-            PubliclyAccessible=public,
-            Tags=[{"Key": "owner", "Value": owner}],
-        )
+        tags = [{"Key": "owner", "Value": owner}]
+        postgres(rds, f"{owner}-{name}-db", f"{owner}-prod", group, public, Tags=tags)
     rds.stop_db_instance(DBInstanceIdentifier=f"{owner}-archive-db")
+
+
+def postgres(rds: Any, name: str, subnets: str, group: str, public: bool, **more: Any) -> None:
+    """A small PostgreSQL DB instance in the subnet group ``subnets`` and security group
+    ``group`` (the demo's and bench/collect_scale's)."""
+    rds.create_db_instance(
+        DBInstanceIdentifier=name,
+        DBInstanceClass="db.t3.micro",
+        Engine="postgres",
+        AllocatedStorage=20,
+        MasterUsername="demo",
+        MasterUserPassword="demo-password",
+        DBSubnetGroupName=subnets,
+        VpcSecurityGroupIds=[group],
+        PubliclyAccessible=public,
+        **more,
+    )
 
 
 def _lambda_role(iam: Any, owner: str) -> str:

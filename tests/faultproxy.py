@@ -32,6 +32,16 @@ def s3_error(code: str, message: str) -> bytes:
     return f"<Error><Code>{code}</Code><Message>{message}</Message></Error>".encode()
 
 
+def route53_error(code: str, message: str) -> bytes:
+    # Route53's REST-XML shape: botocore reads no code from EC2's.
+    return (
+        '<?xml version="1.0"?>\n'
+        '<ErrorResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/">'
+        f"<Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error>"
+        "<RequestId>fault-proxy</RequestId></ErrorResponse>"
+    ).encode()
+
+
 @dataclass(frozen=True)
 class Call:
     """One call through the proxy, for rules and hooks to look at."""
@@ -51,6 +61,10 @@ UNAVAILABLE = _error("ServiceUnavailable", "Service is unavailable, try again.")
 S3_FAULTS = [
     (503, s3_error("SlowDown", "Please reduce your request rate.")),
     (503, s3_error("ServiceUnavailable", "Service is unavailable, try again.")),
+]
+ROUTE53_FAULTS = [
+    (400, route53_error("Throttling", "Rate exceeded.")),
+    (503, route53_error("ServiceUnavailable", "Service is unavailable, try again.")),
 ]
 BAD_KEY = _error("InvalidClientTokenId", "The security token included in the request is invalid.")
 THROTTLED = _error("RequestLimitExceeded", "Request limit exceeded.")
@@ -74,6 +88,9 @@ class FaultProxy(ThreadingHTTPServer):
         self.fault_rate = 0.0  # this share of calls gets throttling or a 503, at random
         self.faults = 0  # how many it gave
         self.random = random.Random(7)
+        # When a list: each call relayed, as (access key, region, service, start, end) in
+        # perf_counter seconds, its delay included (bench/collect_aws.py's chains).
+        self.timeline: list[tuple[str, str, str, float, float]] | None = None
         super().__init__(("127.0.0.1", 0), _Handler)
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
         self.thread.start()
@@ -95,6 +112,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _relay(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        start = time.perf_counter()
         found = _SCOPE.search(self.headers.get("Authorization", ""))
         key, region, service = found.groups() if found else ("", "", "")
         server = self.server
@@ -112,8 +130,11 @@ class _Handler(BaseHTTPRequestHandler):
         if throttled:
             return self._refuse(400, THROTTLED)
         if fault:
-            # In the shape each protocol has: S3's own, the query protocols' otherwise.
-            faults = S3_FAULTS if service == "s3" else [(400, THROTTLED), (503, UNAVAILABLE)]
+            # In the shape each protocol has: S3's and Route53's own, the query protocols'
+            # otherwise.
+            faults = {"s3": S3_FAULTS, "route53": ROUTE53_FAULTS}.get(
+                service, [(400, THROTTLED), (503, UNAVAILABLE)]
+            )
             return self._refuse(*server.random.choice(faults))
         for matches, status, answer in list(server.rules):
             if matches(call):
@@ -135,6 +156,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
         conn.close()
+        if server.timeline is not None:
+            server.timeline.append((key, region, service, start, time.perf_counter()))
 
     def _refuse(self, status: int, body: bytes) -> None:
         self.send_response(status)

@@ -18,18 +18,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from dev.demo import aws as demo
-from tests.faultproxy import FaultProxy
+from tests.faultproxy import FaultProxy, route53_error
 from tests.helpers import collect
 from worker.runtime import Runtime
 
 MAIN = {"account": "demo-main"}
 SHOP_EU = {"account": "demo-shop", "region": "eu-west-1"}
 OWNERS = {demo.MAIN_ACCOUNT: ("main", None), demo.SHOP_ACCOUNT: ("shop", demo.ROLE)}
-DENIED = (
-    b'<?xml version="1.0"?>\n<ErrorResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/">'
-    b"<Error><Type>Sender</Type><Code>AccessDenied</Code><Message>not authorized</Message>"
-    b"</Error><RequestId>fault-proxy</RequestId></ErrorResponse>"
-)
+DENIED = route53_error("AccessDenied", "not authorized")
 
 
 @pytest.fixture(scope="module")

@@ -1,20 +1,27 @@
-"""AWS collection end to end: a moto estate of 2 accounts x 3 regions (2,000+ instances)
-collected by one worker process with 1 and then 4 threads.
+"""AWS collection end to end: a moto estate of 2 accounts x 3 regions (2,000+ instances,
+and per region buckets, load balancers and Lambda functions, per account hosted zones:
+the kinds with a detail call per item) collected by one worker process with 1 and then 4
+threads.
 
-Prints wall time, AWS API calls (counted by a proxy in front of moto), nodes and links
-written, and the worker's peak RSS.  Starts its own Redis, Neo4j and moto on ports of its
-own.  Usage: python bench/collect_aws.py [--per-region 340]
+Prints wall time, AWS API calls (counted by a proxy in front of moto, which may add a
+delay to every call, as a far endpoint does), the longest sequential chain of calls,
+nodes and links written, and the worker's peak RSS.  Starts its own Redis, Neo4j and
+moto on ports of its own.
+Usage: python bench/collect_aws.py [--per-region 340] [--details 24] [--delay-ms 100]
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import os
 import platform
 import sys
 import time
-from collections import Counter
+import zipfile
+from bisect import bisect_right
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -59,6 +66,93 @@ def seed(moto: str, per_region: int) -> int:
                 left -= n
                 made += n
     return made
+
+
+def seed_details(moto: str, count: int) -> dict[str, int]:
+    """Per account and region ``count`` buckets, application load balancers (a target
+    group each, with instances in it), Lambda functions and ``count // 4`` classic ELBs;
+    per account ``count`` hosted zones (a quarter private) of 3 records each."""
+    made: Counter[str] = Counter()
+    for owner, role in (("main", None), ("shop", demo.ROLE)):
+        session = demo.session(moto, role)
+        lambda_role = demo._lambda_role(session.client("iam", endpoint_url=moto), owner)
+        for region in REGIONS:
+            made += _region_details(session, moto, region, owner, count, lambda_role)
+        route53 = session.client("route53", endpoint_url=moto)
+        ec2 = session.client("ec2", region_name=REGIONS[0], endpoint_url=moto)
+        vpc = ec2.describe_vpcs()["Vpcs"][-1]["VpcId"]
+        for n in range(count):
+            name = f"z{n}.{owner}.example.com"
+            private = {"VPC": {"VPCRegion": REGIONS[0], "VPCId": vpc}} if n % 4 == 0 else {}
+            records = [demo._record(r, "A", f"10.1.{n}.{i}") for i, r in enumerate("abc")]
+            demo._zone(route53, name, records, **private)
+            made["hosted zones"] += 1
+    return dict(made)
+
+
+def _region_details(
+    session: Any, moto: str, region: str, owner: str, count: int, role: str
+) -> Counter[str]:
+    client = lambda service: session.client(service, region_name=region, endpoint_url=moto)  # noqa: E731
+    ec2, elbv2, elb, s3, lam = map(client, ("ec2", "elbv2", "elb", "s3", "lambda"))
+    vpc = next(v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"] if not v.get("IsDefault"))
+    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]
+    subnet_ids = [s["SubnetId"] for s in subnets][:2]
+    reply = ec2.describe_instances(Filters=[{"Name": "vpc-id", "Values": [vpc]}], MaxResults=20)
+    instances = [i["InstanceId"] for r in reply["Reservations"] for i in r["Instances"]]
+    account = session.client("sts", endpoint_url=moto).get_caller_identity()["Account"]
+    package = {"ZipFile": _package()}
+    for n in range(count):
+        bucket: dict[str, Any] = {"Bucket": f"b{n}-{owner}-{account}-{region}"}
+        if region != "us-east-1":
+            bucket["CreateBucketConfiguration"] = {"LocationConstraint": region}
+        s3.create_bucket(**bucket)
+        group = demo.application_load_balancer(elbv2, f"{owner}-lb{n}", subnet_ids, vpc)
+        elbv2.register_targets(TargetGroupArn=group, Targets=[{"Id": instances[n % 20]}])
+        lam.create_function(
+            FunctionName=f"{owner}-fn{n}",
+            Runtime="python3.12",
+            Role=role,
+            Handler="handler.handle",
+            Code=package,
+            Tags={"owner": owner},
+        )
+        if n % 4 == 0:
+            elb.create_load_balancer(
+                LoadBalancerName=f"{owner}-classic{n}",
+                Subnets=subnet_ids,
+                Listeners=[{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 80}],
+            )
+    return Counter(buckets=count, **{"load balancers": count + (count + 3) // 4}, functions=count)
+
+
+def _package() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("handler.py", "def handle(event, context):\n    return event\n")
+    return out.getvalue()
+
+
+def longest_chain(timeline: list[tuple[str, str, str, float, float]]) -> dict[str, Any]:
+    """The longest chain of calls of one account, region and service (so of one kind's
+    collection in one scope, mostly) in which each call began after the one before had
+    ended: calls that waited for one another.  Its length, its seconds, whose it is."""
+    groups: dict[tuple[str, str, str], list[tuple[float, float]]] = defaultdict(list)
+    for key, region, service, start, end in timeline:
+        groups[(key, region, service)].append((start, end))
+    best: dict[str, Any] = {"calls": 0, "seconds": 0.0, "of": "-"}
+    for (_, region, service), calls in groups.items():
+        calls.sort(key=lambda c: c[1])
+        ends = [end for _, end in calls]
+        upto: list[tuple[int, float]] = []  # the longest chain among the calls so far
+        for start, end in calls:
+            j = bisect_right(ends, start)  # the calls that ended before this one began
+            before = upto[j - 1] if j else (0, 0.0)
+            chain = (before[0] + 1, before[1] + end - start)
+            upto.append(max(upto[-1], chain) if upto else chain)
+        if upto and upto[-1] > (best["calls"], best["seconds"]):
+            best = {"calls": upto[-1][0], "seconds": upto[-1][1], "of": f"{service} {region}"}
+    return best
 
 
 def peak_rss_each(pid: int) -> dict[int, float]:
@@ -157,37 +251,54 @@ def run(stack: Stack, rt: Runtime, proxy: FaultProxy, threads: int) -> dict:
     pid = stack.start(worker)
     time.sleep(3)  # the forked worker process imports the app
     proxy.calls = 0
+    proxy.timeline = []
     tree, wall = collection(rt, "aws:collect-all", timeout=1200)
+    chain = longest_chain(proxy.timeline)
     rss = peak_rss_mb(pid)
     stack.stop(name)
-    return {"threads": threads, "wall": wall, "calls": proxy.calls, "rss": rss, **outcome(tree)}
+    return {
+        "threads": threads,
+        "wall": wall,
+        "calls": proxy.calls,
+        "rss": rss,
+        "chain": chain,
+        **outcome(tree),
+    }
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--per-region", type=int, default=340)
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 4])
+    ap.add_argument("--details", type=int, default=24, help="buckets, balancers... a region")
+    ap.add_argument("--delay-ms", type=float, default=0, help="added to every AWS call")
+    ap.add_argument("--port-offset", type=int, default=0, help="two benches side by side")
     args = ap.parse_args()
-    ports = Ports(api=38100, bolt=37787, http=37574, redis=36479, moto=35100)
+    o = args.port_offset
+    ports = Ports(api=38100 + o, bolt=37787 + o, http=37574 + o, redis=36479 + o, moto=35100 + o)
     with moto_stack("inventory-bench-aws-", ports) as (stack, proxy):
         t = time.perf_counter()
         made = seed(f"http://127.0.0.1:{ports.moto}", args.per_region)
-        print(f"seeded {made} instances in {time.perf_counter() - t:.0f}s", flush=True)
+        details = seed_details(f"http://127.0.0.1:{ports.moto}", args.details)
+        print(f"seeded {made} instances, {details} in {time.perf_counter() - t:.0f}s", flush=True)
+        proxy.delay = args.delay_ms / 1000
         accounts = demo.accounts_config(proxy.url)
         for a in accounts:
             a["regions"] = REGIONS
         rt = runtime(stack, {"aws": {"accounts": accounts}, "tasks": {"max_retries": 0}})
         results = [run(stack, rt, proxy, n) for n in args.threads]
-        print(f"\n{made} instances, 2 accounts x {len(REGIONS)} regions; {machine()}")
+        print(f"\n{made} instances, {details}, 2 accounts x {len(REGIONS)} regions")
+        print(f"{args.delay_ms:.0f} ms added to every call; {machine()}")
         print(
-            f"{'threads':>7} {'wall s':>7} {'API calls':>9} {'tasks':>5} {'nodes':>6} "
-            f"{'links':>6} {'peak RSS MB':>11} {'failed':>6}"
+            f"{'threads':>7} {'wall s':>7} {'API calls':>9} {'chain':>5} {'chain s':>7} "
+            f"{'tasks':>5} {'nodes':>6} {'links':>6} {'peak RSS MB':>11} {'failed':>6}  chain of"
         )
         for r in results:
+            c = r["chain"]
             print(
-                f"{r['threads']:>7} {r['wall']:>7.1f} {r['calls']:>9} {r['tasks']:>5} "
-                f"{r.get('nodes_written', 0):>6} {r.get('links_written', 0):>6} "
-                f"{r['rss']:>11.0f} {r['failed']:>6}"
+                f"{r['threads']:>7} {r['wall']:>7.1f} {r['calls']:>9} {c['calls']:>5} "
+                f"{c['seconds']:>7.1f} {r['tasks']:>5} {r.get('nodes_written', 0):>6} "
+                f"{r.get('links_written', 0):>6} {r['rss']:>11.0f} {r['failed']:>6}  {c['of']}"
             )
         rt.close()
 

@@ -57,6 +57,9 @@ class Session(ABC):
         # Nodes the collection could not list this time, as field -> values: left as they
         # were, neither seen nor taken for gone (see ``keep``).
         self.kept: dict[str, list[Any]] = {}
+        # Where ``attempt`` puts the warnings of a detail call run by ``held`` on another
+        # thread, for the caller to add in the items' order.
+        self._held = threading.local()
 
     def keep(self, field: str, value: Any) -> None:
         """Leave the nodes whose ``field`` is ``value`` as they are: the listing of that
@@ -78,9 +81,20 @@ class Session(ABC):
                 if attempt + 1 < tries and self.transient(exc):
                     time.sleep(0.5 * 2**attempt)
                     continue
-                self.warnings.append(f"{what}: {self.describe(exc)}")
+                held = getattr(self._held, "warnings", None)
+                (self.warnings if held is None else held).append(f"{what}: {self.describe(exc)}")
                 break
         return UNKNOWN
+
+    def held(self, call: Callable[[], T]) -> tuple[T, list[str]]:
+        """``call``'s answer and the warnings its attempts gave, kept out of ``warnings``:
+        detail calls run at once on several threads, and their caller adds each one's
+        warnings in the order of the items, so that a result reads the same every time."""
+        self._held.warnings = []
+        try:
+            return call(), self._held.warnings
+        finally:
+            del self._held.warnings
 
     def transient(self, exc: BaseException) -> bool:
         """Whether a provider error may go away by itself (throttling, a busy endpoint)."""

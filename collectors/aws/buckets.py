@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from collectors.aws.common import GLOBAL
@@ -44,18 +45,17 @@ LEGACY = {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}
 def collect(session: AwsSession) -> Iterator[list[dict[str, Any]]]:
     s3 = session.client("s3")
     for page in s3.get_paginator("list_buckets").paginate():
-        yield [
-            {**b, "Region": session.attempt(f"location of bucket {b['Name']}", _region(s3, b))}
-            for b in page["Buckets"]
-        ]
+        yield list(session.each(page["Buckets"], partial(_located, session, s3)))
 
 
-def _region(s3: Any, bucket: dict[str, Any]) -> Any:
+def _located(session: AwsSession, s3: Any, bucket: dict[str, Any]) -> dict[str, Any]:
+    """The bucket with its region; UNKNOWN (and a warning) where the call failed."""
+
     def ask() -> str:
         location = s3.get_bucket_location(Bucket=bucket["Name"]).get("LocationConstraint")
         return LEGACY.get(location, location)
 
-    return ask
+    return {**bucket, "Region": session.attempt(f"location of bucket {bucket['Name']}", ask)}
 
 
 COLLECTOR = Collector(KIND, collect)

@@ -34,5 +34,8 @@ class AwsAccountConfig(Section):
 
 class AwsConfig(Section):
     accounts: list[AwsAccountConfig] = []
+    # Detail calls (a bucket's location, a balancer's target groups, a function's tags)
+    # made at once per account and region; botocore's adaptive retries still pace them.
+    detail_concurrency: int = Field(8, ge=1, le=64)
 
     _unique = field_validator("accounts")(lambda items: unique_names(items, "account"))

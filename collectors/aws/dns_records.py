@@ -203,20 +203,25 @@ KIND = Kind(
 def collect(session: AwsSession) -> Iterator[list[dict[str, Any]]]:
     route53 = session.client("route53")
     for page in zones(session):
-        for zone in page:
-            zid = zone_id(zone["Id"])
-            what = f"records of hosted zone {zid} ({dns_name(zone['Name'])})"
-            found = session.attempt(what, partial(_records, route53, zid))
+        # The zones' records are asked for at once, and written a zone at a time.
+        for zone, found in session.each(page, partial(_records, session, route53)):
             if found is UNKNOWN:
-                session.keep("zone_id", zid)  # its records stay as they were
+                session.keep("zone_id", zone_id(zone["Id"]))  # its records stay as they were
                 continue
             yield [{**r, "HostedZone": zone} for r in found]
 
 
-def _records(route53: Any, zid: str) -> list[dict[str, Any]]:
-    # A whole zone at once: a retry starts again from its first page.
-    pages = route53.get_paginator("list_resource_record_sets").paginate(HostedZoneId=zid)
-    return [r for page in pages for r in page["ResourceRecordSets"]]
+def _records(session: AwsSession, route53: Any, zone: dict[str, Any]) -> tuple[dict[str, Any], Any]:
+    """The zone and its record sets; UNKNOWN (and a warning) where they could not be
+    listed."""
+    zid = zone_id(zone["Id"])
+
+    def ask() -> list[dict[str, Any]]:
+        # A whole zone at once: a retry starts again from its first page.
+        pages = route53.get_paginator("list_resource_record_sets").paginate(HostedZoneId=zid)
+        return [r for page in pages for r in page["ResourceRecordSets"]]
+
+    return zone, session.attempt(f"records of hosted zone {zid} ({dns_name(zone['Name'])})", ask)
 
 
 COLLECTOR = Collector(KIND, collect)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from collectors.aws.common import GLOBAL
@@ -89,11 +90,13 @@ def collect(session: AwsSession) -> Iterator[list[dict[str, Any]]]:
     for page in zones(session):
         tags: dict[str, Any] = {}
         ids = [zone_id(z["Id"]) for z in page]
-        for at in range(0, len(ids), TAGGED_AT_ONCE):
-            tags |= _tags(session, route53, ids[at : at + TAGGED_AT_ONCE])
+        batches = [ids[at : at + TAGGED_AT_ONCE] for at in range(0, len(ids), TAGGED_AT_ONCE)]
+        for found in session.each(batches, partial(_tags, session, route53)):
+            tags |= found
+        vpcs = session.each(page, partial(_vpcs, session, route53))
         yield [
-            {**z, "TagList": tags[zone_id(z["Id"])], "VpcIds": _vpcs(session, route53, z)}
-            for z in page
+            {**z, "TagList": tags[zone_id(z["Id"])], "VpcIds": v}
+            for z, v in zip(page, vpcs, strict=True)
         ]
 
 

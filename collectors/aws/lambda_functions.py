@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from collectors.aws.common import REGIONAL
@@ -80,7 +81,7 @@ def collect(session: AwsSession) -> Iterator[list[dict[str, Any]]]:
     client = session.client("lambda")
     # ListFunctions answers at most 50 a page.
     for page in client.get_paginator("list_functions").paginate(PaginationConfig={"PageSize": 50}):
-        yield [_with_tags(session, client, f) for f in page["Functions"]]
+        yield list(session.each(page["Functions"], partial(_with_tags, session, client)))
 
 
 def _with_tags(session: AwsSession, client: Any, function: dict[str, Any]) -> dict[str, Any]:

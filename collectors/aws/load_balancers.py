@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from collectors.aws.common import REGIONAL
@@ -64,7 +65,7 @@ KIND = Kind(
 def collect(session: AwsSession) -> Iterator[list[dict[str, Any]]]:
     elbv2 = session.client("elbv2")
     for page in elbv2.get_paginator("describe_load_balancers").paginate():
-        yield [_with_targets(session, elbv2, lb) for lb in page["LoadBalancers"]]
+        yield list(session.each(page["LoadBalancers"], partial(_with_targets, session, elbv2)))
     elb = session.client("elb")
     for page in elb.get_paginator("describe_load_balancers").paginate():
         yield [_classic(session, lb) for lb in page["LoadBalancerDescriptions"]]

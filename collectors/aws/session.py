@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 import boto3
 import botocore.client
@@ -15,6 +19,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from collectors.aws.config import AwsAccountConfig
 from collectors.base import Session
+
+T = TypeVar("T")
+I = TypeVar("I")  # noqa: E741
 
 
 def _secret(value: Any) -> str | None:
@@ -86,19 +93,94 @@ def _session(**credentials: Any) -> boto3.Session:
     return boto3.Session(botocore_session=core, **credentials)
 
 
+# One pool per process runs the detail calls of every scope; each scope's share of it is
+# bounded by its account's and region's semaphore (``AccountClients.bound``), taken before
+# a call is handed over, so that no pool thread ever waits for one.  Made on first use in
+# the process that uses it (Dramatiq forks its workers; threads do not survive a fork).
+POOL_THREADS = 32
+_pool: tuple[int, ThreadPoolExecutor] | None = None
+_pool_lock = threading.Lock()
+
+
+def detail_pool() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None or _pool[0] != os.getpid():
+            _pool = (os.getpid(), ThreadPoolExecutor(POOL_THREADS, "aws-detail"))
+        return _pool[1]
+
+
+def concurrently(
+    session: Session,
+    bound: tuple[threading.BoundedSemaphore, int],
+    items: Iterable[I],
+    call: Callable[[I], T],
+) -> Iterator[T]:
+    """``call(item)`` for each item, answers in the items' order: the detail calls of a
+    page, which wait for nothing but the listing, run at once on the process's pool, as
+    many as ``bound`` lets (the config's ``detail_concurrency`` per account and region,
+    shared by the scope's collections).  ``call`` uses thread-safe clients and
+    ``session.attempt``, whose warnings are added in the items' order too; it must not
+    call this itself (its pool thread would wait on the bound)."""
+    pool = detail_pool()
+    semaphore, window = bound
+
+    def run(item: I) -> tuple[T, list[str]]:
+        try:
+            return session.held(lambda: call(item))
+        finally:
+            semaphore.release()
+
+    pending: deque[Future[tuple[T, list[str]]]] = deque()
+    try:
+        for item in items:
+            if len(pending) >= window:  # answers wait for the caller: no more than this
+                yield _answer(session, pending.popleft())
+            semaphore.acquire()
+            try:
+                pending.append(pool.submit(run, item))
+            except BaseException:
+                semaphore.release()
+                raise
+        while pending:
+            yield _answer(session, pending.popleft())
+    finally:
+        for future in pending:  # the caller stopped early: what has not begun, won't
+            if future.cancel():
+                semaphore.release()
+
+
+def _answer(session: Session, future: Future[tuple[T, list[str]]]) -> T:
+    answer, warnings = future.result()
+    session.warnings += warnings
+    return answer
+
+
 class AccountClients:
     """Clients for one account, made once and shared by a worker's threads;
     credentials are never logged."""
 
-    def __init__(self, account: AwsAccountConfig) -> None:
+    def __init__(self, account: AwsAccountConfig, detail_concurrency: int = 8) -> None:
         self.account = account
+        self.detail_concurrency = detail_concurrency
         self._lock = threading.Lock()  # making clients is not thread-safe; using them is
         self._clients: dict[tuple[str, str], Any] = {}
+        self._bounds: dict[str | None, threading.BoundedSemaphore] = {}
         self.config = Config(
             retries={"mode": "adaptive", "max_attempts": account.max_attempts},
             connect_timeout=10,
             read_timeout=60,
+            # A connection for each detail call at once, besides the listing's own.
+            max_pool_connections=max(10, detail_concurrency + 2),
         )
+
+    def bound(self, region: str | None) -> tuple[threading.BoundedSemaphore, int]:
+        """The semaphore bounding the detail calls at once in ``region`` (None: a global
+        kind's), shared by all the collections of that scope in this process; its size."""
+        with self._lock:
+            if region not in self._bounds:
+                self._bounds[region] = threading.BoundedSemaphore(self.detail_concurrency)
+            return self._bounds[region], self.detail_concurrency
 
     @cached_property
     def boto(self) -> boto3.Session:
@@ -184,6 +266,10 @@ class AwsSession(Session):
 
     def regions(self) -> list[str]:
         return self.clients.regions()
+
+    def each(self, items: Iterable[I], call: Callable[[I], T]) -> Iterator[T]:
+        """``call(item)`` for each item, at once (see ``concurrently``), answers in order."""
+        return concurrently(self, self.clients.bound(self.region), items, call)
 
     @property
     def owner(self) -> dict[str, Any] | None:

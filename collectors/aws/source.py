@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 from botocore.exceptions import ClientError, NoCredentialsError
@@ -31,7 +32,8 @@ DENIED = {
 class AwsSource(Source[AwsAccountConfig, AccountClients]):
     def __init__(self, config: AwsConfig) -> None:
         # Clients are made again before assumed credentials expire.
-        super().__init__("AWS account", config.accounts, AccountClients, MAX_AGE_S)
+        connect = partial(AccountClients, detail_concurrency=config.detail_concurrency)
+        super().__init__("AWS account", config.accounts, connect, MAX_AGE_S)
 
     def scopes(self, kind: Kind, within: dict[str, Any]) -> Iterator[dict[str, Any]]:
         # Two steps: first one task per account (no API call, so one bad account cannot

@@ -10,7 +10,8 @@ message) to be raised as botocore's ClientError.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -18,7 +19,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from collectors.aws.session import describe
+from collectors.aws.session import concurrently, describe
 from collectors.base import Session
 
 RECORDED = Path(__file__).parent / "recorded"
@@ -97,6 +98,8 @@ class FakeSession(Session):
         # Inline answers by "service.operation".
         self.answers = answers or {}
         self.clients: dict[str, FakeClient] = {}
+        # Detail calls at once, on the pool AwsSession uses: answers and warnings in order.
+        self.bound = (threading.BoundedSemaphore(4), 4)
 
     def client(self, service: str) -> FakeClient:
         if service not in self.clients:
@@ -110,6 +113,9 @@ class FakeSession(Session):
 
     def regions(self) -> list[str]:
         return [self.region]
+
+    def each(self, items: Iterable[Any], call: Callable[[Any], Any]) -> Iterator[Any]:
+        return concurrently(self, self.bound, items, call)
 
     @property
     def scope(self) -> dict[str, Any]:

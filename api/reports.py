@@ -110,6 +110,8 @@ def _page_model(report: reports.Report) -> type[BaseModel]:
 def _parameter(param: reports.Param) -> dict[str, Any]:
     """A report parameter in the OpenAPI document: typed, bounded, its default given."""
     schema: dict[str, Any] = {**TypeAdapter(param.type).json_schema(), "default": param.default}
+    if param.is_label:  # a kind's label, or '' for every one: nothing else is taken
+        schema["enum"] = ["", *CATALOG.by_label]
     if param.minimum is not None:
         schema["minimum"] = param.minimum
     if param.maximum is not None:

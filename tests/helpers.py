@@ -50,6 +50,21 @@ def moto_instances(moto_url: str) -> dict[str, tuple[str, str, str]]:
     return {i["InstanceId"]: (a, r, i["SubnetId"]) for a, r, i in live_instances(moto_url)}
 
 
+def launch(ec2: Any, subnet: str, count: int, **more: Any) -> list[str]:
+    """``count`` t3.micro instances of one of Amazon's Linux images in ``subnet``, started
+    by moto (``more``: run_instances' other arguments): their ids."""
+    images = ec2.describe_images(Owners=["amazon"])["Images"]
+    made = ec2.run_instances(
+        ImageId=next(i["ImageId"] for i in images if not i.get("Platform")),
+        MinCount=count,
+        MaxCount=count,
+        InstanceType="t3.micro",
+        SubnetId=subnet,
+        **more,
+    )
+    return [i["InstanceId"] for i in made["Instances"]]
+
+
 def config_with(base: Path, path: Path, **sections: Any) -> Path:
     """A copy of the config file ``base`` at ``path``, with ``sections`` put in."""
     data = yaml.safe_load(base.read_text())

@@ -22,7 +22,7 @@ from dev.demo import aws as demo
 from graph import links
 from model.times import rfc3339
 from tests.conftest import wipe
-from tests.helpers import cli, collect
+from tests.helpers import cli, collect, launch
 from worker.runtime import Runtime
 
 INSTANCE = CATALOG.by_label["AWSInstance"]
@@ -364,15 +364,7 @@ def recollected(
     rt = wipe(migrated)
     ec2 = demo.session(moto_url).client("ec2", region_name="us-east-1", endpoint_url=moto_url)
     subnet = ec2.describe_subnets()["Subnets"][0]["SubnetId"]
-    images = ec2.describe_images(Owners=["amazon"])["Images"]
-    made = ec2.run_instances(
-        ImageId=next(i["ImageId"] for i in images if not i.get("Platform")),
-        MinCount=2,
-        MaxCount=2,
-        InstanceType="t3.micro",
-        SubnetId=subnet,
-    )
-    resized, terminated = (i["InstanceId"] for i in made["Instances"])
+    resized, terminated = launch(ec2, subnet, 2)
     code, out = collect(config_path, "aws:collect-all", MAIN)
     assert code == 0, out
     before = rt.writer.now()

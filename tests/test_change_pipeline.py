@@ -12,7 +12,7 @@ import pytest
 
 from dev.demo import aws as demo
 from tests.conftest import vcsim_port
-from tests.helpers import collect, collect_all
+from tests.helpers import collect, collect_all, launch
 from worker.runtime import Runtime
 
 MAIN = {"account": "demo-main", "region": "us-east-1"}
@@ -51,17 +51,8 @@ def ours(collected: Runtime, ec2: Any, config_path: Path) -> Iterator[dict[str, 
     # A subnet of a VPC with two security groups at least (not the default VPC's).
     subnet = next(s for s in ec2.describe_subnets()["Subnets"] if len(groups_of(s["VpcId"])) > 1)
     groups = groups_of(subnet["VpcId"])
-    images = ec2.describe_images(Owners=["amazon"])["Images"]
-    made = ec2.run_instances(
-        ImageId=next(i["ImageId"] for i in images if not i.get("Platform")),
-        MinCount=4,
-        MaxCount=4,
-        InstanceType="t3.micro",
-        SubnetId=subnet["SubnetId"],
-        SecurityGroupIds=[groups[0]],
-        TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "env", "Value": "dev"}]}],
-    )
-    ids = [i["InstanceId"] for i in made["Instances"]]
+    tags = [{"ResourceType": "instance", "Tags": [{"Key": "env", "Value": "dev"}]}]
+    ids = launch(ec2, subnet["SubnetId"], 4, SecurityGroupIds=[groups[0]], TagSpecifications=tags)
     code, out = collect(config_path, "aws:collect-all", MAIN)
     assert code == 0, out
     yield {"ids": ids, "groups": groups}

@@ -32,6 +32,7 @@ from dev.stack import Stack, wait_until
 from dev.supervise import Supervisor
 from tests.conftest import wipe
 from tests.faultproxy import Call, FaultProxy
+from tests.helpers import launch
 from worker.records import DONE, FINAL
 from worker.runtime import Runtime
 
@@ -272,15 +273,7 @@ def _types_and_updates(rt: Runtime, ids: list[str]) -> tuple[dict[str, str], lis
 
 def _run_ours(ec2: Any, n: int) -> list[str]:
     subnet = next(s for s in ec2.describe_subnets()["Subnets"] if not s["DefaultForAz"])
-    images = ec2.describe_images(Owners=["amazon"])["Images"]
-    made = ec2.run_instances(
-        ImageId=next(i["ImageId"] for i in images if not i.get("Platform")),
-        MinCount=n,
-        MaxCount=n,
-        InstanceType="t3.micro",
-        SubnetId=subnet["SubnetId"],
-    )
-    return [i["InstanceId"] for i in made["Instances"]]
+    return launch(ec2, subnet["SubnetId"], n)
 
 
 def _collected(rt: Runtime, root: str) -> None:

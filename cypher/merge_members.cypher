@@ -13,20 +13,21 @@ WITH o, made
 UNWIND $rows AS row
 MERGE (n:{{label}} {uid: row.uid})
 ON CREATE SET n.first_seen = $seen_at
-WITH o, made, n, row, n.last_seen IS NULL AS is_new
+WITH o, made, n, row, n.last_seen AS seen
 {{changed}}
 SET n += row, n += $scope,
-    n.last_seen = CASE WHEN n.last_seen > $seen_at THEN n.last_seen ELSE $seen_at END
+    n.last_seen = CASE WHEN seen > $seen_at THEN seen ELSE $seen_at END
 MERGE (o)-[r:{{type}}]->(n)
 ON CREATE SET r.first_seen = $seen_at
-WITH made, n, row, changed, change, before, r, r.last_seen IS NULL AS joined
-SET r.last_seen = CASE WHEN r.last_seen > $seen_at THEN r.last_seen ELSE $seen_at END
+WITH made, n, row, changed, change, old, r, r.last_seen AS joined_seen
+WITH *, joined_seen IS NULL AS joined
+SET r.last_seen = CASE WHEN joined_seen > $seen_at THEN joined_seen ELSE $seen_at END
 WITH *
 CALL (r, joined) {
   WITH * WHERE joined
   {{linked}}
 }
-CALL (n, changed, change, before, row) {
+CALL (n, changed, change, old, row) {
   WITH * WHERE change IS NOT NULL
   {{record}}
 }

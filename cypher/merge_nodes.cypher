@@ -5,10 +5,10 @@
 UNWIND $rows AS row
 MERGE (n:{{label}} {uid: row.uid})
 ON CREATE SET n.first_seen = $seen_at
-WITH n, row, n.last_seen IS NULL AS is_new
+WITH n, row, n.last_seen AS seen
 {{changed}}
 SET n += row, n += $scope,
-    n.last_seen = CASE WHEN n.last_seen > $seen_at THEN n.last_seen ELSE $seen_at END
+    n.last_seen = CASE WHEN seen > $seen_at THEN seen ELSE $seen_at END
 WITH * WHERE change IS NOT NULL
 {{record}}
 RETURN sum(CASE change WHEN 'created' THEN 1 ELSE 0 END) AS created,

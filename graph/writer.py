@@ -72,7 +72,7 @@ class Writer:
         # no longer reports is removed rather than left stale; a value of the wrong type
         # stops the write with the kind, field and value (model.RowError).
         written = 0
-        it = (kind.check(r) for r in rows)
+        it = (changes.with_digest(kind, kind.check(r)) for r in rows)
         while batch := list(islice(it, self.batch_size)):
             records, _, _ = self.driver.execute_query(
                 statement, rows=batch, database_=self.database, **params

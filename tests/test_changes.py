@@ -105,6 +105,27 @@ def test_new_and_changed_nodes_are_recorded_with_before_and_after(clean_graph: R
     assert "after_public_ip" not in last
 
 
+def test_a_write_that_leaves_a_field_out_drops_the_digest(clean_graph: Runtime) -> None:
+    """The digest on a node stands for all its tracked values: a write that leaves one out
+    (unknown this time) removes it, so the write after compares field by field and sees a
+    value going back to what the digest once stood for."""
+    rt = clean_graph
+    t1 = rt.writer.now()
+    first = [instance("i-1", instance_type="t3.micro", tags=["env=dev"])]
+    rt.writer.write(INSTANCE, first, EU, t1)
+    digest, _, _ = rt.driver.execute_query("MATCH (n:AWSInstance) RETURN n.change_digest AS d")
+    assert digest[0]["d"]
+    partial = [instance("i-1", instance_type="t3.large", tags=UNKNOWN)]
+    rt.writer.write(INSTANCE, partial, EU, t1 + timedelta(seconds=1))
+    rt.writer.write(INSTANCE, first, EU, t1 + timedelta(seconds=2))
+    updates = changes(rt, change="updated")
+    assert [(c["before_instance_type"], c["after_instance_type"]) for c in updates] == [
+        ("t3.micro", "t3.large"),
+        ("t3.large", "t3.micro"),
+    ]
+    assert all(c["fields"] == ["instance_type"] for c in updates)
+
+
 def test_untracked_fields_are_written_but_not_recorded(clean_graph: Runtime) -> None:
     rt = clean_graph
     assert "available_ip_count" not in SUBNET.tracked

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from collectors import CATALOG, PROVIDERS
-from graph import links, reports, status
+from graph import changes, links, reports, status
 from graph.writer import Writer
 from model import Catalog, Kind
 from tests.unit.cypher_names import NODE, Binding, CypherError, Schema, read
@@ -58,6 +58,8 @@ def graph_writes(catalog: Catalog) -> list[tuple[str, dict[str, Any]]]:
 def schema_of(catalog: Catalog) -> Schema:
     """What the graph holds: the catalog's kinds and links, and what the graph layer writes."""
     nodes = {k.label: {f.name for f in k.all_fields} for k in catalog.kinds}
+    # graph.changes sets the values' properties by name (rec['before_' + f]).
+    nodes[changes.LABEL] = {p for k in catalog.kinds for p in changes.value_properties(k)}
     rels: dict[str, set[str]] = {lk.type: set() for lk in catalog.links}
     for statement, params in graph_writes(catalog):
         for on, prop in read(statement, params).writes:

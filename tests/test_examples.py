@@ -47,7 +47,7 @@ EMPTY_ON_THE_DEMO = {
     "empty-vpcs": "every non-default VPC of the demo holds instances",
     "failing-collections": "the demo's collections succeed",
     "old-snapshots": "moto cannot backdate a snapshot: the demo's are younger than 90 days",
-    "recently-deleted": "the demo's first collection finds everything new: nothing is gone",
+    "recently-deleted": "collected once here, nothing is gone (make run then deletes a volume)",
     "stale-nodes": "everything was seen by the collection just made",
     "stopped-instances": "the demo stops no instance",
     "unhealthy-hosts": "vcsim's hosts are connected",

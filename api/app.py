@@ -112,8 +112,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app)
     # Outermost last: each request gets its id first, then its body is limited.
     # The GET routes of graph data: ETags everywhere, kept answers unless cache_mb is 0.
-    paths = (*(k.path for k in CATALOG.kinds), "/api/v1/kinds", "/api/v1/reports/")
-    paths += ("/api/v1/changes",)
+    paths = (
+        *(k.path for k in CATALOG.kinds),
+        "/api/v1/kinds",
+        "/api/v1/reports/",
+        "/api/v1/changes",
+    )
     app.add_middleware(
         GraphCache,
         prefixes=paths,

@@ -9,32 +9,16 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 
 from api import auth, cursors, schemas
-from api.kinds import JSON
+from api.kinds import JSON, refuse_unknown
+from api.schemas import ChangeKind
 from api.times import When
 from graph import history
-from graph.changes import LINK_CHANGES, NODE_CHANGES
 from graph.history import Asked
 from model import Catalog, Kind
-
-DEFAULT_LIMIT = 100
-
-ChangeKind = Literal["created", "updated", "deleted", "linked", "unlinked"]
-assert set(ChangeKind.__args__) == {*NODE_CHANGES, *LINK_CHANGES}  # type: ignore[attr-defined]
-
-
-def _limit(max_limit: int) -> Any:
-    return Query(DEFAULT_LIMIT, ge=1, le=max_limit, description="Page size.")
-
 
 SINCE = Query(None, description="From this time on (included): RFC 3339, or back from now.")
 UNTIL = Query(None, description="Up to this time (included): RFC 3339, or back from now.")
 CHANGES = Query([], description="Of this kind of change. Repeatable.")
-
-
-def _only(request: Request, names: set[str]) -> None:
-    unknown = set(request.query_params) - names
-    if unknown:
-        raise HTTPException(400, f"unknown parameter(s) {sorted(unknown)}; give {sorted(names)}")
 
 
 def _page(items: list[dict[str, Any]], last: history.Position | None) -> JSON:
@@ -53,7 +37,7 @@ def router(catalog: Catalog, max_limit: int) -> APIRouter:
     )
     async def list_changes(
         request: Request,
-        limit: int = _limit(max_limit),
+        limit: int = cursors.limit_query(max_limit),
         cursor: str | None = cursors.position_query(),
         since: When | None = SINCE,
         until: When | None = UNTIL,
@@ -71,7 +55,9 @@ def router(catalog: Catalog, max_limit: int) -> APIRouter:
         """Changes of the graph, newest first: nodes created, updated (each field before
         and after) and deleted, relationships linked and unlinked, as collections, link
         tasks and the housekeeper recorded them (kept graph.change_retention_days)."""
-        _only(request, {"limit", "cursor", "since", "until", "label", "uid", "change", "scope"})
+        refuse_unknown(
+            request, {"limit", "cursor", "since", "until", "label", "uid", "change", "scope"}
+        )
         asked = Asked(since, until, tuple(label), uid, tuple(change), scope)
         after = cursors.decode_position(cursor)
         return _page(*await history.page_async(request.app.state.reader, asked, after, limit))
@@ -93,13 +79,13 @@ def _history_route(kind: Kind, max_limit: int) -> Any:
     async def history_of(
         request: Request,
         uid: str = Path(description=f"The {kind.label}'s uid."),
-        limit: int = _limit(max_limit),
+        limit: int = cursors.limit_query(max_limit),
         cursor: str | None = cursors.position_query(),
         since: When | None = SINCE,
         until: When | None = UNTIL,
         change: list[ChangeKind] = CHANGES,
     ) -> JSON:
-        _only(request, {"limit", "cursor", "since", "until", "change"})
+        refuse_unknown(request, {"limit", "cursor", "since", "until", "change"})
         asked = Asked(since, until, uid=uid, changes=tuple(change))
         reader = request.app.state.reader
         after = cursors.decode_position(cursor)

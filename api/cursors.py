@@ -1,5 +1,5 @@
-"""Opaque page cursors: the key a page ended on, encoded so that clients pass it back as
-given rather than building it."""
+"""Paging: page sizes, and opaque page cursors (the key a page ended on, encoded so that
+clients pass it back as given rather than building it)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,26 @@ import base64
 import binascii
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from fastapi import HTTPException, Query
+
+from graph.history import EPOCH
+
+#: A page's size when none is asked for, on every route and GraphQL list.
+DEFAULT_LIMIT = 100
+
+
+def limit_query(max_limit: int) -> Any:
+    """The ``limit`` query parameter of a paged route."""
+    return Query(DEFAULT_LIMIT, ge=1, le=max_limit, description="Page size.")
+
+
+def page_size(name: str, value: int, most: int) -> int:
+    """A GraphQL field's page size (``first``, ``limit``), or ValueError naming it."""
+    if not 1 <= value <= most:
+        raise ValueError(f"{name} must be between 1 and {most}")
+    return value
 
 
 def encode(key: str) -> str:
@@ -42,14 +60,13 @@ def query() -> object:
 # any 32 characters of unpadded URL-safe base64 name a position to page from.
 POSITION_PATTERN = r"^[A-Za-z0-9_-]{32}$"
 _MICRO = timedelta(microseconds=1)
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def encode_position(position: tuple[datetime, str] | None) -> str | None:
     if position is None:
         return None
     at, id_ = position
-    micros = (at - _EPOCH) // _MICRO
+    micros = (at - EPOCH) // _MICRO
     key = micros.to_bytes(8, "big", signed=True) + uuid.UUID(id_).bytes
     return base64.urlsafe_b64encode(key).decode()
 
@@ -65,7 +82,7 @@ def decode_position(cursor: str | None) -> tuple[datetime, str] | None:
         raise HTTPException(400, "invalid cursor: pass back next_cursor as it was given")
     micros = int.from_bytes(key[:8], "big", signed=True)
     try:
-        at = _EPOCH + micros * _MICRO
+        at = EPOCH + micros * _MICRO
     except OverflowError:  # past year 1 or 9999: that year's bound
         at = (datetime.min if micros < 0 else datetime.max).replace(tzinfo=UTC)
     return at, str(uuid.UUID(bytes=key[8:]))

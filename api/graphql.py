@@ -24,7 +24,7 @@ from strawberry.tools import create_type, merge_types
 from strawberry.types.nodes import SelectedField, Selection
 from strawberry.utils.str_converters import to_camel_case
 
-from api import auth, graphql_changes, graphql_limits, graphql_times
+from api import auth, cursors, graphql_changes, graphql_limits, graphql_times
 from api.graphql_changes import ChangeQuery
 from api.graphql_reports import ReportQuery
 from api.graphql_tasks import Mutation, TaskQuery
@@ -35,7 +35,6 @@ from graph.reads import Reader
 from model import Catalog, Field, Kind, Link
 from worker.runtime import Runtime
 
-DEFAULT_LIMIT = 100
 # Smaller for relationship lists, so three levels at their defaults stay in the cost limit.
 RELATED_LIMIT = 25
 
@@ -161,8 +160,7 @@ def _relationship(
     async def resolve(
         root: Any, info: strawberry.Info, first: int = RELATED_LIMIT, after: str | None = None
     ) -> Any:
-        if not 1 <= first <= most:
-            raise ValueError(f"first must be between 1 and {most}")
+        cursors.page_size("first", first, most)
         return [_make(other, r) for r in await rows_of(root, info, first, after or "")]
 
     return strawberry.field(
@@ -224,10 +222,9 @@ def _list_field(kind: Kind, cls: type, max_limit: int) -> Any:
         info: strawberry.Info,
         filter: filter_cls | None = None,  # type: ignore[valid-type]
         after: str | None = None,
-        limit: int = 100,
+        limit: int = cursors.DEFAULT_LIMIT,
     ) -> list[cls]:  # type: ignore[valid-type]
-        if not 1 <= limit <= max_limit:
-            raise ValueError(f"limit must be between 1 and {max_limit}")
+        cursors.page_size("limit", limit, max_limit)
         chosen = {k: v for k, v in vars(filter).items() if v is not None} if filter else {}
         if chosen.get(tags.PARAM) == []:
             del chosen[tags.PARAM]  # no tag to match: every node does

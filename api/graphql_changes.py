@@ -21,21 +21,17 @@ from strawberry.scalars import JSON
 
 from api import cursors
 from graph import history
+from graph.changes import CHANGES
 from graph.history import Asked, Past, Position
 from model import Kind, Link
-from model.times import moment
+from model.times import named_moment
 
-DEFAULT_LIMIT = 100
 HISTORY_LIMIT = 25
 
-
-@strawberry.enum(description="What a change did.")
-class ChangeKind(Enum):
-    created = "created"
-    updated = "updated"
-    deleted = "deleted"
-    linked = "linked"
-    unlinked = "unlinked"
+ChangeKind = strawberry.enum(
+    Enum("ChangeKind", {c: c for c in CHANGES}),  # type: ignore[misc]
+    description="What a change did.",
+)
 
 
 @strawberry.type(description="One tracked field of a node change, with its values.")
@@ -93,13 +89,6 @@ def _change(row: dict[str, Any]) -> Change:
     return Change(**{**values, "change": ChangeKind(row["change"])}, fields=fields, cursor=cursor)
 
 
-def _when(name: str, text: str | None) -> datetime | None:
-    try:
-        return None if text is None else moment(text)
-    except ValueError as exc:
-        raise ValueError(f"{name}: {exc}") from None
-
-
 def _after(cursor: str | None) -> Position | None:
     if cursor is not None and not re.fullmatch(cursors.POSITION_PATTERN, cursor):
         raise ValueError("after: pass a cursor as it was given")
@@ -107,10 +96,7 @@ def _after(cursor: str | None) -> Position | None:
 
 
 def _first(info: strawberry.Info, first: int) -> int:
-    most = info.context.max_limit
-    if not 1 <= first <= most:
-        raise ValueError(f"first must be between 1 and {most}")
-    return first
+    return cursors.page_size("first", first, info.context.max_limit)
 
 
 @strawberry.type
@@ -130,7 +116,7 @@ class ChangeQuery:
         uid: str | None = None,
         change: list[ChangeKind] | None = None,
         scope: str | None = None,
-        first: int = DEFAULT_LIMIT,
+        first: int = cursors.DEFAULT_LIMIT,
         after: str | None = None,
     ) -> ChangePage:
         reader = info.context.reader
@@ -139,7 +125,12 @@ class ChangeQuery:
             raise ValueError(f"label: no kind has the label {unknown[0]!r}")
         kinds = tuple(c.value for c in change or ())
         asked = Asked(
-            _when("since", since), _when("until", until), tuple(label or ()), uid, kinds, scope
+            named_moment("since", since),
+            named_moment("until", until),
+            tuple(label or ()),
+            uid,
+            kinds,
+            scope,
         )
         limit = _first(info, first)
         rows, last = await history.page_async(reader, asked, _after(after), limit, positions=True)
@@ -163,7 +154,7 @@ def history_field(kind: Kind) -> Any:
     ) -> list[Change]:
         limit, position = _first(info, first), _after(after)
         kinds = tuple(c.value for c in change or ())
-        asked = Asked(_when("since", since), _when("until", until), changes=kinds)
+        asked = Asked(named_moment("since", since), named_moment("until", until), changes=kinds)
         reader = info.context.reader  # not info: a loader held by its context is a cycle
 
         async def load(uids: list[str]) -> list[list[dict[str, Any]]]:
@@ -212,7 +203,7 @@ def reconstruction_field() -> Any:
 async def as_of(info: strawberry.Info, kind: Kind, uid: str, at: str) -> AsOf | None:
     """The ``kind`` node ``uid`` at the time ``at`` (text, as REST takes it); None if it
     did not exist then."""
-    when = _when("at", at)
+    when = named_moment("at", at)
     assert when is not None
     past = await history.as_of(info.context.reader, kind, uid, when)
     return AsOf(when, past) if past is not None else None

@@ -10,6 +10,7 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
+from api import cursors
 from graph import reports
 from model.times import utc
 
@@ -72,12 +73,10 @@ class ReportQuery:
         info: strawberry.Info,
         name: str,
         params: JSON | None = None,
-        first: int = 100,
+        first: int = cursors.DEFAULT_LIMIT,
         after: str | None = None,
     ) -> ReportPage:
-        max_limit = info.context.max_limit
-        if not 1 <= first <= max_limit:
-            raise ValueError(f"first must be between 1 and {max_limit}")
+        cursors.page_size("first", first, info.context.max_limit)
         if params is not None and not isinstance(params, dict):
             raise ValueError("params must be an object of parameter names and values")
         report = reports.get(name)

@@ -18,8 +18,6 @@ from graph.reads import Reader
 from model import Catalog, Kind, Link
 from model.times import rfc3339
 
-DEFAULT_LIMIT = 100
-
 
 class JSON(Response):
     """Pages encoded by orjson straight from the reader's plain values, with no
@@ -29,6 +27,14 @@ class JSON(Response):
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content)
+
+
+def refuse_unknown(request: Request, known: set[str]) -> None:
+    """A 400 for a query parameter the route does not take (FastAPI would ignore it, and
+    a misspelt filter would then match everything)."""
+    unknown = set(request.query_params) - known
+    if unknown:
+        raise HTTPException(400, f"unknown parameter(s) {sorted(unknown)}; known: {sorted(known)}")
 
 
 def reader(request: Request) -> Reader:
@@ -54,7 +60,7 @@ def _list_parameters(kind: Kind, max_limit: int) -> list[inspect.Parameter]:
             "limit",
             query,
             annotation=int,
-            default=Query(DEFAULT_LIMIT, ge=1, le=max_limit, description="Page size."),
+            default=cursors.limit_query(max_limit),
         ),
         inspect.Parameter(
             "cursor",
@@ -93,11 +99,7 @@ def _list_route(kind: Kind, max_limit: int) -> Any:
     names = filter_names(kind)
 
     async def list_items(request: Request, **params: Any) -> Response:
-        unknown = set(request.query_params) - {"limit", "cursor", *names}
-        if unknown:
-            raise HTTPException(
-                400, f"unknown parameter(s) {sorted(unknown)}; filters: {sorted(names)}"
-            )
+        refuse_unknown(request, {"limit", "cursor", *names})
         limit, cursor = params.pop("limit"), params.pop("cursor")
         chosen = {k: v for k, v in params.items() if v is not None and v != []}
         if tags.PARAM in chosen:
@@ -172,7 +174,7 @@ def _related_route(kind: Kind, link: Link, name: str, max_limit: int) -> Any:
     async def related(
         request: Request,
         uid: str = Path(description=f"The {kind.label}'s uid."),
-        limit: int = Query(DEFAULT_LIMIT, ge=1, le=max_limit, description="Page size."),
+        limit: int = cursors.limit_query(max_limit),
         cursor: str | None = cursors.query(),
     ) -> JSON:
         r: Reader = request.app.state.reader

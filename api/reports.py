@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, TypeAdapter, create_model
 
 from api import auth, cursors
@@ -13,8 +13,6 @@ from api.schemas import Time, value_type
 from collectors import CATALOG
 from graph import reports
 from model.times import rfc3339
-
-DEFAULT_LIMIT = 100
 
 
 def describe_all(request: Request) -> list[dict[str, Any]]:
@@ -128,7 +126,7 @@ def _parameter(param: reports.Param) -> dict[str, Any]:
 def _run_route(report: reports.Report, max_limit: int) -> Any:
     async def run_report(
         request: Request,
-        limit: int = Query(DEFAULT_LIMIT, ge=1, le=max_limit, description="Page size."),
+        limit: int = cursors.limit_query(max_limit),
         cursor: str | None = cursors.query(),
     ) -> JSON:
         # The report's own parser, as GraphQL and the CLI use: one message for a bad value

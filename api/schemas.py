@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, WithJsonSchema, create_model
 
+from graph.changes import CHANGES
 from model import Catalog, Kind, Link
 
 # A time as the API gives it (RFC 3339, UTC, milliseconds: model.times.rfc3339), passed on
@@ -47,6 +48,10 @@ class Relationship(BaseModel):
 Value = str | int | float | bool | list[str] | None
 
 
+#: What a change did (graph.changes).
+ChangeKind = Literal[CHANGES]  # type: ignore[valid-type]
+
+
 class FieldChange(BaseModel):
     """One tracked field of a node change, with its values (null: none)."""
 
@@ -62,7 +67,7 @@ class Change(BaseModel):
     id: str
     at: Time = Field(description="When the write that made it saw the change.")
     task_id: str | None = Field(description="The task whose write it was.")
-    change: Literal["created", "updated", "deleted", "linked", "unlinked"]
+    change: ChangeKind
     uid: str = Field(description="The node's uid (a relationship's: its start node's).")
     label: str = Field(description="Its label.")
     provider: str

@@ -9,15 +9,15 @@ import click
 
 from app.config import load_settings
 from cli.common import fail
-from graph.changes import LINK_CHANGES, NODE_CHANGES
-from model.times import MOMENT_HELP, moment
+from graph.changes import CHANGES, LINK_CHANGES
+from model.times import MOMENT_HELP, named_moment
 
 
 def _when(name: str, text: str | None) -> Any:
     try:
-        return None if text is None else moment(text)
+        return named_moment(name, text)
     except ValueError as exc:
-        fail(f"--{name}: {exc}")
+        fail(f"--{exc}")
 
 
 def _value(value: Any) -> str:
@@ -45,7 +45,7 @@ def what(change: dict[str, Any]) -> str:
     "--change",
     "kinds",
     multiple=True,
-    type=click.Choice([*NODE_CHANGES, *LINK_CHANGES]),
+    type=click.Choice(CHANGES),
     help="Of this kind (repeatable).",
 )
 @click.option("--scope", help="In this scope (111111111111/eu-west-1, vc-a) or under it.")

@@ -50,6 +50,7 @@ from model import Kind, Row
 LABEL = "InventoryChange"
 NODE_CHANGES = ("created", "updated", "deleted")
 LINK_CHANGES = ("linked", "unlinked")
+CHANGES = NODE_CHANGES + LINK_CHANGES
 #: Its indexed properties: the time (newest first) and either end's uid (a history).
 INDEXED = ("at", "uid", "target_uid")
 #: The property of every written node that holds the digest of its tracked values.

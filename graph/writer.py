@@ -115,8 +115,10 @@ class Writer:
         params = changes.params(kind, log, seen_at)
         deleted = changes.deleted_record(kind)
         if kind.member_of:
-            if owner is None or kept:
+            if owner is None:
                 raise ValueError(f"{kind.label} is shared: cleanup needs the scope's owner")
+            if kept:
+                raise ValueError(f"{kind.label} is shared: its cleanup cannot keep nodes")
             link = kind.member_of
             stale = cypher.render(
                 "remove_stale_members",

@@ -68,6 +68,15 @@ MOMENT_HELP = (
 )
 
 
+def named_moment(name: str, text: str | None) -> datetime | None:
+    """``moment(text)`` for the parameter ``name`` (None for none): its ValueError names
+    the parameter."""
+    try:
+        return None if text is None else moment(text)
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
+
+
 def moment(text: str, now: datetime | None = None) -> datetime:
     """``text``, an RFC 3339 time or a span back from ``now`` (``1h``), as a datetime in
     UTC.  A time whose offset takes it past year 1 or 9999 is that year's bound.

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from collectors.aws.common import GLOBAL
+from collectors.aws.common import GLOBAL, tag_list
 from collectors.base import Collector
 from model import UNKNOWN, Field, Kind, Link
 
@@ -108,8 +108,7 @@ def _tags(session: AwsSession, route53: Any, ids: list[str]) -> dict[str, Any]:
         found = route53.list_tags_for_resources(ResourceType="hostedzone", ResourceIds=ids)
         out: dict[str, list[str]] = {i: [] for i in ids}
         for tag_set in found["ResourceTagSets"]:
-            pairs = tag_set.get("Tags") or ()
-            out[tag_set["ResourceId"]] = sorted(f"{t['Key']}={t.get('Value', '')}" for t in pairs)
+            out[tag_set["ResourceId"]] = tag_list()(tag_set)
         return out
 
     answer = session.attempt(f"tags of hosted zones {', '.join(ids)}", ask)

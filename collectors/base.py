@@ -181,8 +181,7 @@ class Provider:
     # The payload key naming an item of the config section, and the list holding those
     # items: ("account", "accounts").
     named: tuple[str, str]
-    # The label whose nodes enumerate the scopes link tasks run in, and their properties.
-    scope_label: str
+    # The properties naming the scope a link task runs in: every kind's scope is part of it.
     link_scope: tuple[str, ...]
     # Its Source, made from the config section: "collectors.aws.source:AwsSource", imported
     # (and the SDK with it) by ``connect`` only.

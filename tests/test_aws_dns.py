@@ -281,3 +281,30 @@ def test_zone_tags_that_cannot_be_read_are_kept_with_a_warning(
     assert "AccessDenied" in record["result"]["warning_reasons"][0]
     tags = "MATCH (z:AWSHostedZone {name: 'main.example.com'}) RETURN z.tags AS t"
     assert query(graph, tags) == [{"t": ["owner=main"]}]  # as the last time
+
+
+def test_route53_is_linked_in_a_graph_that_has_none_of_its_regions(
+    workers: Any, estate: Any, clean_graph: Runtime, config_path: Path
+) -> None:
+    """Zones and records collected into an empty graph: each record is linked to its zone
+    at once, and the zones to their account when it comes.  (A link task once fanned out
+    to the regions the graph held, so an account's Route53 collected before any of its
+    regions stayed unlinked: seen when a drill's killed worker delayed the regions.)"""
+    rt = clean_graph
+    for kind in ("hosted-zones", "dns-records"):
+        code, out = collect(config_path, f"aws:collect-{kind}", MAIN)
+        assert code == 0, out
+    assert query(rt, "MATCH (r:AWSRegion) RETURN count(r) AS n") == [{"n": 0}]
+    in_zone = (
+        "MATCH (r:AWSDNSRecord) OPTIONAL MATCH (z:AWSHostedZone)-[:HAS_RECORD]->(r) "
+        "RETURN r.zone_id AS zone, count(r) AS records, count(z) AS linked, "
+        "collect(DISTINCT z.uid) AS zones"
+    )
+    rows = query(rt, in_zone)
+    assert len(rows) == 2  # the main account's public and private zones
+    for row in rows:
+        assert row["linked"] == row["records"] and row["zones"] == [row["zone"]], row
+    code, out = collect(config_path, "aws:collect-accounts", MAIN)
+    assert code == 0, out
+    zones = "MATCH (a:AWSAccount)-[:HAS_HOSTED_ZONE]->(z) RETURN a.uid AS a, count(z) AS n"
+    assert query(rt, zones) == [{"a": demo.MAIN_ACCOUNT, "n": 2}]

@@ -91,8 +91,18 @@ def test_swagger_ui_renders_every_operation_offline(
         timeout=60_000,
         polling=500,
     )
-    tab.evaluate("window.scrollTo(0, 0)")
-    tab.locator(".opblock-summary-path", has_text="/api/v1/kinds").first.click()
+    # The operation to try, wherever it sits: scroll until Swagger UI has drawn it.
+    tab.wait_for_function(
+        """() => { const found = [...document.querySelectorAll('.swagger-ui .opblock-summary-path')]
+                .find(e => e.innerText.trim() === '/api/v1/kinds');
+            if (found) { found.scrollIntoView(); found.dataset.tried = 'yes'; return true; }
+            const end = window.scrollY + window.innerHeight >= document.body.scrollHeight;
+            window.scrollTo(0, end ? 0 : window.scrollY + window.innerHeight / 2);
+            return false; }""",
+        timeout=60_000,
+        polling=300,
+    )
+    tab.locator(".opblock-summary-path[data-tried]").click()
     tab.wait_for_selector("text=Try it out", timeout=10_000)
     tab.screenshot(path=str(shots / "swagger-ui.png"))
     _only_loopback(requests)

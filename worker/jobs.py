@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
@@ -218,30 +219,35 @@ def link_all(provider: Provider, links: list[Link]) -> Job:
         tree = _tree()
         taken = rt.link_requests.take(tree, provider.name, scope) if tree else {}
         types = sorted({*types, *(t for t in taken if t in known)})
-        if len(scope) < len(provider.link_scope):
-            found = graph_links.scopes(
-                rt.driver, provider.scope_label, provider.link_scope, database
-            )
-            chosen = [s for s in found if all(s[k] == v for k, v in scope.items())]
-            for s in chosen:
-                # As a collection asks: a link task of this tree already queued for that
-                # scope takes these types along.
-                _ask_links(rt, provider, s, types)
-            if tree:
-                rt.link_requests.linked(tree, provider.name, scope, taken)
-            return {"enqueued": len(chosen)}
+        # A link is refreshed here if this scope names its scoped end's whole scope;
+        # otherwise in each scope where nodes of that end are (a task per scope, as a
+        # collection asks). Found from those nodes themselves: an account's DNS records are
+        # linked even if none of its regions is in the graph yet.
+        here: list[Link] = []
+        fanned: dict[str, list[str]] = {}
+        present = cache(partial(graph_links.scopes, rt.driver, database=database))
+        for link_type in types:
+            for link in known[link_type]:
+                keys = CATALOG.scoped_kind(link).scope
+                if set(keys) <= scope.keys():
+                    here.append(link)
+                    continue
+                for found in present(link.scoped_label, keys):
+                    if all(found[k] == v for k, v in scope.items() if k in found):
+                        fanned.setdefault(json.dumps(found, sort_keys=True), []).append(link_type)
+        for found, found_types in fanned.items():
+            _ask_links(rt, provider, json.loads(found), sorted(set(found_types)))
         seen_at = rt.writer.now()
         linked = removed = 0
         log_ = _change_log(_current_id())
-        for link_type in types:
-            for link in known[link_type]:
-                result = graph_links.refresh(
-                    rt.driver, CATALOG, link, scope, seen_at, database, log=log_
-                )
-                linked += result.linked
-                removed += result.removed
-                metrics.LINKS_WRITTEN.labels(provider.name, link_type).inc(result.linked)
-                metrics.LINKS_REMOVED.labels(provider.name, link_type).inc(result.removed)
+        for link in here:
+            result = graph_links.refresh(
+                rt.driver, CATALOG, link, scope, seen_at, database, log=log_
+            )
+            linked += result.linked
+            removed += result.removed
+            metrics.LINKS_WRITTEN.labels(provider.name, link.type).inc(result.linked)
+            metrics.LINKS_REMOVED.labels(provider.name, link.type).inc(result.removed)
         if tree:
             rt.link_requests.linked(tree, provider.name, scope, taken)
         return {
@@ -250,6 +256,7 @@ def link_all(provider: Provider, links: list[Link]) -> Job:
             "links_written": linked,
             "links_removed": removed,
             "changes": log_.summary(),
+            "enqueued": len(fanned),
         }
 
     return run

@@ -38,7 +38,6 @@ PROVIDER = Provider(
     payload=AwsPayload,
     scope_keys=scope_keys,
     named=("account", "accounts"),
-    scope_label="AWSRegion",
     link_scope=("account_id", "region"),
     source="collectors.aws.source:AwsSource",
 )

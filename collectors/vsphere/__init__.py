@@ -29,7 +29,6 @@ PROVIDER = Provider(
     payload=VSpherePayload,
     scope_keys=scope_keys,
     named=("vcenter", "vcenters"),
-    scope_label="VSphereVCenter",
     link_scope=("vcenter",),
     source="collectors.vsphere.source:VSphereSource",
 )

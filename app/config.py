@@ -121,7 +121,8 @@ class TokenConfig(Section):
 
 
 class GraphQLLimits(Section):
-    """What one GraphQL query may ask for; each refused before any database work."""
+    """What one GraphQL query may ask for (each refused before any database work), and how
+    it runs."""
 
     max_depth: int = Field(6, ge=1, le=50)  # nested selections, root fields at depth 1
     max_aliases: int = Field(10, ge=0, le=1000)
@@ -134,6 +135,9 @@ class GraphQLLimits(Section):
     # relationship counts, largest degrees): at its first GraphQL query, then at most this
     # often, behind the queries.
     statistics_s: float = Field(60, ge=1, le=86_400)
+    # A query of kind fields only runs as one Cypher statement (api/graphql_compile.py);
+    # false: every field through its resolver, one batched read per level.
+    compile: bool = True
 
 
 class ApiConfig(Section):

@@ -9,12 +9,14 @@ relationships; a nested GraphQL query (VPCs -> subnets -> instances) of
 1,000 leaves.  Prints p50, p99 and requests/s for each, beside a baseline: /healthz, the
 cheapest route (what the server itself costs).  The clients are wrk's (a load generator
 in C, from Debian): a client in Python would take as much of the two cores as the server.
-Two APIs are measured in turn on the same graph: as configured by default (answers of
-the kinds' routes kept, api.cache_mb; the share given from the cache is printed) and
-with no cache (api.cache_mb: 0), every answer read from Neo4j.
+Three APIs are measured in turn on the same graph: as configured by default (answers of
+the kinds' routes kept, api.cache_mb; the share given from the cache is printed; GraphQL
+compiled to one statement per query), with no cache (api.cache_mb: 0), every answer read
+from Neo4j, and with GraphQL through its resolvers (api.graphql.compile: false), the
+baseline of the compiled GraphQL.
 Starts its own Neo4j, Redis and APIs.
 Usage: python bench/api.py [--seconds 5] [--warm 30] [--workers 1] [--only WORD ...]
-[--rounds 1] [--apis both|cached|uncached]
+[--rounds 1] [--apis configured uncached resolvers]
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from urllib.request import Request, urlopen
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 
+import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from api import cursors
@@ -167,6 +170,17 @@ def cache_hits(base: str, token: str) -> tuple[float, float]:
     return counts["hit"], counts["miss"]
 
 
+# The APIs measured: a title and the environment changing its config.
+APIS = {
+    "configured": ("API as configured (api.cache_mb: 256, api.graphql.compile: true)", {}),
+    "uncached": ("API with no cache (api.cache_mb: 0)", {"INVENTORY_API__CACHE_MB": "0"}),
+    "resolvers": (
+        "API with GraphQL through its resolvers (api.graphql.compile: false)",
+        {"INVENTORY_API__GRAPHQL__COMPILE": "false"},
+    ),
+}
+
+
 def parse_args() -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seconds", type=int, default=5, help="Each measurement's length.")
@@ -181,7 +195,14 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument(
         "--rounds", type=int, default=1, help="Measure every scenario this many times in turn."
     )
-    ap.add_argument("--apis", choices=["both", "cached", "uncached"], default="both")
+    ap.add_argument(
+        "--apis",
+        nargs="+",
+        choices=list(APIS),
+        default=list(APIS),
+        help="The APIs to measure in turn: as configured, without its cache, with GraphQL "
+        "through its resolvers (the baseline of the compiled GraphQL).",
+    )
     return ap.parse_args()
 
 
@@ -219,20 +240,26 @@ def scenarios(only: list[str]) -> Scenarios:
 
 
 def measure_api(
-    stack: Stack, neo4j: int, cache_mb: int | None, cases: Scenarios, args: argparse.Namespace
+    stack: Stack, neo4j: int, env: dict[str, str], cases: Scenarios, args: argparse.Namespace
 ) -> None:
-    """Start an API (with ``api.cache_mb`` set to ``cache_mb`` unless None), warm it, and
-    print each scenario's figures with each number of clients; then stop it."""
+    """Start an API (its config changed by ``env``), warm it, and print each scenario's
+    figures with each number of clients; then stop it."""
     token = stack.secrets.read_token
     api = stack.inventory("api", "api", "--workers", str(args.workers))
-    if cache_mb is not None:
-        api.env["INVENTORY_API__CACHE_MB"] = str(cache_mb)
+    api.env.update(env)
     servers = {"API": stack.start(api), "Neo4j": neo4j}
     wait_until(lambda: port_open(stack.ports.api), 60, "the API")
     base = f"http://127.0.0.1:{stack.ports.api}"
     # Warm, as a running service is (Neo4j compiles its hot paths in the first
     # seconds), and each route answering 200.
     for paths, body in cases.values():
+        if body is not None:  # a GraphQL error still answers 200: none may be measured
+            reply = httpx.post(
+                base + paths[0], content=body, timeout=60,
+                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            )  # fmt: skip
+            if reply.status_code != 200 or "errors" in reply.json():
+                raise SystemExit(f"{paths[0]} answered {reply.status_code}: {reply.text:.500}")
         measure(base, token, 8, args.warm, paths, body)
     print("CPU: milliseconds of each server's CPU per request; cached: answers kept")
     print(
@@ -276,15 +303,10 @@ def main() -> None:
             f"\n{nodes} nodes; API: {args.workers} worker process(es); clients: wrk "
             f"(keep-alive); {machine()}"
         )
-        apis = (
-            (f"API as configured (api.cache_mb: {settings.api.cache_mb})", None),
-            ("API with no cache (api.cache_mb: 0)", 0),
-        )
-        for title, cache_mb in apis:
-            if args.apis != "both" and (cache_mb == 0) != (args.apis == "uncached"):
-                continue
+        for name in args.apis:
+            title, env = APIS[name]
             print(f"\n{title}")
-            measure_api(stack, neo4j, cache_mb, cases, args)
+            measure_api(stack, neo4j, env, cases, args)
     finally:
         stack.discard()
 

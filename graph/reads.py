@@ -119,19 +119,24 @@ class Reader:
         items, _ = await self._page(kind, filters, after, limit, fields, "")
         return items
 
-    async def page_json(
-        self, kind: Kind, filters: dict[str, Any], after: str, limit: int
-    ) -> tuple[bytes, str | None]:
-        """``page`` as JSON text, and the last uid on it if more follow.  Neo4j writes the
-        text where it has APOC: unpacking a page of 100 nodes into dicts, then encoding
-        them, was a third of the API's CPU per page."""
+    async def encodes_json(self) -> bool:
+        """Whether the server can write JSON text (APOC's ``apoc.convert.toJson``), asked
+        once."""
         if self.apoc is None:
             try:
                 found = await self.run(cypher.source("has_function"), name="apoc.convert.toJson")
                 self.apoc = found[0]["found"] > 0
             except ClientError:  # a user who may not list functions: do without
                 self.apoc = False
-        if self.apoc:
+        return self.apoc
+
+    async def page_json(
+        self, kind: Kind, filters: dict[str, Any], after: str, limit: int
+    ) -> tuple[bytes, str | None]:
+        """``page`` as JSON text, and the last uid on it if more follow.  Neo4j writes the
+        text where it has APOC: unpacking a page of 100 nodes into dicts, then encoding
+        them, was a third of the API's CPU per page."""
+        if await self.encodes_json():
             text, last = await self._page(kind, filters, after, limit, None, "apoc.convert.toJson")
             return text.encode(), last
         items, last = await self._page(kind, filters, after, limit, None, "")

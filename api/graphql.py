@@ -27,7 +27,7 @@ from strawberry.tools import create_type, merge_types
 from strawberry.types.nodes import SelectedField, Selection
 from strawberry.utils.str_converters import to_camel_case
 
-from api import auth, cursors, graphql_changes, graphql_compile, graphql_limits, graphql_times
+from api import auth, cursors, graphql_changes, graphql_compile, graphql_limits, graphql_scalars
 from api.graphql_changes import ChangeQuery
 from api.graphql_reports import ReportQuery
 from api.graphql_tasks import Mutation, TaskQuery
@@ -43,8 +43,9 @@ RELATED_LIMIT = 25
 
 
 def _scalar(declared: type) -> Any:
-    """A field's GraphQL type: REST's, but times as the DateTime scalar (api.graphql_times)."""
-    return value_type(declared, time=datetime)
+    """A field's GraphQL type: REST's, but times as the DateTime scalar and whole numbers
+    as Long (api.graphql_scalars)."""
+    return graphql_scalars.Long if declared is int else value_type(declared, time=datetime)
 
 
 class Context(BaseContext):
@@ -284,7 +285,7 @@ def schema(
     return strawberry.Schema(
         query=query,
         mutation=Mutation,
-        config=graphql_times.config(),
+        config=graphql_scalars.config(),
         extensions=[
             lambda: ParserCache(maxsize=256),
             graphql_limits.extension(limits, catalog, max_limit),

@@ -244,6 +244,20 @@ def _served(settings: object, read: dict, vm_uid: str, pool_uid: str, pooled_uid
         ]
         reply = client.get(f"/api/v1/vsphere/resource-pools/{pool_uid}/vms", headers=read)
         assert [i["uid"] for i in reply.json()["items"]] == [pooled_uid]
+        # Sizes in bytes, over GraphQL's 32-bit Int: Long, compiled or through resolvers
+        # (history is a resolver's), as REST has them.
+        items = client.get("/api/v1/vsphere/datastores", headers=read).json()["items"]
+        want = {i["uid"]: [i["capacity_bytes"], i["free_bytes"]] for i in items}
+        assert max(c for c, _ in want.values()) > 2**31
+        for extra in ("", "history(first: 1) { change }"):
+            query = f"{{ vsphereDatastores {{ uid capacityBytes freeBytes {extra} }} }}"
+            body = client.post("/graphql", headers=read, json={"query": query}).json()
+            assert "errors" not in body, body
+            got = {
+                d["uid"]: [d["capacityBytes"], d["freeBytes"]]
+                for d in body["data"]["vsphereDatastores"]
+            }
+            assert got == want, extra
 
 
 def _pool_with_a_vm(vim: Any, content: Any, name: str) -> tuple[Any, Any]:

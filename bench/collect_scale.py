@@ -3,7 +3,9 @@ by assumed role) x 3 regions, 10,000 instances in all with their subnets, interf
 security groups, load balancers (each with a target group) and images, and issue 21's
 kinds (bench/scale_services.py: per account and region 5 Elastic IPs, 4 snapshots, 3
 NAT gateways, DB instances, Lambda functions and Auto Scaling groups; per account 4
-Route53 zones of 8 records), behind a loopback proxy adding 100 ms to every call.
+Route53 zones of 8 records), behind a loopback proxy adding 100 ms to every call which,
+from the second run of each tool on, answers the reads it has seen from what moto answered
+then (bench/replay.py): the runs compared time the tools, not the simulator.
 
 Measures, in one run: this project's full collection, twice (wall time, API calls, tasks
 and each process's CPU seconds of each run, peak RSS of each worker process) with a pool
@@ -13,7 +15,10 @@ first made, are compared (Cartography's first into an empty graph misses some ed
 the first runs also pay a cold Neo4j's query planning and JIT); and checks
 both graphs' counts of instances, subnets, VPCs, security groups and load balancers
 against the estate, and ours of every kind of issue 21 the catalog has against what was
-seeded and what moto lists.  Usage: python bench/collect_scale.py [--accounts 30]
+seeded and what moto lists.  Prints each run's share of answers replayed and moto's
+CPU seconds in it (near zero once replayed), and each tool's CPU seconds per 1,000
+resources in its second run: our workers, Neo4j and Redis; Cartography's process and its
+Neo4j.  Usage: python bench/collect_scale.py [--accounts 30]
 [--instances 10000] [--per-scope 3] [--delay 0.1] [--threads 8] [--seed-threads 4]
 [--no-cartography]
 """
@@ -47,11 +52,11 @@ from bench.collect_aws import (
     peak_rss_each,
     runtime,
 )
+from bench.replay import ReplayProxy
 from collectors import CATALOG
 from dev.demo import aws as demo
 from dev.stack import Ports, Secrets, Stack
 from graph.driver import connect
-from tests.faultproxy import FaultProxy
 from worker.runtime import Runtime
 
 REGIONS = ["us-east-1", "eu-west-1", "eu-central-1"]
@@ -242,7 +247,7 @@ CARTOGRAPHY_LABELS = {
 }
 
 
-def accounts_config(proxy: FaultProxy, accounts: list[str]) -> list[dict[str, Any]]:
+def accounts_config(proxy: ReplayProxy, accounts: list[str]) -> list[dict[str, Any]]:
     """Our ``aws.accounts``: moto's own account with keys, the others by assumed role."""
     return [
         {
@@ -262,7 +267,7 @@ def accounts_config(proxy: FaultProxy, accounts: list[str]) -> list[dict[str, An
 
 
 def ours(
-    stack: Stack, proxy: FaultProxy, accounts: list[str], threads: int, servers: dict[str, int]
+    stack: Stack, proxy: ReplayProxy, accounts: list[str], threads: int, servers: dict[str, int]
 ) -> dict:
     config = {"aws": {"accounts": accounts_config(proxy, accounts)}}
     rt = runtime(stack, {**config, "tasks": {"worker_threads": threads}})
@@ -281,12 +286,15 @@ def ours(
     return {"runs": runs, "rss": rss, "counts": counts}
 
 
-def our_run(rt: Runtime, proxy: FaultProxy, watched: dict[str, int]) -> dict[str, Any]:
-    """One full collection: its wall time, API calls, tasks, writes and CPU seconds."""
-    proxy.calls = 0
+def our_run(rt: Runtime, proxy: ReplayProxy, watched: dict[str, int]) -> dict[str, Any]:
+    """One full collection: its wall time, API calls (and how many were replayed), tasks,
+    writes and CPU seconds."""
+    proxy.count()
     cpu = cpu_now(watched)
     tree, wall = collection(rt, "aws:collect-all", timeout=3600, priority="high")
-    return {"wall": wall, "calls": proxy.calls, "cpu": cpu_used(cpu, watched), **outcome(tree)}
+    cpu = cpu_used(cpu, watched)
+    calls, replayed = proxy.count()
+    return {"wall": wall, "calls": calls, "replayed": replayed, "cpu": cpu, **outcome(tree)}
 
 
 def install_cartography() -> tuple[Path, str]:
@@ -302,7 +310,7 @@ def install_cartography() -> tuple[Path, str]:
     return venv, version
 
 
-def cartography_env(stack: Stack, proxy: FaultProxy, accounts: list[str]) -> dict[str, str]:
+def cartography_env(stack: Stack, proxy: ReplayProxy, accounts: list[str]) -> dict[str, str]:
     """Cartography's environment: an AWS profile per account (keys for moto's own, a role
     for the others) in a config of its own under ``stack.home``, every call to ``proxy``."""
     aws = stack.home / "aws"
@@ -330,7 +338,7 @@ def cartography_env(stack: Stack, proxy: FaultProxy, accounts: list[str]) -> dic
 
 
 def cartography(
-    stack: Stack, proxy: FaultProxy, accounts: list[str], home: Path, servers: dict[str, int]
+    stack: Stack, proxy: ReplayProxy, accounts: list[str], home: Path, servers: dict[str, int]
 ) -> dict[str, Any]:
     """Cartography's two runs into ``stack``'s Neo4j (their logs in ``home``)."""
     venv, version = install_cartography()
@@ -345,17 +353,17 @@ def cartography(
         "--aws-regions", ",".join(REGIONS),
         "--aws-requested-syncs", CARTOGRAPHY_SYNCS,
     ]  # fmt: skip
-    walls, calls = [], []
+    walls, calls, cpus = [], [], []
     for run in (1, 2):
-        proxy.calls = 0
+        proxy.count()
         log = home / f"cartography-{run}.log"
         cpu = cpu_now(servers)
         start = time.perf_counter()
         with log.open("w") as out:
             code = subprocess.run(argv, env=env, stdout=out, stderr=subprocess.STDOUT).returncode
         walls.append(time.perf_counter() - start)
-        cpu = cpu_used(cpu, servers)  # the second run's is kept
-        calls.append(proxy.calls)
+        cpus.append(cpu_used(cpu, servers))
+        calls.append(proxy.count())
         print(
             f"  cartography run {run}: {walls[-1]:.0f}s, exit {code}, {load()}, log {log}",
             flush=True,
@@ -366,7 +374,7 @@ def cartography(
     driver = connect(neo4j)
     counts = graph_counts(driver, CARTOGRAPHY_LABELS)
     driver.close()
-    return {"version": version, "walls": walls, "calls": calls, "counts": counts, "cpu": cpu}
+    return {"version": version, "walls": walls, "calls": calls, "counts": counts, "cpu": cpus}
 
 
 def load() -> str:
@@ -389,16 +397,20 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=8)
     ap.add_argument("--seed-threads", type=int, default=4)
     ap.add_argument("--no-cartography", action="store_true")
+    ap.add_argument(
+        "--no-replay", action="store_true", help="Every call to moto, as before bench/replay.py."
+    )
     args = ap.parse_args()
     accounts = account_ids(args.accounts)
     ports = Ports(api=38500, bolt=38287, http=38074, redis=36879, moto=35200, metrics=39300)
-    with moto_stack("inventory-bench-scale-", ports) as (stack, proxy):
+    with moto_stack("inventory-bench-scale-", ports) as (stack, _):
         moto = f"http://127.0.0.1:{ports.moto}"
         t = time.perf_counter()
         made = seed(moto, accounts, args.instances, args.per_scope, args.seed_threads)
         print(f"seeded in {time.perf_counter() - t:.0f}s: {dict(made)}", flush=True)
         want = estate(moto, accounts, args.seed_threads)
-        proxy.delay = args.delay
+        proxy = ReplayProxy(moto, args.delay)
+        proxy.replay = not args.no_replay
         servers = {name: stack.procs[name].pid for name in ("moto", "redis", "neo4j")}
         mine = ours(stack, proxy, accounts, args.threads, servers)
         carto = None
@@ -409,6 +421,7 @@ def main() -> None:
                 carto = cartography(theirs, proxy, accounts, stack.home, servers)
             finally:
                 theirs.stop_all()
+        proxy.stop()
         report(args, made, want, mine, carto)
 
 
@@ -430,29 +443,56 @@ def report(
     print(f"ours: {'OK' if same else 'DIFFERS'} (the graph holds what moto lists and was seeded)")
     for n, run in enumerate(mine["runs"], 1):
         print(
-            f"ours, run {n}: {run['wall']:.1f}s wall, {run['calls']} API calls, "
-            f"{run['tasks']} tasks ({run['failed']} failed), {run.get('nodes_written', 0)} "
-            f"nodes and {run.get('links_written', 0)} links written; 3 pools x 1 process "
+            f"ours, run {n}: {run['wall']:.1f}s wall, {run['calls']} API calls "
+            f"({share(run['replayed'], run['calls'])} replayed), {run['tasks']} tasks "
+            f"({run['failed']} failed), {run.get('nodes_written', 0)} nodes and "
+            f"{run.get('links_written', 0)} links written; 3 pools x 1 process "
             f"x {args.threads} threads"
         )
         print("  CPU seconds: " + cpu_line(run["cpu"]))
     for name, procs in mine["rss"].items():
         print(f"  peak RSS, pool {name}: " + ", ".join(f"{v:.0f} MB" for v in procs.values()))
+    resources = sum(want.values())
+    ours_cpu = mine["runs"][1]["cpu"]
+    workers = sum(v for k, v in ours_cpu.items() if k.startswith("workers"))
+    mine_per = per_thousand(
+        {"workers": workers, "Neo4j": ours_cpu.get("neo4j", 0), "Redis": ours_cpu.get("redis", 0)},
+        resources,
+    )
+    print(f"CPU seconds per 1,000 resources ({resources} in the estate), second run: {mine_per}")
     if not carto:
         return
     counts = carto["counts"]
     same = all(counts[name] == want[name] for name in CARTOGRAPHY_LABELS)
     print(f"cartography: {dict(counts)}  {'OK' if same else 'DIFFERS'}")
-    print(
-        f"cartography {carto['version']}: runs {carto['walls'][0]:.1f}s and "
-        f"{carto['walls'][1]:.1f}s, API calls {carto['calls']}"
+    for n, (wall, (calls, replayed), cpu) in enumerate(
+        zip(carto["walls"], carto["calls"], carto["cpu"], strict=True), 1
+    ):
+        print(
+            f"cartography {carto['version']}, run {n}: {wall:.1f}s wall, {calls} API calls "
+            f"({share(replayed, calls)} replayed)"
+        )
+        print("  CPU seconds: " + cpu_line(cpu))
+    theirs = carto["cpu"][1]
+    theirs_per = per_thousand(
+        {"process": theirs.get("waited children", 0), "Neo4j": theirs.get("neo4j", 0)}, resources
     )
-    print("  CPU seconds (second run): " + cpu_line(carto["cpu"]))
+    print(f"  CPU seconds per 1,000 resources, second run: {theirs_per}")
     walls = [run["wall"] for run in mine["runs"]]
     print(
         f"\nratio, second runs (graph in place): {carto['walls'][1] / walls[1]:.1f}x; "
         f"first runs (empty graph): {carto['walls'][0] / walls[0]:.1f}x"
     )
+
+
+def share(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "-"
+
+
+def per_thousand(cpu: dict[str, float], resources: int) -> str:
+    """CPU seconds per 1,000 resources of each part and in all."""
+    parts = {**cpu, "in all": sum(cpu.values())}
+    return ", ".join(f"{name} {1000 * v / resources:.2f}" for name, v in parts.items())
 
 
 if __name__ == "__main__":

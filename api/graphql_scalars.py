@@ -36,11 +36,6 @@ DateTime = strawberry.scalar(
 )
 
 
-def config() -> StrawberryConfig:
-    """The schema's config: ``datetime`` fields typed and written as ``DateTime``."""
-    return StrawberryConfig(scalar_map={datetime: DateTime})
-
-
 def _whole(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(f"a Long is a whole number, not {type(value).__name__}")
@@ -49,10 +44,17 @@ def _whole(value: Any) -> int:
     return value
 
 
-Long = strawberry.scalar(
-    NewType("Long", int),
+# The type a kind's int fields are declared with (api.graphql), mapped to its scalar.
+Long = NewType("Long", int)
+LONG = strawberry.scalar(
     name="Long",
     description="A whole number of up to 64 bits (Neo4j's INTEGER), as a JSON number.",
     serialize=_whole,
     parse_value=_whole,
 )
+
+
+def config() -> StrawberryConfig:
+    """The schema's config: ``datetime`` fields typed and written as ``DateTime``, kinds'
+    whole numbers as ``Long``."""
+    return StrawberryConfig(scalar_map={datetime: DateTime, Long: LONG})

@@ -20,7 +20,7 @@ CPU seconds in it (near zero once replayed), and each tool's CPU seconds per 1,0
 resources in its second run: our workers, Neo4j and Redis; Cartography's process and its
 Neo4j.  Usage: python bench/collect_scale.py [--accounts 30]
 [--instances 10000] [--per-scope 3] [--delay 0.1] [--threads 8] [--seed-threads 4]
-[--no-cartography]
+[--no-cartography] [--no-replay] [--profile DIR]
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ from bench.collect_aws import (
     runtime,
 )
 from bench.replay import ReplayProxy
+from bench.spy import Profiler
 from collectors import CATALOG
 from dev.demo import aws as demo
 from dev.stack import Ports, Secrets, Stack
@@ -267,8 +268,15 @@ def accounts_config(proxy: ReplayProxy, accounts: list[str]) -> list[dict[str, A
 
 
 def ours(
-    stack: Stack, proxy: ReplayProxy, accounts: list[str], threads: int, servers: dict[str, int]
+    stack: Stack,
+    proxy: ReplayProxy,
+    accounts: list[str],
+    threads: int,
+    servers: dict[str, int],
+    profile: Path | None = None,
 ) -> dict:
+    """Our two runs; with ``profile``, the second one's worker pools sampled by py-spy
+    (their stacks written there) and the top costs printed."""
     config = {"aws": {"accounts": accounts_config(proxy, accounts)}}
     rt = runtime(stack, {**config, "tasks": {"worker_threads": threads}})
     pools = {name: stack.start(stack.worker(f"worker-{name}", pool=name)) for name in QUEUES}
@@ -276,8 +284,11 @@ def ours(
     watched = {**servers, **{f"workers {name}": pid for name, pid in pools.items()}}
     runs = []
     for n in (1, 2):  # into the empty graph, then again over it, as Cartography's runs
+        spy = Profiler(pools, profile) if profile and n == 2 else None
         runs.append(our_run(rt, proxy, watched))
         print(f"  ours, run {n}: {runs[-1]['wall']:.0f}s, {load()}", flush=True)
+        if spy:
+            print(f"  the workers' CPU in run 2 (py-spy, {profile}):\n{spy.stop()}", flush=True)
     rss = {name: peak_rss_each(pid) for name, pid in pools.items()}
     for name in pools:
         stack.stop(f"worker-{name}")
@@ -398,6 +409,9 @@ def main() -> None:
     ap.add_argument("--seed-threads", type=int, default=4)
     ap.add_argument("--no-cartography", action="store_true")
     ap.add_argument(
+        "--profile", type=Path, help="Sample our workers' second run with py-spy, here."
+    )
+    ap.add_argument(
         "--no-replay", action="store_true", help="Every call to moto, as before bench/replay.py."
     )
     args = ap.parse_args()
@@ -412,7 +426,7 @@ def main() -> None:
         proxy = ReplayProxy(moto, args.delay)
         proxy.replay = not args.no_replay
         servers = {name: stack.procs[name].pid for name in ("moto", "redis", "neo4j")}
-        mine = ours(stack, proxy, accounts, args.threads, servers)
+        mine = ours(stack, proxy, accounts, args.threads, servers, args.profile)
         carto = None
         if not args.no_cartography:
             theirs = Stack(stack.home / "cartography", Ports(bolt=38387, http=38174), Secrets())

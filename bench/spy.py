@@ -38,7 +38,7 @@ class Profiler:
             subprocess.Popen(
                 [
                     tool, "record", "--pid", str(pid), "--subprocesses", "--nonblocking",
-                    "--full-filenames", "--rate", str(rate), "--format", "raw",
+                    "--full-filenames", "--gil", "--rate", str(rate), "--format", "raw",
                     "--output", str(self.files[name]),
                 ],
                 stdout=subprocess.DEVNULL,

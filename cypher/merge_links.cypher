@@ -1,15 +1,15 @@
-// Every relationship of one type whose scoped end is in the scope; $seen_at marks it fresh
-// (never backwards, so a slower concurrent run cannot make fresh links look stale).  A new
-// one gets its change record in this statement.
+// Every relationship of one type whose scoped end is in the scope, made where it is new
+// (first_seen: this run's $seen_at), with its change record in this statement.  One that
+// holds still is left as it is, unwritten: an unchanged estate's link run only reads
+// (remove_stale_links removes by the same join those that no longer hold).  Made here if
+// its first_seen is this run's: another run would have to have read the very same clock.
 MATCH ({{scoped}}:{{scoped_label}})
 WHERE {{scope}}
 MATCH ({{other}}:{{other_label}})
 WHERE {{join}}
 MERGE (s)-[r:{{type}}]->(t)
 ON CREATE SET r.first_seen = $seen_at
-WITH r, r.last_seen IS NULL AS is_new
-SET r.last_seen = CASE WHEN r.last_seen > $seen_at THEN r.last_seen ELSE $seen_at END
-WITH *
+WITH r, r.first_seen = $seen_at AS is_new
 CALL (r, is_new) {
   WITH * WHERE is_new
   {{linked}}

@@ -84,6 +84,7 @@ def refresh(
         target=link.target,
         type=link.type,
         scope=where(scoped, scoped_kind.scope),
+        join=join(link),
         unlinked=changes.link_record("unlinked"),
     )
     while True:

@@ -96,7 +96,7 @@ def test_what_the_graph_layer_writes_of_its_own_is_known() -> None:
     # and the scope's properties).
     assert {"uid", "label", "provider", "task", "last_success", "last_failure"} <= collection
     assert {"last_error", "failures_since_success", "account", "region", "vcenter"} <= collection
-    assert schema.rels["HAS_SUBNET"] == {"first_seen", "last_seen"}  # graph.links
+    assert schema.rels["HAS_SUBNET"] == {"first_seen"}  # graph.links: made, never rewritten
     assert schema.rels["HAS_IMAGE"] == {"first_seen", "last_seen"}  # a membership (writer)
     # graph.changes: what every write records, with its scope and tracked fields' values.
     change = schema.nodes["InventoryChange"]

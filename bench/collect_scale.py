@@ -416,7 +416,9 @@ def main() -> None:
     )
     args = ap.parse_args()
     accounts = account_ids(args.accounts)
-    ports = Ports(api=38500, bolt=38287, http=38074, redis=36879, moto=35200, metrics=39300)
+    # Below Linux's ephemeral ports (32768-60999), which the seeding's thousands of
+    # connections to moto take at random: a listener there once found its port in use.
+    ports = Ports(api=30500, bolt=30287, http=30074, redis=30879, moto=30200, metrics=30300)
     with moto_stack("inventory-bench-scale-", ports) as (stack, _):
         moto = f"http://127.0.0.1:{ports.moto}"
         t = time.perf_counter()
@@ -429,7 +431,7 @@ def main() -> None:
         mine = ours(stack, proxy, accounts, args.threads, servers, args.profile)
         carto = None
         if not args.no_cartography:
-            theirs = Stack(stack.home / "cartography", Ports(bolt=38387, http=38174), Secrets())
+            theirs = Stack(stack.home / "cartography", Ports(bolt=30387, http=30174), Secrets())
             try:
                 servers["neo4j"] = theirs.start(theirs.neo4j())
                 carto = cartography(theirs, proxy, accounts, stack.home, servers)

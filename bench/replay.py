@@ -14,22 +14,19 @@ Bench-only; runs in a thread of the bench's process.
 
 from __future__ import annotations
 
-import http.client
 import re
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from http.server import BaseHTTPRequestHandler
+from urllib.parse import parse_qs
 
-_SCOPE = re.compile(r"Credential=([^/]+)/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
+from dev.loopback import Answer, LoopbackServer, answer, relay, signed_for
+
 _ROLE_ACCOUNT = re.compile(rb"arn(?::|%3A)aws(?::|%3A)iam(?::|%3A){2}(\d{12})")
 _KEY = re.compile(rb"<AccessKeyId>([^<]+)</AccessKeyId>")
 READS = ("Describe", "List", "Get")
-# Hop-by-hop and length headers, made again for each answer.
-_SKIPPED = ("transfer-encoding", "connection", "content-length")
 
 Key = tuple[str, str, str, str, str, bytes, str]
-Answer = tuple[int, list[tuple[str, str]], bytes]
 
 
 def operation(method: str, body: bytes, target: str) -> str:
@@ -47,11 +44,8 @@ def is_read(method: str, body: bytes, target: str) -> bool:
     return found.startswith(READS) if found else method in ("GET", "HEAD")
 
 
-class ReplayProxy(ThreadingHTTPServer):
-    daemon_threads = True
-
+class ReplayProxy(LoopbackServer):
     def __init__(self, upstream: str, delay: float = 0.0) -> None:
-        self.upstream = urlsplit(upstream)
         self.delay = delay
         self.replay = True  # False: every call to moto (answers still kept)
         self.kept: dict[Key, Answer] = {}
@@ -59,13 +53,7 @@ class ReplayProxy(ThreadingHTTPServer):
         self.calls = 0  # calls answered, from moto or kept
         self.replayed = 0  # of those, answered from what was kept
         self._lock = threading.Lock()
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
+        super().__init__(upstream, _Handler)
 
     def count(self) -> tuple[int, int]:
         """Calls answered so far, and how many from what was kept: then zeroed."""
@@ -73,10 +61,6 @@ class ReplayProxy(ThreadingHTTPServer):
             out = (self.calls, self.replayed)
             self.calls = self.replayed = 0
         return out
-
-    def stop(self) -> None:
-        self.shutdown()
-        self.server_close()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -89,15 +73,14 @@ class _Handler(BaseHTTPRequestHandler):
     def _relay(self) -> None:
         server = self.server
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        found = _SCOPE.search(self.headers.get("Authorization", ""))
-        access_key, region, service = found.groups() if found else ("", "", "")
+        access_key, region, service = signed_for(self.headers)
         target = self.headers.get("X-Amz-Target", "")
         account = server.accounts.get(access_key, access_key)
         key: Key = (account, region, service, self.command, self.path, body, target)
         time.sleep(server.delay)
         kept = server.kept.get(key) if server.replay else None
         if kept is None:
-            kept = self._ask(body)
+            kept = relay(self, server.upstream, body)
             status, _, data = kept
             assume = operation(self.command, body, target) == "AssumeRole"
             if assume and status == 200:
@@ -109,30 +92,12 @@ class _Handler(BaseHTTPRequestHandler):
                 server.replayed += 1
         with server._lock:
             server.calls += 1
-        status, headers, data = kept
-        self.send_response(status)
-        for name, value in headers:
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        answer(self, kept)
 
-    def _ask(self, body: bytes) -> Answer:
-        up = self.server.upstream
-        conn = http.client.HTTPConnection(up.hostname, up.port, timeout=120)
-        try:
-            conn.request(self.command, self.path, body, dict(self.headers))
-            reply = conn.getresponse()
-            data = reply.read()
-            headers = [(k, v) for k, v in reply.getheaders() if k.lower() not in _SKIPPED]
-            return reply.status, headers, data
-        finally:
-            conn.close()
-
-    def _learn(self, body: bytes, answer: bytes) -> None:
+    def _learn(self, body: bytes, reply: bytes) -> None:
         """The temporary key an AssumeRole answer gives, as the role's account."""
         role = _ROLE_ACCOUNT.search(body)
-        key = _KEY.search(answer)
+        key = _KEY.search(reply)
         if role and key:
             with self.server._lock:
                 self.server.accounts[key.group(1).decode()] = role.group(1).decode()

@@ -6,17 +6,14 @@ a thread on loopback."""
 
 from __future__ import annotations
 
-import http.client
 import random
-import re
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from http.server import BaseHTTPRequestHandler
 
-_SCOPE = re.compile(r"Credential=([^/]+)/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
+from dev.loopback import LoopbackServer, answer, relay, signed_for
 
 
 def _error(code: str, message: str) -> bytes:
@@ -70,11 +67,8 @@ BAD_KEY = _error("InvalidClientTokenId", "The security token included in the req
 THROTTLED = _error("RequestLimitExceeded", "Request limit exceeded.")
 
 
-class FaultProxy(ThreadingHTTPServer):
-    daemon_threads = True
-
+class FaultProxy(LoopbackServer):
     def __init__(self, upstream: str) -> None:
-        self.upstream = urlsplit(upstream)
         self.denied: set[tuple[str, str]] = set()  # (region, service)
         self.bad_keys: set[str] = set()  # access key ids refused as invalid
         self.throttle = 0  # the next this many calls are throttled
@@ -91,17 +85,7 @@ class FaultProxy(ThreadingHTTPServer):
         # When a list: each call relayed, as (access key, region, service, start, end) in
         # perf_counter seconds, its delay included (bench/collect_aws.py's chains).
         self.timeline: list[tuple[str, str, str, float, float]] | None = None
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-    def stop(self) -> None:
-        self.shutdown()
-        self.server_close()
+        super().__init__(upstream, _Handler)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -113,8 +97,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _relay(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         start = time.perf_counter()
-        found = _SCOPE.search(self.headers.get("Authorization", ""))
-        key, region, service = found.groups() if found else ("", "", "")
+        key, region, service = signed_for(self.headers)
         server = self.server
         call = Call(self.command, self.path, body, service, region)
         with server._lock:
@@ -136,34 +119,18 @@ class _Handler(BaseHTTPRequestHandler):
                 service, [(400, THROTTLED), (503, UNAVAILABLE)]
             )
             return self._refuse(*server.random.choice(faults))
-        for matches, status, answer in list(server.rules):
+        for matches, status, reply in list(server.rules):
             if matches(call):
-                return self._refuse(status, answer)
+                return self._refuse(status, reply)
         for hook in list(server.hooks):
             hook(call)
         with server._lock:
             server.calls += 1
-        up = server.upstream
-        conn = http.client.HTTPConnection(up.hostname, up.port, timeout=120)
-        conn.request(self.command, self.path, body, dict(self.headers))
-        reply = conn.getresponse()
-        data = reply.read()
-        self.send_response(reply.status)
-        for name, value in reply.getheaders():
-            if name.lower() not in ("transfer-encoding", "connection", "content-length"):
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-        conn.close()
+        answer(self, relay(self, server.upstream, body))
         if server.timeline is not None:
             server.timeline.append((key, region, service, start, time.perf_counter()))
 
     def _refuse(self, status: int, body: bytes) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", "text/xml")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        answer(self, (status, [("Content-Type", "text/xml")], body))
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _relay

@@ -1,0 +1,67 @@
+"""What the proxies in front of moto share (the tests' fault proxy, the bench's replay
+proxy): a threaded HTTP server on a free loopback port, served from a thread of its own;
+the account key, region and service a call is signed for; and a call relayed upstream."""
+
+from __future__ import annotations
+
+import http.client
+import re
+import threading
+from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import SplitResult, urlsplit
+
+_SCOPE = re.compile(r"Credential=([^/]+)/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
+# Hop-by-hop and length headers, made again for each answer.
+_SKIPPED = ("transfer-encoding", "connection", "content-length")
+
+Answer = tuple[int, list[tuple[str, str]], bytes]  # status, headers, body
+
+
+class LoopbackServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, upstream: str, handler: type[BaseHTTPRequestHandler]) -> None:
+        self.upstream: SplitResult = urlsplit(upstream)
+        super().__init__(("127.0.0.1", 0), handler)
+        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()
+
+
+def signed_for(headers: Message) -> tuple[str, str, str]:
+    """The access key, region and service of a SigV4 call ('' each if unsigned)."""
+    found = _SCOPE.search(headers.get("Authorization", ""))
+    key, region, service = found.groups() if found else ("", "", "")
+    return key, region, service
+
+
+def relay(handler: BaseHTTPRequestHandler, upstream: SplitResult, body: bytes) -> Answer:
+    """The handler's call, asked of ``upstream``: its answer."""
+    conn = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=120)
+    try:
+        conn.request(handler.command, handler.path, body, dict(handler.headers))
+        reply = conn.getresponse()
+        data = reply.read()
+        headers = [(k, v) for k, v in reply.getheaders() if k.lower() not in _SKIPPED]
+        return reply.status, headers, data
+    finally:
+        conn.close()
+
+
+def answer(handler: BaseHTTPRequestHandler, found: Answer) -> None:
+    """Send ``found`` as the handler's answer."""
+    status, headers, data = found
+    handler.send_response(status)
+    for name, value in headers:
+        handler.send_header(name, value)
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)

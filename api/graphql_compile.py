@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import orjson
@@ -44,9 +43,10 @@ from strawberry.extensions import SchemaExtension
 from strawberry.utils.str_converters import to_camel_case
 
 import cypher
+from api.graphql_limits import Reach, reaches
 from graph import tags
-from graph.reads import Reader
-from model import Catalog, Field, Kind, Link
+from graph.reads import Reader, value
+from model import Catalog, Kind
 
 
 class NotCompiled(Exception):
@@ -87,13 +87,6 @@ class Compiled:
         return self.shape.build(orjson.loads(data) if encode else data)
 
 
-@dataclass(frozen=True)
-class _Relationship:
-    link: Link
-    outgoing: bool
-    many: bool
-
-
 class _Statement:
     """The parameters of one statement being compiled, named in turn."""
 
@@ -108,23 +101,15 @@ class _Statement:
 
 class Compiler:
     def __init__(self, catalog: Catalog, schema: GraphQLSchema, max_page: int) -> None:
+        self.catalog = catalog
         self.schema = schema
         self.max_page = max_page
-        self.roots: dict[str, tuple[Kind, bool]] = {}
-        self.fields: dict[str, dict[str, Field]] = {}
-        self.relationships: dict[tuple[str, str], _Relationship] = {}
-        for kind in catalog.kinds:
-            self.roots[kind.graphql_list] = (kind, True)
-            self.roots[kind.graphql_item] = (kind, False)
-            self.fields[kind.label] = {to_camel_case(f.name): f for f in kind.all_fields}
-        for link in catalog.links:
-            self.relationships[link.source, to_camel_case(link.forward)] = _Relationship(
-                link, True, link.forward_many
-            )
-            self.relationships[link.target, to_camel_case(link.backward)] = _Relationship(
-                link, False, link.backward_many
-            )
-        self.catalog = catalog
+        # Where each kind field leads (root fields under ""), as the limits walk them.
+        self.reaches = reaches(catalog)
+        self.fields = {
+            kind.label: {to_camel_case(f.name): f for f in kind.all_fields}
+            for kind in catalog.kinds
+        }
 
     def compile(
         self, document: DocumentNode, operation_name: str | None, variables: dict[str, Any]
@@ -206,9 +191,10 @@ class _Walk:
             if name == "__typename":
                 outs.append(f"'{query.name}'")
                 continue
-            if name not in self.c.roots:
+            reach = self.c.reaches.get(("", name))
+            if reach is None:
                 raise NotCompiled(f"root field {name}")
-            kind, many = self.c.roots[name]
+            kind, many = self.c.catalog.by_label[reach.label], reach.many
             args = self._args(query, nodes[0])
             row, shape = self._node(kind, "n0", nodes, 1)
             out = f"f{i}"
@@ -266,53 +252,40 @@ class _Walk:
             elif name == "uid":
                 values.append(f"{var}.uid")
             elif name in scalars:
-                values.append(_value(var, scalars[name]))
-            elif (kind.label, name) in self.c.relationships:
-                rel = self.c.relationships[kind.label, name]
-                value, shape = self._related(rel, var, self._args(parent, under[0]), under, depth)
-                values.append(value)
-                nested.append((i, rel.many, shape))
+                values.append(value(var, scalars[name]))
+            elif (reach := self.c.reaches.get((kind.label, name))) is not None:
+                args = self._args(parent, under[0])
+                found, shape = self._related(reach, var, args, under, depth)
+                values.append(found)
+                nested.append((i, reach.many, shape))
             else:
                 raise NotCompiled(f"{kind.label}.{name}")
         return f"[{', '.join(values)}]", Shape(tuple(keys), tuple(nested))
 
     def _related(
-        self,
-        rel: _Relationship,
-        parent: str,
-        args: dict[str, Any],
-        nodes: list[FieldNode],
-        depth: int,
+        self, reach: Reach, parent: str, args: dict[str, Any], nodes: list[FieldNode], depth: int
     ) -> tuple[str, Shape]:
         """A relationship field: its Cypher (a list of nodes' values, or one node's or
         null) and the shape of each node."""
-        link = rel.link
-        other = self.c.catalog.by_label[link.target if rel.outgoing else link.source]
+        assert reach.side is not None  # not a root field
+        other = self.c.catalog.by_label[reach.label]
         var = f"n{depth}"
         row, shape = self._node(other, var, nodes, depth + 1)
         # A field naming one node reads the first in uid order, as its resolver does.
-        first, after = (self._page(args["first"]), args.get("after") or "") if rel.many else (1, "")
+        first, after = (
+            (self._page(args["first"]), args.get("after") or "") if reach.many else (1, "")
+        )
         expression = cypher.render(
             "graphql_related",
             parent=parent,
-            arrow=f"-[:{link.type}]->" if rel.outgoing else f"<-[:{link.type}]-",
+            arrow=reach.side.arrow,
             var=var,
             other=other.label,
             after=self.s.param(after),
             first=self.s.param(first),
             row=row,
         )
-        return (expression if rel.many else f"head({expression})"), shape
-
-
-def _value(var: str, field: Field) -> str:
-    """A property as GraphQL gives it: times as RFC 3339 text, floats as floats."""
-    ref = f"{var}.{field.name}"
-    if field.type is datetime:
-        return cypher.rfc3339(ref)
-    if field.type is float:
-        return f"toFloat({ref})"
-    return ref
+        return (expression if reach.many else f"head({expression})"), shape
 
 
 # Compiled queries kept, by query text, operation and variables.

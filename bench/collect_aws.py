@@ -24,18 +24,21 @@ from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 # The repository, not bench/, first: bench/queue.py would shadow the standard library.
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from app.config import Settings
 from dev.demo import aws as demo
+from dev.loopback import LoopbackServer
 from dev.stack import Ports, Stack
 from graph import schema
 from tests.faultproxy import FaultProxy
 from worker.records import totals
 from worker.runtime import Runtime
+
+P = TypeVar("P", bound=LoopbackServer)
 
 REGIONS = ["us-east-1", "eu-west-1", "eu-central-1"]
 SUBNETS = ("10.0.0.0/18", "10.0.64.0/18", "10.0.128.0/18", "10.0.192.0/18")
@@ -228,14 +231,19 @@ def outcome(tree: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def moto_stack(prefix: str, ports: Ports) -> Iterator[tuple[Stack, FaultProxy]]:
+def moto_stack(
+    prefix: str,
+    ports: Ports,
+    proxy_class: type[P] = FaultProxy,  # type: ignore[assignment]
+) -> Iterator[tuple[Stack, P]]:
     """A scratch stack running Redis, moto and Neo4j, and a proxy in front of moto that
-    counts the calls; both stopped (and the stack's folder deleted) on the way out."""
+    counts the calls (a ``proxy_class``); both stopped (and the stack's folder deleted) on
+    the way out."""
     stack = Stack.scratch(prefix, ports)
     try:
         for service in (stack.redis(), stack.moto(), stack.neo4j()):
             stack.start(service)
-        proxy = FaultProxy(f"http://127.0.0.1:{ports.moto}")
+        proxy = proxy_class(f"http://127.0.0.1:{ports.moto}")
         try:
             yield stack, proxy
         finally:

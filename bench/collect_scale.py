@@ -54,6 +54,7 @@ from bench.collect_aws import (
 )
 from bench.replay import ReplayProxy
 from bench.spy import Profiler
+from bench.tools import installed
 from collectors import CATALOG
 from dev.demo import aws as demo
 from dev.stack import Ports, Secrets, Stack
@@ -62,7 +63,6 @@ from worker.runtime import Runtime
 
 REGIONS = ["us-east-1", "eu-west-1", "eu-central-1"]
 MAIN = "123456789012"  # moto's own account: the one reached with keys
-CACHE = Path.home() / ".cache" / "inventory" / "bench"
 CARTOGRAPHY = "cartography==0.143.*"
 CARTOGRAPHY_SYNCS = (
     "ec2:instance,ec2:images,ec2:security_group,ec2:subnet,ec2:load_balancer,"
@@ -310,11 +310,7 @@ def our_run(rt: Runtime, proxy: ReplayProxy, watched: dict[str, int]) -> dict[st
 
 def install_cartography() -> tuple[Path, str]:
     """Cartography's virtualenv (made and installed into on first use) and its version."""
-    venv = CACHE / "cartography-venv"
-    if not (venv / "bin" / "cartography").exists():
-        print(f"installing {CARTOGRAPHY} into {venv}", flush=True)
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", CARTOGRAPHY], check=True)
+    venv = installed("cartography-venv", CARTOGRAPHY, "cartography")
     version = subprocess.run(
         [str(venv / "bin" / "pip"), "show", "cartography"], capture_output=True, text=True
     ).stdout.split("\n")[1]
@@ -419,13 +415,13 @@ def main() -> None:
     # Below Linux's ephemeral ports (32768-60999), which the seeding's thousands of
     # connections to moto take at random: a listener there once found its port in use.
     ports = Ports(api=30500, bolt=30287, http=30074, redis=30879, moto=30200, metrics=30300)
-    with moto_stack("inventory-bench-scale-", ports) as (stack, _):
+    with moto_stack("inventory-bench-scale-", ports, ReplayProxy) as (stack, proxy):
         moto = f"http://127.0.0.1:{ports.moto}"
         t = time.perf_counter()
         made = seed(moto, accounts, args.instances, args.per_scope, args.seed_threads)
         print(f"seeded in {time.perf_counter() - t:.0f}s: {dict(made)}", flush=True)
         want = estate(moto, accounts, args.seed_threads)
-        proxy = ReplayProxy(moto, args.delay)
+        proxy.delay = args.delay
         proxy.replay = not args.no_replay
         servers = {name: stack.procs[name].pid for name in ("moto", "redis", "neo4j")}
         mine = ours(stack, proxy, accounts, args.threads, servers, args.profile)
@@ -437,7 +433,6 @@ def main() -> None:
                 carto = cartography(theirs, proxy, accounts, stack.home, servers)
             finally:
                 theirs.stop_all()
-        proxy.stop()
         report(args, made, want, mine, carto)
 
 

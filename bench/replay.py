@@ -53,7 +53,7 @@ class ReplayProxy(LoopbackServer):
         self.calls = 0  # calls answered, from moto or kept
         self.replayed = 0  # of those, answered from what was kept
         self._lock = threading.Lock()
-        super().__init__(upstream, _Handler)
+        super().__init__(_Handler, upstream)
 
     def count(self) -> tuple[int, int]:
         """Calls answered so far, and how many from what was kept: then zeroed."""

@@ -12,28 +12,19 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
-CACHE = Path.home() / ".cache" / "inventory" / "bench"
+from bench.tools import installed
+
 ROOT = str(Path(__file__).resolve().parent.parent)
-
-
-def py_spy() -> Path:
-    venv = CACHE / "py-spy-venv"
-    tool = venv / "bin" / "py-spy"
-    if not tool.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "py-spy>=0.4,<0.5"], check=True)
-    return tool
 
 
 class Profiler:
     def __init__(self, pids: dict[str, int], folder: Path, rate: int = 50) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.files = {name: folder / f"{name.replace(' ', '-')}.txt" for name in pids}
-        tool = str(py_spy())
+        tool = str(installed("py-spy-venv", "py-spy>=0.4,<0.5", "py-spy") / "bin" / "py-spy")
         self.procs = [
             subprocess.Popen(
                 [

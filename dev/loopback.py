@@ -1,5 +1,6 @@
 """What the proxies in front of moto share (the tests' fault proxy, the bench's replay
-proxy): a threaded HTTP server on a free loopback port, served from a thread of its own;
+proxy), and the stubs that stand for an upstream in their tests: a threaded HTTP server
+on a free loopback port, served from a thread of its own;
 the account key, region and service a call is signed for; and a call relayed upstream."""
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ Answer = tuple[int, list[tuple[str, str]], bytes]  # status, headers, body
 class LoopbackServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, upstream: str, handler: type[BaseHTTPRequestHandler]) -> None:
-        self.upstream: SplitResult = urlsplit(upstream)
+    def __init__(self, handler: type[BaseHTTPRequestHandler], upstream: str = "") -> None:
+        self.upstream: SplitResult = urlsplit(upstream)  # where a proxy relays to
         super().__init__(("127.0.0.1", 0), handler)
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
         self.thread.start()

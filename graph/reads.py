@@ -15,7 +15,7 @@ from neo4j.time import Date, DateTime, Duration, Time
 import cypher
 from graph import tags
 from graph.version import READ_AT
-from model import Catalog, Kind, Link
+from model import Catalog, Field, Kind, Link
 from model.times import rfc3339
 
 Node = dict[str, Any]
@@ -31,6 +31,15 @@ def plain_value(value: Any) -> Any:
     return value
 
 
+def value(var: str, field: Field) -> str:
+    """The Cypher of a property as the APIs give it: times as RFC 3339 text
+    (``cypher.rfc3339``), floats as floats (an int stored in a float field)."""
+    ref = f"{var}.{field.name}"
+    if field.type is datetime:
+        return cypher.rfc3339(ref)
+    return f"toFloat({ref})" if field.type is float else ref
+
+
 def projection(var: str, kind: Kind, fields: Collection[str] | None = None) -> str:
     """The Cypher map of a kind's declared properties in declared order (absent ones as
     null), times as RFC 3339 text (``cypher.rfc3339``): rows as JSON holds them, and the
@@ -38,7 +47,7 @@ def projection(var: str, kind: Kind, fields: Collection[str] | None = None) -> s
     Given ``fields``, only those and the uid: a GraphQL query reads what it selects, not
     every property."""
     parts = [
-        f"{f.name}: {cypher.rfc3339(f'{var}.{f.name}')}" if f.type is datetime else f".{f.name}"
+        f".{f.name}" if f.type not in (datetime, float) else f"{f.name}: {value(var, f)}"
         for f in kind.all_fields
         if fields is None or f.name == "uid" or f.name in fields
     ]

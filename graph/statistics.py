@@ -39,9 +39,15 @@ class Side:
         return Side(other, self.type, not self.outgoing)
 
     @property
+    def arrow(self) -> str:
+        """The relationship as Cypher between its two ends, ``-[:TYPE]->`` or ``<-[:TYPE]-``
+        (type and direction from the catalog)."""
+        return f"-[:{self.type}]->" if self.outgoing else f"<-[:{self.type}]-"
+
+    @property
     def pattern(self) -> str:
-        """The side as a Cypher pattern from ``n`` (type and direction from the catalog)."""
-        return f"(n)-[:{self.type}]->()" if self.outgoing else f"(n)<-[:{self.type}]-()"
+        """The side as a Cypher pattern from ``n``."""
+        return f"(n){self.arrow}()"
 
 
 def sides(catalog: Catalog) -> set[Side]:

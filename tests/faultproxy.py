@@ -85,7 +85,7 @@ class FaultProxy(LoopbackServer):
         # When a list: each call relayed, as (access key, region, service, start, end) in
         # perf_counter seconds, its delay included (bench/collect_aws.py's chains).
         self.timeline: list[tuple[str, str, str, float, float]] | None = None
-        super().__init__(upstream, _Handler)
+        super().__init__(_Handler, upstream)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -224,7 +224,7 @@ def link_all(provider: Provider, links: list[Link]) -> Job:
         # collection asks). Found from those nodes themselves: an account's DNS records are
         # linked even if none of its regions is in the graph yet.
         here: list[Link] = []
-        fanned: dict[str, list[str]] = {}
+        fanned: dict[tuple[tuple[str, Any], ...], set[str]] = {}
         present = cache(partial(graph_links.scopes, rt.driver, database=database))
         for link_type in types:
             for link in known[link_type]:
@@ -234,12 +234,13 @@ def link_all(provider: Provider, links: list[Link]) -> Job:
                     continue
                 for found in present(link.scoped_label, keys):
                     if all(found[k] == v for k, v in scope.items() if k in found):
-                        fanned.setdefault(json.dumps(found, sort_keys=True), []).append(link_type)
+                        fanned.setdefault(tuple(sorted(found.items())), set()).add(link_type)
         for found, found_types in fanned.items():
-            _ask_links(rt, provider, json.loads(found), sorted(set(found_types)))
-        seen_at = rt.writer.now()
+            _ask_links(rt, provider, dict(found), sorted(found_types))
         linked = removed = 0
         log_ = _change_log(_current_id())
+        if here:  # the database's clock is a round trip: asked only when linking here
+            seen_at = rt.writer.now()
         for link in here:
             result = graph_links.refresh(
                 rt.driver, CATALOG, link, scope, seen_at, database, log=log_

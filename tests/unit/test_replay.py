@@ -3,14 +3,14 @@ mapped through AssumeRole), never errors, AssumeRole or changes; against a stub 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import httpx
 import pytest
 
 from bench.replay import ReplayProxy, is_read, operation
+from dev.loopback import LoopbackServer
 
 ROLE = "arn:aws:iam::210987654321:role/reader"
 
@@ -20,14 +20,11 @@ def auth(key: str, service: str = "ec2") -> dict[str, str]:
     return {"Authorization": f"AWS4-HMAC-SHA256 {credential}, SignedHeaders=host, Signature=x"}
 
 
-class Upstream(ThreadingHTTPServer):
-    daemon_threads = True
-
+class Upstream(LoopbackServer):
     def __init__(self) -> None:
         self.asked: list[bytes] = []
         self.keys = iter(["ASIAFIRST", "ASIASECOND"])
-        super().__init__(("127.0.0.1", 0), _Stub)
-        threading.Thread(target=self.serve_forever, daemon=True).start()
+        super().__init__(_Stub)
 
 
 class _Stub(BaseHTTPRequestHandler):
@@ -53,11 +50,10 @@ class _Stub(BaseHTTPRequestHandler):
 @pytest.fixture
 def proxied() -> Iterator[tuple[Upstream, ReplayProxy]]:
     upstream = Upstream()
-    proxy = ReplayProxy(f"http://127.0.0.1:{upstream.server_address[1]}")
+    proxy = ReplayProxy(upstream.url)
     yield upstream, proxy
     proxy.stop()
-    upstream.shutdown()
-    upstream.server_close()
+    upstream.stop()
 
 
 def test_what_counts_as_a_read() -> None:

@@ -31,6 +31,7 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from app.config import Settings
 from dev.demo import aws as demo
+from dev.demo import aws_dns, aws_network, aws_services
 from dev.loopback import LoopbackServer
 from dev.stack import Ports, Stack
 from graph import schema
@@ -78,7 +79,7 @@ def seed_details(moto: str, count: int) -> dict[str, int]:
     made: Counter[str] = Counter()
     for owner, role in (("main", None), ("shop", demo.ROLE)):
         session = demo.session(moto, role)
-        lambda_role = demo._lambda_role(session.client("iam", endpoint_url=moto), owner)
+        lambda_role = aws_services.lambda_role(session.client("iam", endpoint_url=moto), owner)
         for region in REGIONS:
             made += _region_details(session, moto, region, owner, count, lambda_role)
         route53 = session.client("route53", endpoint_url=moto)
@@ -87,8 +88,8 @@ def seed_details(moto: str, count: int) -> dict[str, int]:
         for n in range(count):
             name = f"z{n}.{owner}.example.com"
             private = {"VPC": {"VPCRegion": REGIONS[0], "VPCId": vpc}} if n % 4 == 0 else {}
-            records = [demo._record(r, "A", f"10.1.{n}.{i}") for i, r in enumerate("abc")]
-            demo._zone(route53, name, records, **private)
+            records = [aws_dns.record(r, "A", f"10.1.{n}.{i}") for i, r in enumerate("abc")]
+            aws_dns.zone(route53, name, records, **private)
             made["hosted zones"] += 1
     return dict(made)
 
@@ -110,7 +111,7 @@ def _region_details(
         if region != "us-east-1":
             bucket["CreateBucketConfiguration"] = {"LocationConstraint": region}
         s3.create_bucket(**bucket)
-        group = demo.application_load_balancer(elbv2, f"{owner}-lb{n}", subnet_ids, vpc)
+        group = aws_network.application_load_balancer(elbv2, f"{owner}-lb{n}", subnet_ids, vpc)
         elbv2.register_targets(TargetGroupArn=group, Targets=[{"Id": instances[n % 20]}])
         lam.create_function(
             FunctionName=f"{owner}-fn{n}",

@@ -17,7 +17,7 @@ from typing import Any
 
 import boto3
 
-from dev.demo import aws as demo
+from dev.demo.aws_services import postgres
 
 ZONES = 4  # hosted zones per account
 TRUST = (
@@ -88,7 +88,7 @@ def _databases(scope: Scope, per_scope: int, made: Counter[str]) -> None:
         DBSubnetGroupName="bench", DBSubnetGroupDescription="bench", SubnetIds=scope.subnets
     )
     for n in range(per_scope):
-        demo.postgres(rds, f"bench-db-{n}", "bench", scope.group, public=n == 0)
+        postgres(rds, f"bench-db-{n}", "bench", scope.group, public=n == 0)
         made["db_instances"] += 1
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from api import auth
 from api.schemas import Time
 from api.tasks import runtime
+from app.config import Priority
 from worker.runtime import Runtime
 from worker.scheduler import describe, lease_key
 
@@ -20,7 +21,7 @@ class Schedule(BaseModel):
     cron: str | None = Field(description="5 cron fields, UTC; or interval_s.")
     interval_s: int | None
     payload: dict[str, Any]
-    priority: Literal["high", "default", "low"] | None
+    priority: Priority | None
     next_run: Time | None
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Literal
 
@@ -62,6 +62,17 @@ REDIS_RETRY_S = 3
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
+    app = _application(settings)
+    _routes(app, settings)
+    _pages(app)
+    _health(app)
+    problems.install(app)
+    _layers(app, settings)
+    return app
+
+
+def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """The connections a running app holds: Neo4j, Redis, the task runtime."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -79,12 +90,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await app.state.redis.aclose()
             app.state.runtime.close()
 
+    return lifespan
+
+
+def _application(settings: Settings) -> FastAPI:
+    """The bare app: its OpenAPI description (problems included), settings and tokens."""
     app = FastAPI(
         title="Inventory",
         version="0.1.0",
         description="AWS and vSphere inventory as a graph. Every route but /healthz and "
         "/readyz needs `Authorization: Bearer <token>` (read, or admin to change things).",
-        lifespan=lifespan,
+        lifespan=_lifespan(settings),
         docs_url=None,  # served below, from assets of our own
         redoc_url=None,
         responses=problems.RESPONSES,
@@ -93,6 +109,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.openapi = lambda: problems.openapi(generate())  # type: ignore[method-assign]
     app.state.settings = settings
     app.state.tokens = auth.Tokens(settings.api)
+    return app
+
+
+def _routes(app: FastAPI, settings: Settings) -> None:
+    """REST under /api/v1, GraphQL at /graphql and the dashboard."""
     # Before the kinds' routes: ``…/{uid}/history`` before ``…/{uid}``, whose uid may hold
     # slashes.
     app.include_router(changes.router(CATALOG, settings.api.max_page_size))
@@ -107,10 +128,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         include_in_schema=False,
     )
     app.mount(dashboard.PREFIX, dashboard.Dashboard())
-    _pages(app)
-    _health(app)
-    problems.install(app)
-    # Outermost last: each request gets its id first, then its body is limited.
+
+
+def _layers(app: FastAPI, settings: Settings) -> None:
+    """The middleware. Outermost last: each request gets its id first, then its body is
+    limited."""
     # The GET routes of graph data: ETags everywhere, kept answers unless cache_mb is 0.
     paths = (
         *(k.path for k in CATALOG.kinds),
@@ -124,11 +146,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_bytes=settings.api.cache_mb << 20,
         moving=times.relative,
     )
+    GraphCache.describe(app, paths)  # the same routes' If-None-Match and 304, in the OpenAPI
     app.add_middleware(Counted, counter=REQUESTS, durations=DURATIONS)
     app.add_middleware(BodyLimit, max_bytes=settings.api.max_body_bytes)
     app.add_middleware(RequestId)
     app.add_middleware(FreezeHeap)
-    return app
 
 
 STATIC = Path(__file__).parent / "static"

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from collectors.base import Collector
+from collectors.vsphere.synthesized import SYNTHESIZED
 from model import UNKNOWN, Field, Kind
 
 if TYPE_CHECKING:
@@ -15,9 +16,6 @@ if TYPE_CHECKING:
 SCOPE = ("vcenter",)
 # Every vSphere object is named by its vCenter and its managed object id.
 OBJECT = (Field("moref", source="moref", filter=True), Field("name", source="name", filter=True))
-# What a session puts in each record besides the properties asked for (see
-# collectors.vsphere.session), so never asked for.
-SYNTHESIZED = frozenset({"uid", "moref", "wsdl_type", "datacenter"})
 # Its vSphere tags (collectors.vsphere.tagging), put in each record by ``with_tags``.
 TAGS = Field(
     "tags", list, source="tags", doc="Its vSphere tags, as category=tag strings (vAPI tagging)."

@@ -4,8 +4,8 @@ Objects are read with the PropertyCollector over a ContainerView, a page of up t
 ``page_size`` objects per call (``RetrievePropertiesEx``, then
 ``ContinueRetrievePropertiesEx`` until no token is left), never one call per object.
 Each object becomes a record: the asked property paths, with every reference to another
-object turned into that object's uid, and the keys of ``common.SYNTHESIZED``: its ``uid``
-(``<vcenter>:<moref>``), ``moref``, ``wsdl_type`` and the ``datacenter`` it lies in.
+object turned into that object's uid, and the keys of a ``synthesized.Synthesized``: its
+``uid`` (``<vcenter>:<moref>``), ``moref``, ``wsdl_type`` and the ``datacenter`` it lies in.
 A data object (a snapshot tree, a file layout) becomes a dict of its properties, the same
 way down.  ``details`` reads some properties of named objects, in one call; ``tags`` reads
 the vCenter's tags from its vAPI tagging service (``collectors.vsphere.tagging``);
@@ -30,6 +30,7 @@ from pyVmomi.VmomiSupport import DataObject, ManagedObject
 from collectors.base import Session
 from collectors.vsphere import tagging
 from collectors.vsphere.config import VCenterConfig
+from collectors.vsphere.synthesized import Synthesized
 
 PC = vmodl.query.PropertyCollector
 BROWSER = vim.host.DatastoreBrowser
@@ -209,10 +210,12 @@ class VSphereSession(Session):
                 parent = props.get("parent")
                 record = {path: self._plain(props.get(path)) for path in paths}
                 record.update(
-                    uid=self.uid(obj._moId),
-                    moref=obj._moId,
-                    wsdl_type=obj._wsdlName,
-                    datacenter=self.datacenter(parent._moId if parent is not None else None),
+                    Synthesized(
+                        uid=self.uid(obj._moId),
+                        moref=obj._moId,
+                        wsdl_type=obj._wsdlName,
+                        datacenter=self.datacenter(parent._moId if parent is not None else None),
+                    )
                 )
                 records.append(record)
             yield records

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from functools import cache, partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import uuid4
 
 from dramatiq.middleware import CurrentMessage
@@ -26,15 +26,13 @@ from graph import changes, reports, status
 from graph import links as graph_links
 from graph.changes import ChangeLog
 from model import Kind, Link, RowError
+from worker.context import Context
 from worker.leases import Held
 from worker.records import tree_of
 
-if TYPE_CHECKING:
-    from worker.runtime import Runtime
-
 log = logging.getLogger(__name__)
 
-Job = Callable[["Runtime", dict[str, Any]], dict[str, Any]]
+Job = Callable[[Context, dict[str, Any]], dict[str, Any]]
 # How many warnings a task result names (it counts them all).
 MAX_REASONS = 5
 
@@ -44,7 +42,7 @@ class TaskError(Exception):
 
 
 def collect_all(provider: Provider) -> Job:
-    def run(rt: Runtime, payload: dict[str, Any]) -> dict[str, Any]:
+    def run(rt: Context, payload: dict[str, Any]) -> dict[str, Any]:
         for kind in provider.kinds:
             rt.enqueue(kind.task, payload)
         return {"enqueued": len(provider.kinds)}
@@ -53,7 +51,7 @@ def collect_all(provider: Provider) -> Job:
 
 
 def collect_kind(provider: Provider, kind: Kind) -> Job:
-    def run(rt: Runtime, payload: dict[str, Any]) -> dict[str, Any]:
+    def run(rt: Context, payload: dict[str, Any]) -> dict[str, Any]:
         # Payloads arrive validated and without None values (see worker.tasks).
         source = rt.source(provider.name)
         if not provider.is_scoped(kind, payload):
@@ -85,7 +83,7 @@ def _provider_errors(source: Source) -> Iterator[None]:
 
 
 def _collect_scope(
-    rt: Runtime, provider: Provider, source: Source, kind: Kind, payload: dict[str, Any]
+    rt: Context, provider: Provider, source: Source, kind: Kind, payload: dict[str, Any]
 ) -> dict[str, Any]:
     message = CurrentMessage.get_current_message()
     task_id = message.message_id if message else None
@@ -103,7 +101,7 @@ def _collect_scope(
 
 
 def _collect(
-    rt: Runtime,
+    rt: Context,
     provider: Provider,
     source: Source,
     kind: Kind,
@@ -174,7 +172,7 @@ def _tree() -> str | None:
     return tree_of(message) if message else None
 
 
-def _ask_links_of(rt: Runtime, provider: Provider, kind: Kind, scope: dict[str, Any]) -> None:
+def _ask_links_of(rt: Context, provider: Provider, kind: Kind, scope: dict[str, Any]) -> None:
     """Have the relationship types touching ``kind`` linked after its collection in
     ``scope``: in that scope, but in every scope those whose other end may be anywhere (a
     DNS record in one account pointing at an address this collection found in another)."""
@@ -187,7 +185,7 @@ def _ask_links_of(rt: Runtime, provider: Provider, kind: Kind, scope: dict[str, 
         _ask_links(rt, provider, {}, sorted(everywhere))
 
 
-def _ask_links(rt: Runtime, provider: Provider, scope: dict[str, Any], types: list[str]) -> None:
+def _ask_links(rt: Context, provider: Provider, scope: dict[str, Any], types: list[str]) -> None:
     """Have ``types`` linked in ``scope`` by a link task of this tree (worker.link_requests):
     a new one, unless one is queued already and will take them."""
     task, message = f"{provider.name}:link-all", CurrentMessage.get_current_message()
@@ -208,7 +206,7 @@ def link_all(provider: Provider, links: list[Link]) -> Job:
     for link in links:
         known.setdefault(link.type, []).append(link)
 
-    def run(rt: Runtime, payload: dict[str, Any]) -> dict[str, Any]:
+    def run(rt: Context, payload: dict[str, Any]) -> dict[str, Any]:
         types = payload.get("types") or sorted(known)
         unknown = sorted(set(types) - set(known))
         if unknown:
@@ -263,7 +261,7 @@ def link_all(provider: Provider, links: list[Link]) -> Job:
     return run
 
 
-def housekeeper(rt: Runtime, payload: dict[str, Any]) -> dict[str, Any]:
+def housekeeper(rt: Context, payload: dict[str, Any]) -> dict[str, Any]:
     days = payload.get("retention_days") or rt.settings.graph.retention_days
     now = rt.writer.now()
     before = now - timedelta(days=days)
@@ -297,7 +295,7 @@ def housekeeper(rt: Runtime, payload: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def refresh_reports(rt: Runtime, payload: dict[str, Any]) -> dict[str, Any]:
+def refresh_reports(rt: Context, payload: dict[str, Any]) -> dict[str, Any]:
     """Count every report's rows, for the API's list and the inventory_report_rows gauge."""
     database = rt.settings.neo4j.database
     counts = {}

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import dramatiq
 from dramatiq.common import q_name
@@ -15,14 +15,12 @@ from app.tasks import REGISTRY, BadPayload, Task, spec, validate
 from collectors import CATALOG
 from collectors.base import PermanentError
 from worker import jobs
+from worker.context import Context
 from worker.records import tree_of
-
-if TYPE_CHECKING:
-    from worker.runtime import Runtime
 
 
 def enqueue(
-    rt: Runtime,
+    rt: Context,
     task: str,
     payload: dict[str, Any] | None = None,
     priority: str | None = None,
@@ -71,7 +69,7 @@ def job(task: Task) -> jobs.Job:
     raise AssertionError(f"no job for {task}")
 
 
-def declare_actors(broker: dramatiq.Broker, rt: Runtime) -> None:
+def declare_actors(broker: dramatiq.Broker, rt: Context) -> None:
     """Every task as an actor of ``broker`` that runs it with ``rt``."""
     for task in REGISTRY.values():
         dramatiq.actor(
@@ -85,7 +83,7 @@ def declare_actors(broker: dramatiq.Broker, rt: Runtime) -> None:
         )
 
 
-def _actor_fn(task: Task, rt: Runtime) -> Callable[[dict[str, Any]], dict[str, Any]]:
+def _actor_fn(task: Task, rt: Context) -> Callable[[dict[str, Any]], dict[str, Any]]:
     work = job(task)
 
     def run(payload: dict[str, Any]) -> dict[str, Any]:

@@ -211,6 +211,19 @@ def test_elastic_ips_keep_their_public_ip_and_what_they_are_assigned_to(
     )
     assert {r["id"]: (r["ip"], r["i"], r["e"]) for r in got} == want
     assert sum(i is None and e is None for _, i, e in want.values()) == len(SCOPES)  # spare
+    # One ASSIGNED_TO edge per address: to the instance where one holds it (though the
+    # address is on its interface too), else to the interface.
+    edges = rows(
+        graph,
+        "MATCH (a:AWSElasticIP)-[:ASSIGNED_TO]->(t) RETURN a.uid AS id, labels(t) AS l, t.uid AS t",
+    )
+    assert sorted(r["id"] for r in edges) == sorted({r["id"] for r in edges})
+    assert edges and all(
+        (r["l"], r["t"]) == ((["AWSInstance"], i) if i else (["AWSNetworkInterface"], e))
+        for r in edges
+        for _, i, e in [want[r["id"]]]
+    )
+    assert any(want[r["id"]][1] and want[r["id"]][2] for r in edges)  # on both, one edge
 
 
 def test_snapshots_are_the_accounts_own_with_their_volume_id(graph: Runtime, moto_url: str) -> None:
@@ -295,6 +308,8 @@ def test_addresses_snapshots_and_nat_gateways_go_when_they_go(
     }
     for name, query in made.items():
         assert _graph_has(graph, query, **ids), name
+    edges = "MATCH (:AWSElasticIP {uid: $a})-[e:ASSIGNED_TO]->() RETURN count(e) AS n"
+    assert rows(graph, edges, **ids) == [{"n": 1}]  # the instance's, not its interface's too
 
     ec2.disassociate_address(AssociationId=association["AssociationId"])
     ec2.release_address(AllocationId=address)

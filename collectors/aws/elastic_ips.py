@@ -19,6 +19,12 @@ def _given(key: str) -> Callable[[Any], str | None]:
     return lambda record: record.get(key) or None
 
 
+def _interface_alone(record: Any) -> str | None:
+    """The address's interface when no instance holds it (a NAT gateway's, a load
+    balancer's, a detached one's); None when an instance does, whose link it then has."""
+    return None if record.get("InstanceId") else (record.get("NetworkInterfaceId") or None)
+
+
 KIND = Kind(
     provider="aws",
     name="elastic-ips",
@@ -32,6 +38,16 @@ KIND = Kind(
         Field("domain", source="Domain", filter=True),
         Field("instance_id", source=_given("InstanceId"), filter=True),
         Field("eni_id", source=_given("NetworkInterfaceId"), filter=True),
+        Field(
+            "assigned_eni_id",
+            source=_interface_alone,
+            doc="The interface it is assigned to when no instance holds it (a NAT gateway's, "
+            "a load balancer's), which its ASSIGNED_TO edge to an AWSNetworkInterface joins "
+            "on. None when it is on an instance (eni_id still names that instance's "
+            "interface): its one ASSIGNED_TO edge is then to the instance.",
+            # Follows from instance_id and eni_id, whose changes are recorded already.
+            tracked=False,
+        ),
         Field("association_id", source=_given("AssociationId")),
         Field("private_ip", source=_given("PrivateIpAddress")),
         Field("network_border_group", source="NetworkBorderGroup"),
@@ -62,7 +78,9 @@ KIND = Kind(
             "ASSIGNED_TO",
             "AWSElasticIP",
             "AWSNetworkInterface",
-            on=(("eni_id", "uid"),),
+            # Not eni_id: an address on an instance is on its interface too, and has one
+            # ASSIGNED_TO edge, to the instance.
+            on=(("assigned_eni_id", "uid"),),
             forward="network_interface",
             backward="elastic_ips",
             forward_many=False,

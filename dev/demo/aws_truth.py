@@ -247,9 +247,13 @@ LINKS: dict[tuple[str, str, str], Callable[[Place], Any]] = {
     ("AWSElasticIP", "ASSIGNED_TO", "AWSInstance"): lambda p: _assigned(
         p, "InstanceId", set(NODES["AWSInstance"](p))
     ),
-    ("AWSElasticIP", "ASSIGNED_TO", "AWSNetworkInterface"): lambda p: _assigned(
-        p, "NetworkInterfaceId", set(NODES["AWSNetworkInterface"](p))
-    ),
+    # To the interface only where no instance holds the address: one edge per address.
+    ("AWSElasticIP", "ASSIGNED_TO", "AWSNetworkInterface"): lambda p: [
+        (a["AllocationId"], a["NetworkInterfaceId"])
+        for a in _addresses(p)
+        if not a.get("InstanceId")
+        and a.get("NetworkInterfaceId") in set(NODES["AWSNetworkInterface"](p))
+    ],
     ("AWSRegion", "HAS_SNAPSHOT", "AWSSnapshot"): lambda p: [
         (p.uid, s) for s in NODES["AWSSnapshot"](p)
     ],

@@ -6,7 +6,10 @@
 // detached and forgotten.  Each holds its whole size on the datastore, unseen by anything
 // that looks at VMs.  Only the VMs of the vCenter that searched the datastore are known:
 // a disk that a VM of another vCenter sharing the datastore uses is listed too, and so is
-// a first-class disk (fcd/) attached to nothing.
+// a first-class disk (fcd/) attached to nothing.  What vcsim's datastore browser showed
+// (the demo, the tests): each .vmdk descriptor with its modification time, but no
+// fileSize nor capacityKb (nor thin), so on vcsim size_bytes is empty and only the age
+// tells; a vCenter's browser is asked for all three the same way.
 //
 // columns: uid, vcenter, path, datastore_uid, size_bytes: int, modified: datetime,
 //   age_days: int

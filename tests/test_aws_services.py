@@ -131,6 +131,12 @@ PLANTED = {
     "stopped-databases": ("db_instance_id", "archive-db", ("orders-db", "reports-db")),
     "deprecated-lambda-runtimes": ("name", "legacy-fn", ("current-fn",)),
     "empty-auto-scaling-groups": ("name", "empty-asg", ("web-asg",)),
+    # dev/demo/aws_services.py's too: an address on a running prod instance and the NAT
+    # gateways' addresses, a snapshot of the live prod data volume, a NAT gateway in the
+    # prod VPC with its running instances.
+    "unassociated-elastic-ips": ("name", "spare-ip", ("web-ip", "prod-nat-ip", "idle-nat-ip")),
+    "orphaned-snapshots": ("name", "retired-data-backup", ("prod-data-backup",)),
+    "idle-nat-gateways": ("name", "idle-nat", ("prod-nat",)),
 }
 
 

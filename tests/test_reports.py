@@ -378,6 +378,8 @@ def test_pages_follow_the_cursor_to_the_end(
         ("unattached-volumes", {"min_age_days": "-1"}, 422, "min_age_days: must be at least 0"),
         ("full-datastores", {"min_used_percent": "101"}, 422, "min_used_percent: must be at most"),
         ("old-snapshots", {"min_age_days": "-1"}, 422, "min_age_days: must be at least 0"),
+        ("orphaned-snapshots", {"min_age_days": "ages"}, 422, "min_age_days: expected int"),
+        ("orphaned-snapshots", {"min_age_days": "36501"}, 422, "min_age_days: must be at most"),
         ("idle-nat-gateways", {"min_age_days": "a week"}, 422, "min_age_days: expected int"),
         ("dangling-dns-records", {"include_ipv6": "maybe"}, 422, "include_ipv6: expected bool"),
         (

@@ -171,6 +171,83 @@ def test_the_demo_plants_what_dangling_dns_records_finds_and_not_its_near_misses
     assert old["dangling"] == old["values"] and old["private_zone"] is False
 
 
+LB_NAME = "MAIN-WEB-1.US-EAST-1.ELB.AMAZONAWS.COM."
+
+
+class Doomed:
+    """A zone made in the main account, its records changed, then deleted."""
+
+    def __init__(self, moto_url: str) -> None:
+        self.client = route53(moto_url, demo.MAIN_ACCOUNT)
+        zone = self.client.create_hosted_zone(Name="doomed.example.net", CallerReference="doomed")
+        self.zid = zone["HostedZone"]["Id"]
+        self.z = self.zid.rsplit("/", 1)[-1]
+
+    def change(self, action: str, name: str, kind: str, value: str) -> None:
+        record = {"Name": f"{name}.doomed.example.net", "Type": kind, "TTL": 60}
+        record["ResourceRecords"] = [{"Value": value}]
+        batch = {"Changes": [{"Action": action, "ResourceRecordSet": record}]}
+        self.client.change_resource_record_sets(HostedZoneId=self.zid, ChangeBatch=batch)
+
+    def points(self, graph: Runtime) -> set[tuple[str, str]]:
+        """(record name, target uid) of each POINTS_TO from the zone's records."""
+        points = (
+            "MATCH (r:AWSDNSRecord {zone_id: $z})-[:POINTS_TO]->(t) RETURN r.name AS r, t.uid AS t"
+        )
+        return {(r["r"], r["t"]) for r in query(graph, points, z=self.z)}
+
+
+def collect_ok(config_path: Path, scope: dict[str, str], *kinds: str) -> None:
+    for kind in kinds:
+        code, out = collect(config_path, f"aws:collect-{kind}", scope)
+        assert code == 0, out
+
+
+def links_follow_either_end(
+    graph: Runtime, config_path: Path, zone: Doomed, address: dict[str, Any]
+) -> None:
+    """The load balancer, collected before, is linked when the records are collected; the
+    address, collected in the other account after them, when it is."""
+    collect_ok(config_path, MAIN, "hosted-zones", "dns-records")
+    web_lb = (
+        "MATCH (lb:AWSLoadBalancer {name: 'main-web', region: 'us-east-1'}) RETURN lb.uid AS uid"
+    )
+    (web,) = query(graph, web_lb)
+    assert zone.points(graph) == {("lb.doomed.example.net", web["uid"])}
+    collect_ok(config_path, SHOP_EU, "elastic-ips")
+    assert zone.points(graph) == {
+        ("lb.doomed.example.net", web["uid"]),
+        ("a.doomed.example.net", address["AllocationId"]),
+    }
+    in_zone = "MATCH (:AWSHostedZone {uid: $z})-[:HAS_RECORD]->(r) RETURN count(r) AS n"
+    assert query(graph, in_zone, z=zone.z) == [{"n": 4}]  # with moto's NS and SOA
+
+
+def record_and_address_go(
+    graph: Runtime, config_path: Path, zone: Doomed, shop: Any, address: dict[str, Any]
+) -> None:
+    zone.change("DELETE", "a", "A", address["PublicIp"])
+    shop.release_address(AllocationId=address["AllocationId"])
+    collect_ok(config_path, MAIN, "dns-records")
+    assert {r for r, _ in zone.points(graph)} == {"lb.doomed.example.net"}
+    gone = "MATCH (r:AWSDNSRecord {uid: $u}) RETURN count(r) AS n"
+    assert query(graph, gone, u=f"{zone.z}:a.doomed.example.net:A") == [{"n": 0}]
+    collect_ok(config_path, SHOP_EU, "elastic-ips")
+    released = "MATCH (a:AWSElasticIP {uid: $a}) RETURN count(a) AS n"
+    assert query(graph, released, a=address["AllocationId"]) == [{"n": 0}]
+
+
+def zone_goes(graph: Runtime, config_path: Path, zone: Doomed) -> None:
+    zone.change("DELETE", "lb", "CNAME", LB_NAME)
+    zone.client.delete_hosted_zone(Id=zone.zid)
+    collect_ok(config_path, MAIN, "hosted-zones", "dns-records")
+    # (By label: the change records of their deletion name them too.)
+    left = (
+        "MATCH (n:AWSHostedZone|AWSDNSRecord) WHERE $z IN [n.uid, n.zone_id] RETURN count(n) AS n"
+    )
+    assert query(graph, left, z=zone.z) == [{"n": 0}]
+
+
 def test_records_and_zones_go_when_they_go_and_links_follow_either_end(
     graph: Runtime, moto_url: str, config_path: Path
 ) -> None:
@@ -181,62 +258,12 @@ def test_records_and_zones_go_when_they_go_and_links_follow_either_end(
         "ec2", region_name=SHOP_EU["region"], endpoint_url=moto_url
     )
     address = shop.allocate_address(Domain="vpc")
-    client = route53(moto_url, demo.MAIN_ACCOUNT)
-    zone = client.create_hosted_zone(Name="doomed.example.net", CallerReference="doomed")
-    zid = zone["HostedZone"]["Id"]
-
-    def change(action: str, name: str, kind: str, value: str) -> None:
-        record = {"Name": f"{name}.doomed.example.net", "Type": kind, "TTL": 60}
-        record["ResourceRecords"] = [{"Value": value}]
-        batch = {"Changes": [{"Action": action, "ResourceRecordSet": record}]}
-        client.change_resource_record_sets(HostedZoneId=zid, ChangeBatch=batch)
-
-    change("CREATE", "a", "A", address["PublicIp"])
-    change("CREATE", "lb", "CNAME", "MAIN-WEB-1.US-EAST-1.ELB.AMAZONAWS.COM.")
-    points = "MATCH (r:AWSDNSRecord {zone_id: $z})-[:POINTS_TO]->(t) RETURN r.name AS r, t.uid AS t"
-    z = zid.rsplit("/", 1)[-1]
-    for kind in ("hosted-zones", "dns-records"):
-        code, out = collect(config_path, f"aws:collect-{kind}", MAIN)
-        assert code == 0, out
-    web_lb = (
-        "MATCH (lb:AWSLoadBalancer {name: 'main-web', region: 'us-east-1'}) RETURN lb.uid AS uid"
-    )
-    (web,) = query(graph, web_lb)
-    assert {(r["r"], r["t"]) for r in query(graph, points, z=z)} == {
-        ("lb.doomed.example.net", web["uid"])
-    }
-    # The address, collected in the other account, is linked from the record then.
-    code, out = collect(config_path, "aws:collect-elastic-ips", SHOP_EU)
-    assert code == 0, out
-    assert {(r["r"], r["t"]) for r in query(graph, points, z=z)} == {
-        ("lb.doomed.example.net", web["uid"]),
-        ("a.doomed.example.net", address["AllocationId"]),
-    }
-    in_zone = "MATCH (:AWSHostedZone {uid: $z})-[:HAS_RECORD]->(r) RETURN count(r) AS n"
-    assert query(graph, in_zone, z=z) == [{"n": 4}]  # with moto's NS and SOA
-
-    change("DELETE", "a", "A", address["PublicIp"])
-    shop.release_address(AllocationId=address["AllocationId"])
-    code, out = collect(config_path, "aws:collect-dns-records", MAIN)
-    assert code == 0, out
-    assert {r["r"] for r in query(graph, points, z=z)} == {"lb.doomed.example.net"}
-    gone = "MATCH (r:AWSDNSRecord {uid: $u}) RETURN count(r) AS n"
-    assert query(graph, gone, u=f"{z}:a.doomed.example.net:A") == [{"n": 0}]
-    code, out = collect(config_path, "aws:collect-elastic-ips", SHOP_EU)
-    assert code == 0, out
-    released = "MATCH (a:AWSElasticIP {uid: $a}) RETURN count(a) AS n"
-    assert query(graph, released, a=address["AllocationId"]) == [{"n": 0}]
-
-    change("DELETE", "lb", "CNAME", "MAIN-WEB-1.US-EAST-1.ELB.AMAZONAWS.COM.")
-    client.delete_hosted_zone(Id=zid)
-    for kind in ("hosted-zones", "dns-records"):
-        code, out = collect(config_path, f"aws:collect-{kind}", MAIN)
-        assert code == 0, out
-    # (By label: the change records of their deletion name them too.)
-    left = (
-        "MATCH (n:AWSHostedZone|AWSDNSRecord) WHERE $z IN [n.uid, n.zone_id] RETURN count(n) AS n"
-    )
-    assert query(graph, left, z=z) == [{"n": 0}]
+    zone = Doomed(moto_url)
+    zone.change("CREATE", "a", "A", address["PublicIp"])
+    zone.change("CREATE", "lb", "CNAME", LB_NAME)
+    links_follow_either_end(graph, config_path, zone, address)
+    record_and_address_go(graph, config_path, zone, shop, address)
+    zone_goes(graph, config_path, zone)
 
 
 def test_a_zone_whose_records_cannot_be_read_keeps_them_with_a_warning(

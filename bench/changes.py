@@ -33,11 +33,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)
 
-from app.config import Neo4jConfig
+from bench.graph_stack import neo4j_stack
 from collectors import CATALOG
-from dev.stack import Ports, Stack
-from graph import schema
-from graph.driver import connect
+from dev.stack import Ports
 from graph.writer import Writer
 from model import Row
 
@@ -169,25 +167,11 @@ def main() -> None:
     ap.add_argument("--port-base", type=int, default=39000, help="Neo4j on this + 687 and + 474")
     args = ap.parse_args()
     b = args.port_base
-    stack = Stack.scratch(
-        "inventory-bench-", Ports(api=b, bolt=b + 687, http=b + 474, redis=b + 379, moto=b + 500)
-    )
-    try:
-        print("starting Neo4j …", flush=True)
-        stack.start(stack.neo4j())
-        config = Neo4jConfig(
-            uri=f"bolt://127.0.0.1:{stack.ports.bolt}",
-            password=stack.secrets.neo4j_password,
-            batch_size=args.batch,
-        )
-        driver = connect(config)
-        schema.migrate(driver, CATALOG, "neo4j")
+    ports = Ports(api=b, bolt=b + 687, http=b + 474, redis=b + 379, moto=b + 500)
+    with neo4j_stack(ports, args.batch) as (stack, driver):
         before = os.getloadavg()[0]
         times = measure(args, Writer(driver, "neo4j", args.batch), stack.procs["neo4j"].pid)
         report(args, times, (before, os.getloadavg()[0]))
-        driver.close()
-    finally:
-        stack.discard()
 
 
 if __name__ == "__main__":

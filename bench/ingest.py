@@ -24,11 +24,10 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from concurrent.futures import ThreadPoolExecutor  # imports queue: after the path is set
 
-from app.config import Neo4jConfig
+from bench.graph_stack import neo4j_stack
 from collectors import CATALOG
-from dev.stack import Ports, Stack
-from graph import links, schema
-from graph.driver import connect
+from dev.stack import Ports
+from graph import links
 from graph.writer import Writer
 
 SCOPE = {"account_id": "123456789012", "region": "eu-west-1"}
@@ -151,19 +150,8 @@ def main() -> None:
     ap.add_argument("--sweep", action="store_true", help="batch sizes x concurrent writers")
     args = ap.parse_args()
 
-    stack = Stack.scratch(
-        "inventory-bench-", Ports(api=38000, bolt=37687, http=37474, redis=36379, moto=35000)
-    )
-    try:
-        print("starting Neo4j …", flush=True)
-        stack.start(stack.neo4j())
-        config = Neo4jConfig(
-            uri=f"bolt://127.0.0.1:{stack.ports.bolt}",
-            password=stack.secrets.neo4j_password,
-            batch_size=args.batch,
-        )
-        driver = connect(config)
-        schema.migrate(driver, CATALOG, "neo4j")
+    ports = Ports(api=38000, bolt=37687, http=37474, redis=36379, moto=35000)
+    with neo4j_stack(ports, args.batch) as (_, driver):
         writer = Writer(driver, "neo4j", args.batch)
         subnets, instances = rows(args.instances, args.subnets)
         if args.sweep:
@@ -192,9 +180,6 @@ def main() -> None:
             print(f"{name:10} {m:8.2f} {nodes / m:9.0f} {len(instances) / m:9.0f}")
         ratio = statistics.median(times["ours"]) / statistics.median(times["baseline"])
         print(f"ours / baseline: {ratio:.2f}x (target <= 1.30x)")
-        driver.close()
-    finally:
-        stack.discard()
 
 
 if __name__ == "__main__":

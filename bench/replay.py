@@ -17,10 +17,9 @@ from __future__ import annotations
 import re
 import threading
 import time
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs
 
-from dev.loopback import Answer, LoopbackServer, answer, relay, signed_for
+from dev.loopback import Answer, LoopbackHandler, LoopbackServer, answer, relay, signed_for
 
 _ROLE_ACCOUNT = re.compile(rb"arn(?::|%3A)aws(?::|%3A)iam(?::|%3A){2}(\d{12})")
 _KEY = re.compile(rb"<AccessKeyId>([^<]+)</AccessKeyId>")
@@ -63,16 +62,13 @@ class ReplayProxy(LoopbackServer):
         return out
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(LoopbackHandler):
     server: ReplayProxy
     protocol_version = "HTTP/1.1"  # keep-alive, as botocore's pool expects
 
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def _relay(self) -> None:
+    def handle_call(self) -> None:
         server = self.server
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = self.body()
         access_key, region, service = signed_for(self.headers)
         target = self.headers.get("X-Amz-Target", "")
         account = server.accounts.get(access_key, access_key)
@@ -101,5 +97,3 @@ class _Handler(BaseHTTPRequestHandler):
         if role and key:
             with self.server._lock:
                 self.server.accounts[key.group(1).decode()] = role.group(1).decode()
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _relay

@@ -1,7 +1,8 @@
 """What the proxies in front of moto share (the tests' fault proxy, the bench's replay
 proxy), and the stubs that stand for an upstream in their tests: a threaded HTTP server
-on a free loopback port, served from a thread of its own;
-the account key, region and service a call is signed for; and a call relayed upstream."""
+on a free loopback port, served from a thread of its own, and its handler, which takes a
+call of any method alike; the account key, region and service a call is signed for; a
+call relayed upstream; an answer sent."""
 
 from __future__ import annotations
 
@@ -17,6 +18,26 @@ _SCOPE = re.compile(r"Credential=([^/]+)/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_re
 _SKIPPED = ("transfer-encoding", "connection", "content-length")
 
 Answer = tuple[int, list[tuple[str, str]], bytes]  # status, headers, body
+
+
+class LoopbackHandler(BaseHTTPRequestHandler):
+    """A call to a ``LoopbackServer``, whatever its method, handled by ``handle_call``;
+    nothing logged."""
+
+    def handle_call(self) -> None:
+        raise NotImplementedError
+
+    def body(self) -> bytes:
+        """The call's body, read."""
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def _any_method(self) -> None:
+        self.handle_call()
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _any_method
 
 
 class LoopbackServer(ThreadingHTTPServer):

@@ -11,9 +11,8 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler
 
-from dev.loopback import LoopbackServer, answer, relay, signed_for
+from dev.loopback import LoopbackHandler, LoopbackServer, answer, relay, signed_for
 
 
 def _error(code: str, message: str) -> bytes:
@@ -88,14 +87,11 @@ class FaultProxy(LoopbackServer):
         super().__init__(_Handler, upstream)
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(LoopbackHandler):
     server: FaultProxy
 
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def _relay(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+    def handle_call(self) -> None:
+        body = self.body()
         start = time.perf_counter()
         key, region, service = signed_for(self.headers)
         server = self.server
@@ -132,5 +128,3 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _refuse(self, status: int, body: bytes) -> None:
         answer(self, (status, [("Content-Type", "text/xml")], body))
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _relay

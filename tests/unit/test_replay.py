@@ -4,13 +4,12 @@ mapped through AssumeRole), never errors, AssumeRole or changes; against a stub 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 
 import httpx
 import pytest
 
 from bench.replay import ReplayProxy, is_read, operation
-from dev.loopback import LoopbackServer
+from dev.loopback import LoopbackHandler, LoopbackServer, answer
 
 ROLE = "arn:aws:iam::210987654321:role/reader"
 
@@ -27,24 +26,18 @@ class Upstream(LoopbackServer):
         super().__init__(_Stub)
 
 
-class _Stub(BaseHTTPRequestHandler):
+class _Stub(LoopbackHandler):
     server: Upstream
 
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+    def handle_call(self) -> None:
+        body = self.body()
         self.server.asked.append(body)
-        status, answer = 200, b"<ok>" + str(len(self.server.asked)).encode() + b"</ok>"
+        status, reply = 200, b"<ok>" + str(len(self.server.asked)).encode() + b"</ok>"
         if b"Action=AssumeRole" in body:
-            answer = f"<AccessKeyId>{next(self.server.keys)}</AccessKeyId>".encode()
+            reply = f"<AccessKeyId>{next(self.server.keys)}</AccessKeyId>".encode()
         elif b"Broken" in body:
             status = 400
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(answer)))
-        self.end_headers()
-        self.wfile.write(answer)
+        answer(self, (status, [], reply))
 
 
 @pytest.fixture

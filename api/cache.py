@@ -17,16 +17,21 @@ time it is asked for, once the graph has been seen unchanged for a second: memor
 what is asked again, not to pages read once or answers a collection's writes would void.
 
 A request whose answer moves with the clock as well as with the graph (``moving``: a time
-given as a span back from now, api.times) is neither tagged nor kept."""
+given as a span back from now, api.times) is neither tagged nor kept.
+
+The OpenAPI document says so for the GET operations under the same prefixes the layer is
+given (``GraphCache.describe``): their ``If-None-Match`` parameter, the ``304`` answer and
+the 200's ``ETag``, ``Cache-Control`` and ``Vary`` headers."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import Counter
 from starlette.requests import HTTPConnection
@@ -34,6 +39,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import auth
 from graph.version import READ_AT, Version
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 ANSWERS = Counter(
     "inventory_api_cache_total",
@@ -197,6 +205,14 @@ class GraphCache:
         finally:
             READ_AT.reset(reset)
 
+    @staticmethod
+    def describe(app: FastAPI, prefixes: tuple[str, ...]) -> None:
+        """Have ``app``'s OpenAPI document declare the conditional requests of its GET
+        operations under ``prefixes`` (those given to the layer): ``If-None-Match``, the
+        ``304`` answer and the headers of a 200 (``conditional``)."""
+        generate = app.openapi
+        app.openapi = lambda: conditional(generate(), prefixes)  # type: ignore[method-assign]
+
     def _labelled(
         self, scope: Scope, key: bytes, version: Version, tag: bytes, keep: bool, send: Send
     ) -> Send:
@@ -230,6 +246,61 @@ class GraphCache:
         self.routes.move_to_end(key)
         if len(self.routes) > ASKED:
             self.routes.popitem(last=False)
+
+
+# What the layer adds to every GET operation under its prefixes, in the OpenAPI document.
+IF_NONE_MATCH = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "description": "The ETag of an answer held (a list of them, or W/ ones, will do): "
+    "while nothing has been written to the graph since, the answer is 304 with no body, "
+    "after a version check and no graph read.",
+    "schema": {"type": "string"},
+}
+HEADERS = {
+    "ETag": {
+        "description": "Names the graph's version and the request (path and query).  Not "
+        "sent when a time is a span back from now (since=1h): that answer moves with the "
+        "clock.",
+        "schema": {"type": "string"},
+    },
+    "Cache-Control": {
+        "description": "private, no-cache: keep the answer, but ask again (If-None-Match) "
+        "before using it.",
+        "schema": {"type": "string"},
+    },
+    "Vary": {
+        "description": "Authorization: the answer is for a valid token.",
+        "schema": {"type": "string"},
+    },
+}
+NOT_MODIFIED = {
+    "description": "Not Modified: If-None-Match names this answer's current ETag; nothing "
+    "was written to the graph since.  No body.",
+    "headers": HEADERS,
+}
+
+
+def conditional(document: dict[str, Any], prefixes: tuple[str, ...]) -> dict[str, Any]:
+    """``document`` with each GET operation whose path starts with one of ``prefixes``
+    (as the layer matches a request's) declaring ``If-None-Match``, a ``304`` answer and
+    the 200's ``ETag``, ``Cache-Control`` and ``Vary`` headers.  In place and again as
+    often as asked: the same document after."""
+    for path, operations in document.get("paths", {}).items():
+        get = operations.get("get")
+        if get is None or not path.startswith(prefixes):
+            continue
+        parameters = get.setdefault("parameters", [])
+        if IF_NONE_MATCH not in parameters:
+            parameters.append(copy.deepcopy(IF_NONE_MATCH))
+        answers = get.setdefault("responses", {})
+        answers.setdefault("200", {"description": "Successful Response"})
+        answers["200"]["headers"] = copy.deepcopy(HEADERS)
+        answers["304"] = copy.deepcopy(NOT_MODIFIED)
+        # In status order, as FastAPI writes them.
+        get["responses"] = dict(sorted(answers.items()))
+    return document
 
 
 def etag(version: Version, key: bytes) -> bytes:

@@ -10,7 +10,9 @@ from unittest.mock import MagicMock
 
 import pytest
 
+from api.app import create_app
 from api.cache import ASKED, OVERHEAD, SETTLE, Answer, Answers, GraphCache, etag
+from app.config import Settings
 from collectors import CATALOG
 from graph.reads import Reader
 from graph.version import READ_AT, GraphVersion, Version
@@ -247,3 +249,40 @@ def test_an_etag_names_version_and_request_and_if_none_match_gets_304_unread() -
         assert reads[-1] == V2  # read at the version it is labelled with
 
     asyncio.run(scenario())
+
+
+def test_the_openapi_document_declares_conditional_requests_where_the_layer_serves_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("INVENTORY_CONFIG", raising=False)
+    app = create_app(Settings())
+    string = {"type": "string"}
+    document = app.openapi()
+    assert app.openapi() is document  # asked again: the same document, declared once
+    kind = CATALOG.by_label["AWSInstance"]
+    for path in (kind.path, f"{kind.path}/{{uid}}"):  # a kind's list and its item
+        get = document["paths"][path]["get"]
+        (asked,) = [p for p in get["parameters"] if p["name"] == "If-None-Match"]
+        assert (asked["in"], asked["required"], asked["schema"]) == ("header", False, string)
+        assert "content" not in get["responses"]["304"]  # no body
+        for answer in ("200", "304"):
+            headers = get["responses"][answer]["headers"]
+            assert headers["ETag"]["schema"] == headers["Cache-Control"]["schema"] == string
+    for path in ("/api/v1/tasks", "/healthz"):  # not served by the layer
+        get = document["paths"][path]["get"]
+        assert "If-None-Match" not in [p["name"] for p in get.get("parameters", [])]
+        assert "304" not in get["responses"]
+        assert "headers" not in get["responses"]["200"]
+    # Exactly the GET operations under the prefixes the layer is given, no list of its own.
+    (layer,) = [m for m in app.user_middleware if m.cls is GraphCache]
+    declared = {
+        p
+        for p, ops in document["paths"].items()
+        if "304" in ops.get("get", {}).get("responses", {})
+    }
+    served = {
+        p
+        for p, ops in document["paths"].items()
+        if "get" in ops and p.startswith(layer.kwargs["prefixes"])
+    }
+    assert declared == served and len(served) > 100

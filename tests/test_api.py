@@ -418,12 +418,14 @@ def test_api_answers_503_not_500_when_neo4j_is_down(settings: Settings, read: di
 
 def test_the_api_command_serves_over_http(stack: Stack, collected: Runtime, read: dict) -> None:
     stack.start(stack.api())
+    # A minute, not httpx's five seconds: a busy machine (load 20) can take that long.
+    http = httpx.Client(timeout=60)
     try:
         base = f"http://127.0.0.1:{stack.ports.api}"
-        assert httpx.get(f"{base}/healthz").status_code == 200
-        reply = httpx.get(f"{base}/api/v1/aws/instances", headers=read)
+        assert http.get(f"{base}/healthz").status_code == 200
+        reply = http.get(f"{base}/api/v1/aws/instances", headers=read)
         assert reply.status_code == 200 and reply.json()["items"]
-        assert httpx.get(f"{base}/openapi.json").json()["paths"]["/api/v1/aws/vpcs"]
+        assert http.get(f"{base}/openapi.json").json()["paths"]["/api/v1/aws/vpcs"]
 
         # Credentials are masked by where they sit, whatever their value: one this API
         # knows, one it does not, a malformed one; in the query and in the header.
@@ -431,10 +433,11 @@ def test_the_api_command_serves_over_http(stack: Stack, collected: Runtime, read
         unknown = "an-unknown-token-" + uuid.uuid4().hex
         malformed = "%25bad%20" + uuid.uuid4().hex[:12]
         for token in (known, unknown, malformed):
-            httpx.get(f"{base}/dashboard/?token={token}")
-            httpx.get(f"{base}/api/v1/kinds?token={token}", headers={"Authorization": token})
-            httpx.get(f"{base}/api/v1/kinds", headers={"Authorization": f"Bearer {token}"})
+            http.get(f"{base}/dashboard/?token={token}")
+            http.get(f"{base}/api/v1/kinds?token={token}", headers={"Authorization": token})
+            http.get(f"{base}/api/v1/kinds", headers={"Authorization": f"Bearer {token}"})
     finally:
+        http.close()
         stack.stop("api")
     log = (stack.home / "api.log").read_text()
     assert "/dashboard/?token=*** " in log and "/api/v1/kinds?token=*** " in log

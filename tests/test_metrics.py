@@ -48,15 +48,15 @@ def test_worker_metrics_count_tasks_and_resources_and_logs_carry_the_task_id(
     stack.start(service)
     url = f"http://127.0.0.1:{stack.metrics_port('metrics-worker')}/metrics"
     try:
-        wait_until(lambda: httpx.get(url).status_code == 200, 30, "the pool's metrics")
-        before = samples(httpx.get(url).text)
+        wait_until(lambda: httpx.get(url, timeout=60).status_code == 200, 30, "the pool's metrics")
+        before = samples(httpx.get(url, timeout=60).text)
         done = cli(
             "collect", "aws:collect-vpcs", "--payload", json.dumps(SCOPE), "--wait",
             config=config, timeout=300,
         )  # fmt: skip
         assert done.returncode == 0, done.stdout + done.stderr
         task_id = done.stdout.split()[3]
-        after = samples(httpx.get(url).text)
+        after = samples(httpx.get(url, timeout=60).text)
     finally:
         stack.stop("metrics-worker")
 

@@ -186,7 +186,9 @@ def test_two_schedulers_enqueue_each_firing_once_and_the_survivor_takes_over(
         enqueued_by = by_process(stack, "scheduler-a", "scheduler-b")
         assert new and {enqueued_by.get(task) for task in new.values()} == {"scheduler-b"}
 
-        metrics = httpx.get(f"http://127.0.0.1:{stack.metrics_port('scheduler-b')}/metrics").text
+        metrics = httpx.get(
+            f"http://127.0.0.1:{stack.metrics_port('scheduler-b')}/metrics", timeout=60
+        ).text
         assert "inventory_scheduler_leader 1.0" in metrics
         assert f'inventory_scheduler_firings_total{{schedule="{name}"}}' in metrics
     finally:

@@ -23,7 +23,7 @@ from functools import cached_property
 from typing import Any
 
 from pyVim.connect import Disconnect, SmartConnect
-from pyVim.task import WaitForTask
+from pyVim.task import WaitForTasks
 from pyVmomi import vim, vmodl
 from pyVmomi.VmomiSupport import DataObject, ManagedObject
 
@@ -245,7 +245,10 @@ class VSphereSession(Session):
         task = browser.SearchDatastoreSubFolders_Task(
             datastorePath=f"[{datastore}]", searchSpec=spec
         )
-        WaitForTask(task, si=si)
+        # WaitForTasks, not WaitForTask: the latter asks a running task's method name
+        # (for a VM question), which pyVmomi cannot name when vcsim calls the method after
+        # its Go type (SearchDatastore): AttributeError on a long search.
+        WaitForTasks([task], si=si)
         return [self._plain(result) for result in task.info.result or ()]
 
     @cached_property

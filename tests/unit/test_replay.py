@@ -64,7 +64,7 @@ def test_reads_are_kept_by_account_and_the_rest_goes_upstream(
     upstream, proxy = proxied
 
     def post(body: str, key: str = "testing") -> httpx.Response:
-        return httpx.post(proxy.url + "/", content=body, headers=auth(key))
+        return httpx.post(proxy.url + "/", content=body, headers=auth(key), timeout=60)
 
     first = post("Action=DescribeVpcs&Version=1")
     assert post("Action=DescribeVpcs&Version=1").content == first.content

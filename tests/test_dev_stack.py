@@ -61,6 +61,19 @@ LEAKS = {
     "orphaned-snapshots": ("name", "-retired-data-backup"),
     "idle-nat-gateways": ("name", "-idle-nat"),
     "dangling-dns-records": ("name", "retired."),
+    "old-snapshots": ("name", "-retired-data-backup"),  # with LEAK_PARAMS
+    "old-vm-snapshots": ("name", "before-upgrade"),
+    "orphaned-virtual-disks": ("path", "/old-data.vmdk"),
+}
+# What a report needs to find its leak on the demo: moto cannot backdate a snapshot.
+LEAK_PARAMS = {"old-snapshots": {"min_age_days": 0}}
+# The near misses the demo plants beside a leak: report -> (column, what no row may end with).
+NEAR_MISSES = {
+    "unassociated-elastic-ips": ("name", ("-web-ip", "-nat-ip")),
+    "orphaned-snapshots": ("name", ("-prod-data-backup",)),
+    "idle-nat-gateways": ("name", ("-prod-nat",)),
+    "old-vm-snapshots": ("name", ("after-upgrade", "nightly")),
+    "orphaned-virtual-disks": ("path", ("/moved.vmdk",)),
 }
 
 
@@ -83,13 +96,19 @@ def _leaks_are_found(status: dict, read: dict[str, str], env: dict[str, str]) ->
         cli = inventory({**env, "INVENTORY_CONFIG": status["config"]}, "report", "run", name,
                         "--format", "json")  # fmt: skip
         assert cli.returncode == 0 and json.loads(cli.stdout) == rows, (name, cli.stderr)
+        # aux:reports counted them after the first collection.
+        assert name not in LEAKS or report["rows"] == len(rows), name
+        if name in LEAK_PARAMS:
+            with httpx.Client(timeout=30) as client:
+                rows = all_pages(client, f"{api}/reports/{name}", read, **LEAK_PARAMS[name])
         if name in LEAKS:
             column, text = LEAKS[name]
             assert rows, f"{name} found nothing on the demo estate"
             if text:
                 assert any(text in (r[column] or "") for r in rows), (name, rows)
-            # aux:reports counted them after the first collection.
-            assert report["rows"] == len(rows), name
+        if name in NEAR_MISSES:
+            column, misses = NEAR_MISSES[name]
+            assert not any((r[column] or "").endswith(misses) for r in rows), (name, rows)
     metrics = httpx.get(status["urls"]["metrics"], headers=read, timeout=30).text
     assert 'inventory_report_rows{report="unattached-volumes"} 4.0' in metrics
 

@@ -16,7 +16,8 @@ _PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 
 
 @cache
-def source(file: str) -> str:
+def text(file: str) -> str:
+    """The statement in ``<file>.cypher``, as written."""
     return (Path(__file__).parent / f"{file}.cypher").read_text()
 
 
@@ -32,7 +33,7 @@ def render(file: str, **parts: str) -> str:
             raise KeyError(f"{file}.cypher needs {key!r}")
         return parts[key]
 
-    return _PLACEHOLDER.sub(fill, source(file))
+    return _PLACEHOLDER.sub(fill, text(file))
 
 
 def where(var: str, props: Iterable[str], param: str = "scope") -> str:

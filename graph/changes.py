@@ -112,7 +112,7 @@ def written_record(kind: Kind) -> dict[str, str]:
     before = _scope_of("n", kind.tracked)[0]
     return {
         "changed": cypher.render("change_written", before=before),
-        "record": cypher.source("change_record"),
+        "record": cypher.text("change_record"),
     }
 
 
@@ -182,7 +182,7 @@ def remove_old(driver: Driver, database: str, before: datetime, batch_size: int 
     total = 0
     while True:
         records, _, _ = driver.execute_query(
-            cypher.source("remove_old_changes"), before=before, batch=batch_size, database_=database
+            cypher.text("remove_old_changes"), before=before, batch=batch_size, database_=database
         )
         total += records[0]["removed"]
         if records[0]["removed"] < batch_size:

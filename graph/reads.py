@@ -133,7 +133,7 @@ class Reader:
         once."""
         if self.apoc is None:
             try:
-                found = await self.run(cypher.source("has_function"), name="apoc.convert.toJson")
+                found = await self.run(cypher.text("has_function"), name="apoc.convert.toJson")
                 self.apoc = found[0]["found"] > 0
             except ClientError:  # a user who may not list functions: do without
                 self.apoc = False

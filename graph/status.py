@@ -38,7 +38,7 @@ def overview(driver: Driver, database: str) -> list[dict[str, Any]]:
     """Per kind and scope: the last success and failure (epoch seconds or None) and the
     attempts failed since that success, with the scope's name."""
     records, _, _ = driver.execute_query(
-        cypher.source("collection_status"), database_=database, routing_="r"
+        cypher.text("collection_status"), database_=database, routing_="r"
     )
     return [{**r.data(), "scope": scope_name(r["uid"])} for r in records]
 
@@ -58,7 +58,7 @@ def succeeded(
     warnings: int,
 ) -> None:
     driver.execute_query(
-        cypher.source("collection_succeeded"),
+        cypher.text("collection_succeeded"),
         uid=uid(kind, payload),
         props=_props(kind, payload, scope),
         seen_at=seen_at,
@@ -77,7 +77,7 @@ def failed(
     task_id: str | None,
 ) -> None:
     driver.execute_query(
-        cypher.source("collection_failed"),
+        cypher.text("collection_failed"),
         uid=uid(kind, payload),
         props=_props(kind, payload, {}),
         error=error[:1000],

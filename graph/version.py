@@ -59,5 +59,5 @@ class GraphVersion:
 
     def _check(self) -> Version:
         with self.driver.session(database=self.database, default_access_mode="READ") as s:
-            s.run(cypher.source("graph_version")).consume()
+            s.run(cypher.text("graph_version")).consume()
             return tuple(sorted(s.last_bookmarks().raw_values))

@@ -55,7 +55,7 @@ class Writer:
                 type=link.type,
                 label=kind.label,
                 linked=changes.link_record("linked"),
-                owner_created=cypher.source("change_owner"),
+                owner_created=cypher.text("change_owner"),
                 **record,
             )
         else:

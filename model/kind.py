@@ -75,13 +75,13 @@ def read(record: Any, path: RecordPath) -> Any:
 class Field:
     """A node property of ``type`` (str, int, float, bool, datetime or list of str).
 
-    ``source`` is where the value comes from; a field without one is not read from the
-    record (scope properties, which the writer sets).
+    ``path`` is where the value is read from in the provider's record; a field without
+    one is not read from the record (scope properties, which the writer sets).
     """
 
     name: str
     type: type = str
-    source: RecordPath | None = None
+    path: RecordPath | None = None
     filter: bool = False  # offered as an exact-match filter by REST and GraphQL
     doc: str = ""  # what it holds, for the API's schemas; else where it comes from
     # Whether a new value is a change worth recording (graph.changes); False for what moves
@@ -95,9 +95,9 @@ class Field:
 
     @property
     def description(self) -> str:
-        if self.doc or not isinstance(self.source, str):
+        if self.doc or not isinstance(self.path, str):
             return self.doc
-        return f"The provider's {self.source}."
+        return f"The provider's {self.path}."
 
     def check(self, value: Any) -> Any:
         """``value`` if it fits the declared type (None always does); ints pass as floats,
@@ -245,7 +245,7 @@ class Kind:
         uid = read(record, self.uid)
         if not isinstance(uid, str) or not uid:
             raise RowError(f"{self.label}: no uid in record ({self.uid!r} gave {uid!r:.200})")
-        return {"uid": uid, **{f.name: read(record, f.source) for f in self.stored if f.source}}
+        return {"uid": uid, **{f.name: read(record, f.path) for f in self.stored if f.path}}
 
     def check(self, row: Mapping[str, Any]) -> Row:
         """``row`` with every value checked against its field (RowError names kind and field).

@@ -18,7 +18,7 @@ KIND = Kind(
     label="AWSAccount",
     scope=GLOBAL,
     uid="Account",
-    fields=(Field("name", source="Name", filter=True),),
+    fields=(Field("name", path="Name", filter=True),),
     description="An AWS account reached through one configured way in.",
 )
 

@@ -21,9 +21,9 @@ KIND = Kind(
     scope=GLOBAL,
     uid="Name",
     fields=(
-        Field("name", source="Name", filter=True),
-        Field("region", source="Region", filter=True),
-        Field("creation_date", datetime, source="CreationDate"),
+        Field("name", path="Name", filter=True),
+        Field("region", path="Region", filter=True),
+        Field("creation_date", datetime, path="CreationDate"),
     ),
     links=(
         Link(

@@ -30,8 +30,8 @@ def name_tag(key: str = "Tags") -> Callable[[Any], str | None]:
 def tags(key: str = "Tags") -> tuple[Field, Field]:
     """``tags`` as ``key=value`` strings, and the ``Name`` tag as ``name``."""
     return (
-        Field("name", source=name_tag(key), filter=True),
-        Field("tags", list, source=tag_list(key)),
+        Field("name", path=name_tag(key), filter=True),
+        Field("tags", list, path=tag_list(key)),
     )
 
 
@@ -42,7 +42,7 @@ def ids(key: str, id_key: str) -> Callable[[Any], list[str]]:
 
 # An instance's or an image's platform: Windows, else the platform details AWS gives.
 PLATFORM = Field(
-    "platform", source=lambda r: r.get("Platform") or r.get("PlatformDetails"), filter=True
+    "platform", path=lambda r: r.get("Platform") or r.get("PlatformDetails"), filter=True
 )
 
 

@@ -123,54 +123,54 @@ KIND = Kind(
     fields=(
         Field(
             "name",
-            source=lambda r: dns_name(r["Name"]),
+            path=lambda r: dns_name(r["Name"]),
             filter=True,
             doc="The record's name, without the final dot (a wildcard's * as written).",
         ),
-        Field("type", source="Type", filter=True),
+        Field("type", path="Type", filter=True),
         Field(
             "zone_id",
-            source=lambda r: zone_id(r["HostedZone"]["Id"]),
+            path=lambda r: zone_id(r["HostedZone"]["Id"]),
             filter=True,
             doc="Its hosted zone's id.",
         ),
         Field(
             "zone_name",
-            source=lambda r: dns_name(r["HostedZone"]["Name"]),
+            path=lambda r: dns_name(r["HostedZone"]["Name"]),
             filter=True,
             doc="Its hosted zone's name.",
         ),
         Field(
             "private_zone",
             bool,
-            source="HostedZone.Config.PrivateZone",
+            path="HostedZone.Config.PrivateZone",
             filter=True,
             doc="Whether its zone is private (resolved in the zone's VPCs only).",
         ),
-        Field("ttl", int, source="TTL"),  # none for an alias
-        Field("values", list, source=_values, doc="Its values (ResourceRecords), as given."),
+        Field("ttl", int, path="TTL"),  # none for an alias
+        Field("values", list, path=_values, doc="Its values (ResourceRecords), as given."),
         Field(
             "alias_target",
-            source=lambda r: dns_name((r.get("AliasTarget") or {}).get("DNSName")),
+            path=lambda r: dns_name((r.get("AliasTarget") or {}).get("DNSName")),
             doc="The DNS name an alias record points at, without the final dot.",
         ),
-        Field("alias_zone_id", source="AliasTarget.HostedZoneId"),
-        Field("evaluate_target_health", bool, source="AliasTarget.EvaluateTargetHealth"),
-        Field("set_identifier", source="SetIdentifier", filter=True),
+        Field("alias_zone_id", path="AliasTarget.HostedZoneId"),
+        Field("evaluate_target_health", bool, path="AliasTarget.EvaluateTargetHealth"),
+        Field("set_identifier", path="SetIdentifier", filter=True),
         Field(
             "routing_policy",
-            source=routing_policy,
+            path=routing_policy,
             filter=True,
             doc="simple, weighted, latency, failover, geolocation, geoproximity, ip-based or "
             "multivalue.",
         ),
-        Field("weight", int, source="Weight"),
-        Field("health_check_id", source="HealthCheckId"),
+        Field("weight", int, path="Weight"),
+        Field("health_check_id", path="HealthCheckId"),
         # Read from values and alias_target, whose changes are recorded.
         Field(
             "targets",
             list,
-            source=targets,
+            path=targets,
             tracked=False,
             doc="What it resolves to, as POINTS_TO compares it: its A and AAAA addresses, its "
             "CNAME's and its alias target's names (lower-case, no final dot, no dualstack.).",
@@ -178,7 +178,7 @@ KIND = Kind(
         Field(
             "public_ips",
             list,
-            source=public_ips,
+            path=public_ips,
             tracked=False,
             doc="Its A and AAAA addresses that are not private (RFC 1918, IPv6 unique local).",
         ),

@@ -33,14 +33,14 @@ KIND = Kind(
     # The allocation id; an EC2-Classic address (domain "standard") has none, only its IP.
     uid=lambda a: a.get("AllocationId") or a.get("PublicIp"),
     fields=(
-        Field("allocation_id", source=_given("AllocationId"), filter=True),
-        Field("public_ip", source="PublicIp", filter=True),
-        Field("domain", source="Domain", filter=True),
-        Field("instance_id", source=_given("InstanceId"), filter=True),
-        Field("eni_id", source=_given("NetworkInterfaceId"), filter=True),
+        Field("allocation_id", path=_given("AllocationId"), filter=True),
+        Field("public_ip", path="PublicIp", filter=True),
+        Field("domain", path="Domain", filter=True),
+        Field("instance_id", path=_given("InstanceId"), filter=True),
+        Field("eni_id", path=_given("NetworkInterfaceId"), filter=True),
         Field(
             "assigned_eni_id",
-            source=_interface_alone,
+            path=_interface_alone,
             doc="The interface it is assigned to when no instance holds it (a NAT gateway's, "
             "a load balancer's), which its ASSIGNED_TO edge to an AWSNetworkInterface joins "
             "on. None when it is on an instance (eni_id still names that instance's "
@@ -48,10 +48,10 @@ KIND = Kind(
             # Follows from instance_id and eni_id, whose changes are recorded already.
             tracked=False,
         ),
-        Field("association_id", source=_given("AssociationId")),
-        Field("private_ip", source=_given("PrivateIpAddress")),
-        Field("network_border_group", source="NetworkBorderGroup"),
-        Field("public_ipv4_pool", source="PublicIpv4Pool"),
+        Field("association_id", path=_given("AssociationId")),
+        Field("private_ip", path=_given("PrivateIpAddress")),
+        Field("network_border_group", path="NetworkBorderGroup"),
+        Field("public_ipv4_pool", path="PublicIpv4Pool"),
         *tags(),
     ),
     links=(

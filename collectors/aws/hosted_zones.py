@@ -40,27 +40,27 @@ KIND = Kind(
     fields=(
         Field(
             "zone_id",
-            source=lambda z: zone_id(z["Id"]),
+            path=lambda z: zone_id(z["Id"]),
             filter=True,
             doc="Its id, without the /hostedzone/ before it.",
         ),
         Field(
             "name",
-            source=lambda z: dns_name(z["Name"]),
+            path=lambda z: dns_name(z["Name"]),
             filter=True,
             doc="The domain it holds, without the final dot.",
         ),
-        Field("private", bool, source="Config.PrivateZone", filter=True),
-        Field("comment", source="Config.Comment"),
+        Field("private", bool, path="Config.PrivateZone", filter=True),
+        Field("comment", path="Config.Comment"),
         # Moves with every record made or deleted, which the records' own changes say.
-        Field("record_count", int, source="ResourceRecordSetCount", tracked=False),
+        Field("record_count", int, path="ResourceRecordSetCount", tracked=False),
         Field(
             "vpc_ids",
             list,
-            source="VpcIds",
+            path="VpcIds",
             doc="The VPCs a private zone answers in (GetHostedZone); none for a public one.",
         ),
-        Field("tags", list, source="TagList", doc="Its tags, as key=value strings."),
+        Field("tags", list, path="TagList", doc="Its tags, as key=value strings."),
     ),
     links=(
         Link(

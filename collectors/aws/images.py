@@ -32,20 +32,20 @@ KIND = Kind(
     scope=("region",),
     uid="ImageId",
     fields=(
-        Field("image_id", source="ImageId", filter=True),
-        Field("name", source="Name", filter=True),  # the image's own name, not a tag
-        Field("tags", list, source=tag_list()),
-        Field("owner_id", source="OwnerId", filter=True),
-        Field("state", source="State", filter=True),
+        Field("image_id", path="ImageId", filter=True),
+        Field("name", path="Name", filter=True),  # the image's own name, not a tag
+        Field("tags", list, path=tag_list()),
+        Field("owner_id", path="OwnerId", filter=True),
+        Field("state", path="State", filter=True),
         # ISO 8601 text, unlike every other AWS time: the field makes it a time.
-        Field("creation_date", datetime, source="CreationDate"),
-        Field("architecture", source="Architecture", filter=True),
+        Field("creation_date", datetime, path="CreationDate"),
+        Field("architecture", path="Architecture", filter=True),
         PLATFORM,
-        Field("image_type", source="ImageType", filter=True),
-        Field("public", bool, source="Public", filter=True),
-        Field("description", source="Description"),
+        Field("image_type", path="ImageType", filter=True),
+        Field("public", bool, path="Public", filter=True),
+        Field("description", path="Description"),
         # The snapshots behind its EBS volumes, which live as long as the image does.
-        Field("snapshot_ids", list, source=_snapshot_ids),
+        Field("snapshot_ids", list, path=_snapshot_ids),
     ),
     member_of=Link(
         "HAS_IMAGE",

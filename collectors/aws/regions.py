@@ -19,9 +19,9 @@ KIND = Kind(
     scope=GLOBAL,
     uid="uid",  # <account_id>:<name>, as every account names its regions alike
     fields=(
-        Field("name", source="RegionName", filter=True),
-        Field("region", source="RegionName", filter=True),
-        Field("opt_in_status", source="OptInStatus", filter=True),
+        Field("name", path="RegionName", filter=True),
+        Field("region", path="RegionName", filter=True),
+        Field("opt_in_status", path="OptInStatus", filter=True),
     ),
     links=(
         Link(

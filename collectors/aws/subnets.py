@@ -12,15 +12,15 @@ KIND = Kind(
     scope=REGIONAL,
     uid="SubnetId",
     fields=(
-        Field("subnet_id", source="SubnetId", filter=True),
-        Field("vpc_id", source="VpcId", filter=True),
-        Field("availability_zone", source="AvailabilityZone", filter=True),
-        Field("availability_zone_id", source="AvailabilityZoneId"),
-        Field("cidr_block", source="CidrBlock", filter=True),
+        Field("subnet_id", path="SubnetId", filter=True),
+        Field("vpc_id", path="VpcId", filter=True),
+        Field("availability_zone", path="AvailabilityZone", filter=True),
+        Field("availability_zone_id", path="AvailabilityZoneId"),
+        Field("cidr_block", path="CidrBlock", filter=True),
         # Moves as interfaces come and go in the subnet: no change worth recording.
-        Field("available_ip_count", int, source="AvailableIpAddressCount", tracked=False),
-        Field("state", source="State", filter=True),
-        Field("default_for_az", bool, source=lambda s: s.get("DefaultForAz", False)),
+        Field("available_ip_count", int, path="AvailableIpAddressCount", tracked=False),
+        Field("state", path="State", filter=True),
+        Field("default_for_az", bool, path=lambda s: s.get("DefaultForAz", False)),
         *tags(),
     ),
     links=(

@@ -12,11 +12,11 @@ KIND = Kind(
     scope=REGIONAL,
     uid="VpcId",
     fields=(
-        Field("vpc_id", source="VpcId", filter=True),
-        Field("cidr_block", source="CidrBlock", filter=True),
-        Field("state", source="State", filter=True),
-        Field("is_default", bool, source=lambda v: v.get("IsDefault", False), filter=True),
-        Field("owner_id", source="OwnerId"),
+        Field("vpc_id", path="VpcId", filter=True),
+        Field("cidr_block", path="CidrBlock", filter=True),
+        Field("state", path="State", filter=True),
+        Field("is_default", bool, path=lambda v: v.get("IsDefault", False), filter=True),
+        Field("owner_id", path="OwnerId"),
         *tags(),
     ),
     links=(

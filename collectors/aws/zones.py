@@ -20,10 +20,10 @@ KIND = Kind(
     # <account_id>:<name>: zone names map to different zones in each account.
     uid="uid",
     fields=(
-        Field("name", source="ZoneName", filter=True),
-        Field("zone_id", source="ZoneId", filter=True),
-        Field("state", source="State", filter=True),
-        Field("zone_type", source="ZoneType", filter=True),
+        Field("name", path="ZoneName", filter=True),
+        Field("zone_id", path="ZoneId", filter=True),
+        Field("state", path="State", filter=True),
+        Field("zone_type", path="ZoneType", filter=True),
     ),
     links=(
         Link(

@@ -13,10 +13,10 @@ KIND = Kind(
     uid="uid",
     fields=(
         *OBJECT,
-        Field("num_hosts", int, source="summary.numHosts"),
-        Field("total_cpu_mhz", int, source="summary.totalCpu"),
-        Field("total_memory_bytes", int, source="summary.totalMemory"),
-        Field("datacenter_uid", source="datacenter", filter=True),
+        Field("num_hosts", int, path="summary.numHosts"),
+        Field("total_cpu_mhz", int, path="summary.totalCpu"),
+        Field("total_memory_bytes", int, path="summary.totalMemory"),
+        Field("datacenter_uid", path="datacenter", filter=True),
     ),
     links=(
         Link(

@@ -15,17 +15,17 @@ if TYPE_CHECKING:
 
 SCOPE = ("vcenter",)
 # Every vSphere object is named by its vCenter and its managed object id.
-OBJECT = (Field("moref", source="moref", filter=True), Field("name", source="name", filter=True))
+OBJECT = (Field("moref", path="moref", filter=True), Field("name", path="name", filter=True))
 # Its vSphere tags (collectors.vsphere.tagging), put in each record by ``with_tags``.
 TAGS = Field(
-    "tags", list, source="tags", doc="Its vSphere tags, as category=tag strings (vAPI tagging)."
+    "tags", list, path="tags", doc="Its vSphere tags, as category=tag strings (vAPI tagging)."
 )
 
 
 def properties(kind: Kind, extra: tuple[str, ...] = (), own: tuple[str, ...] = ()) -> list[str]:
     """The property paths to ask for: those the kind's fields name and ``extra``, but not
     the keys a session or the collector itself (``own``) puts in each record."""
-    named = {f.source for f in kind.stored if isinstance(f.source, str)}
+    named = {f.path for f in kind.stored if isinstance(f.path, str)}
     if TAGS in kind.fields:
         own = (*own, "tags")
     return sorted((named | set(extra)) - SYNTHESIZED - set(own))

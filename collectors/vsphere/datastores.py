@@ -13,13 +13,13 @@ KIND = Kind(
     uid="uid",
     fields=(
         *OBJECT,
-        Field("type", source="summary.type", filter=True),
-        Field("capacity_bytes", int, source="summary.capacity"),
+        Field("type", path="summary.type", filter=True),
+        Field("capacity_bytes", int, path="summary.capacity"),
         # Moves with every write to the datastore: no change worth recording.
-        Field("free_bytes", int, source="summary.freeSpace", tracked=False),
-        Field("accessible", bool, source="summary.accessible", filter=True),
-        Field("url", source="summary.url"),
-        Field("datacenter_uid", source="datacenter", filter=True),
+        Field("free_bytes", int, path="summary.freeSpace", tracked=False),
+        Field("accessible", bool, path="summary.accessible", filter=True),
+        Field("url", path="summary.url"),
+        Field("datacenter_uid", path="datacenter", filter=True),
         TAGS,
     ),
     links=(

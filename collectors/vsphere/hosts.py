@@ -20,17 +20,17 @@ KIND = Kind(
     uid="uid",
     fields=(
         *OBJECT,
-        Field("connection_state", source="runtime.connectionState", filter=True),
-        Field("power_state", source="runtime.powerState", filter=True),
-        Field("maintenance_mode", bool, source="runtime.inMaintenanceMode", filter=True),
-        Field("num_cpu_cores", int, source="summary.hardware.numCpuCores"),
-        Field("memory_bytes", int, source="summary.hardware.memorySize"),
-        Field("datacenter_uid", source="datacenter", filter=True),
+        Field("connection_state", path="runtime.connectionState", filter=True),
+        Field("power_state", path="runtime.powerState", filter=True),
+        Field("maintenance_mode", bool, path="runtime.inMaintenanceMode", filter=True),
+        Field("num_cpu_cores", int, path="summary.hardware.numCpuCores"),
+        Field("memory_bytes", int, path="summary.hardware.memorySize"),
+        Field("datacenter_uid", path="datacenter", filter=True),
         # Set by collect: the cluster it is in, or for a standalone host its datacenter.
-        Field("cluster_uid", source="cluster", filter=True),
-        Field("standalone_datacenter_uid", source="standalone_in"),
+        Field("cluster_uid", path="cluster", filter=True),
+        Field("standalone_datacenter_uid", path="standalone_in"),
         # Hosts list the datastores they mount (a datastore's own host list may be partial).
-        Field("datastore_uids", list, source="datastore"),
+        Field("datastore_uids", list, path="datastore"),
         TAGS,
     ),
     links=(

@@ -21,8 +21,8 @@ KIND = Kind(
     uid="uid",
     fields=(
         *OBJECT,
-        Field("type", source=lambda r: TYPES.get(r["wsdl_type"], r["wsdl_type"]), filter=True),
-        Field("datacenter_uid", source="datacenter", filter=True),
+        Field("type", path=lambda r: TYPES.get(r["wsdl_type"], r["wsdl_type"]), filter=True),
+        Field("datacenter_uid", path="datacenter", filter=True),
     ),
     links=(
         Link(

@@ -30,17 +30,17 @@ KIND = Kind(
     uid="uid",
     fields=(
         *OBJECT,
-        Field("type", source=lambda r: TYPES.get(r["wsdl_type"], r["wsdl_type"]), filter=True),
-        Field("cpu_limit_mhz", int, source="config.cpuAllocation.limit", doc="-1: no limit."),
-        Field("cpu_reservation_mhz", int, source="config.cpuAllocation.reservation"),
-        Field("memory_limit_mb", int, source="config.memoryAllocation.limit", doc="-1: no limit."),
-        Field("memory_reservation_mb", int, source="config.memoryAllocation.reservation"),
-        Field("overall_status", source="overallStatus", filter=True),
-        Field("datacenter_uid", source="datacenter", filter=True),
+        Field("type", path=lambda r: TYPES.get(r["wsdl_type"], r["wsdl_type"]), filter=True),
+        Field("cpu_limit_mhz", int, path="config.cpuAllocation.limit", doc="-1: no limit."),
+        Field("cpu_reservation_mhz", int, path="config.cpuAllocation.reservation"),
+        Field("memory_limit_mb", int, path="config.memoryAllocation.limit", doc="-1: no limit."),
+        Field("memory_reservation_mb", int, path="config.memoryAllocation.reservation"),
+        Field("overall_status", path="overallStatus", filter=True),
+        Field("datacenter_uid", path="datacenter", filter=True),
         # Set by collect: the cluster that owns it, and the pool it is in (None: a root pool).
-        Field("cluster_uid", source="cluster", filter=True),
-        Field("parent_pool_uid", source="parent_pool", filter=True),
-        Field("vm_uids", list, source="vm"),
+        Field("cluster_uid", path="cluster", filter=True),
+        Field("parent_pool_uid", path="parent_pool", filter=True),
+        Field("vm_uids", list, path="vm"),
     ),
     links=(
         Link(

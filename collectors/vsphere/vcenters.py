@@ -20,13 +20,13 @@ KIND = Kind(
     # Its configured name: simulators (and cloned appliances) share instance UUIDs.
     uid="name",
     fields=(
-        Field("name", source="name", filter=True),
-        Field("host", source="host", filter=True),
-        Field("version", source="version", filter=True),
-        Field("api_version", source="apiVersion", filter=True),
-        Field("build", source="build"),
-        Field("full_name", source="fullName"),
-        Field("instance_uuid", source="instanceUuid"),
+        Field("name", path="name", filter=True),
+        Field("host", path="host", filter=True),
+        Field("version", path="version", filter=True),
+        Field("api_version", path="apiVersion", filter=True),
+        Field("build", path="build"),
+        Field("full_name", path="fullName"),
+        Field("instance_uuid", path="instanceUuid"),
     ),
     description="A vCenter, by the name the config gives it.",
 )

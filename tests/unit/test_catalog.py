@@ -129,7 +129,7 @@ def test_the_fields_users_filter_by_most_are_filters() -> None:
 
 def test_every_stored_field_says_where_its_value_comes_from() -> None:
     for kind in CATALOG.kinds:
-        missing = [f.name for f in kind.stored if f.source is None]
+        missing = [f.name for f in kind.stored if f.path is None]
         assert not missing, f"{kind.label}: {missing} have no source"
 
 

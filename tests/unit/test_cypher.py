@@ -20,7 +20,7 @@ def test_a_missing_placeholder_is_an_error() -> None:
 
 @pytest.mark.parametrize("file", FILES)
 def test_every_file_renders_with_identifiers_and_keeps_values_as_parameters(file: str) -> None:
-    names = set(cypher._PLACEHOLDER.findall(cypher.source(file)))
+    names = set(cypher._PLACEHOLDER.findall(cypher.text(file)))
     text = cypher.render(file, **dict.fromkeys(names, "X"))
     assert "{{" not in text
     assert "$" in text or "RETURN" in text or "CREATE" in text

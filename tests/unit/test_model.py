@@ -16,12 +16,12 @@ THING = Kind(
     scope=("account_id",),
     uid="Id",
     fields=(
-        Field("size", int, source="Spec.Size"),
-        Field("ratio", float, source="Ratio"),
-        Field("on", bool, source="On"),
-        Field("born", datetime, source="Born"),
-        Field("labels", list, source=lambda r: sorted(r.get("Labels", []))),
-        Field("name", source="Name"),
+        Field("size", int, path="Spec.Size"),
+        Field("ratio", float, path="Ratio"),
+        Field("on", bool, path="On"),
+        Field("born", datetime, path="Born"),
+        Field("labels", list, path=lambda r: sorted(r.get("Labels", []))),
+        Field("name", path="Name"),
         Field("parent_id"),  # not read from the record
     ),
 )

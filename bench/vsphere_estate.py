@@ -22,9 +22,6 @@ from typing import Any
 
 from pyVmomi import vim, vmodl
 
-from collectors.vsphere import tagging
-from collectors.vsphere.config import VCenterConfig
-from collectors.vsphere.session import VCenter
 from dev.demo import vsphere as demo
 
 CATEGORIES = 10  # the tags are spread over this many categories
@@ -145,24 +142,13 @@ def attach_tags(
 ) -> None:
     """Make the categories and tags of ``plan`` and attach each tag to its objects, through
     the vAPI tagging REST service."""
-    config = VCenterConfig.model_validate(demo.vcenters_config(port)[0])
-    categories: dict[str, str] = {}
+    demo.tag(port, "127.0.0.1", plan)
     by_object: dict[str, list[str]] = defaultdict(list)
     types: dict[str, str] = {}
-    with tagging.rest(config, VCenter(config).context()) as call:
-        for (category, name), objects in sorted(plan.items()):
-            if category not in categories:
-                spec = {"name": category, "description": "bench", "cardinality": "MULTIPLE",
-                        "associable_types": []}  # fmt: skip
-                categories[category] = call("POST", tagging.CATEGORY, {"create_spec": spec})
-            spec = {"name": name, "description": "bench", "category_id": categories[category]}
-            tag_id = call("POST", tagging.TAG, {"create_spec": spec})
-            body = {"object_ids": [{"type": t, "id": moref} for t, moref in objects]}
-            path = f"{tagging.ASSOCIATION}/id:{tag_id}?~action=attach-tag-to-multiple-objects"
-            call("POST", path, body)
-            for vim_type, moref in objects:
-                by_object[moref].append(f"{category}={name}")
-                types[moref] = vim_type
+    for (category, name), objects in plan.items():
+        for vim_type, moref in objects:
+            by_object[moref].append(f"{category}={name}")
+            types[moref] = vim_type
     seeded.tags = len(plan)
     seeded.attachments = sum(len(objects) for objects in plan.values())
     seeded.tagged = Counter(types.values())

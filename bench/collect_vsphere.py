@@ -34,7 +34,6 @@ from dev.demo import vsphere as demo
 from dev.stack import Ports, Stack
 from worker.runtime import Runtime
 
-SHIM = Path(__file__).resolve().parent / "vcsim_shim"  # see its sitecustomize.py
 REQUEST = re.compile(rb"Request: .*?<soapenv:Body><(\w+)", re.S)
 CLUSTERS = 10  # 2 datacenters x 5 clusters
 
@@ -119,13 +118,12 @@ def run(stack: Stack, rt: Runtime, vms: int, args: argparse.Namespace) -> dict:
     stack.write_config({"vsphere": {"vcenters": [vcenter]}, "tasks": {"max_retries": 0}})
     worker = f"worker-{vms}"
     metrics = str(stack.metrics_port(worker))
-    service = stack.inventory(
-        worker, "worker", "--processes", "1", "--threads", str(args.threads),
-        "--metrics-port", metrics,
+    pid = stack.start(
+        stack.inventory(
+            worker, "worker", "--processes", "1", "--threads", str(args.threads),
+            "--metrics-port", metrics,
+        )
     )  # fmt: skip
-    if args.vcsim_task_shim:
-        service.env["PYTHONPATH"] = str(SHIM)
-    pid = stack.start(service)
     time.sleep(3)  # the forked worker process imports the app
     with Load() as load:
         tree, wall = collection(rt, "vsphere:collect-all", timeout=3600)
@@ -162,7 +160,6 @@ def report(args: argparse.Namespace, results: list[dict]) -> None:
     print(
         f"\npage size {args.page_size}, 1 worker process x {args.threads} threads, "
         f"{args.pools} pools per cluster; {machine()}"
-        + ("; worker with bench/vcsim_shim" if args.vcsim_task_shim else "")
     )
     print(
         f"{'VMs':>6} {'vcsim start s':>13} {'seed s':>6} {'wall s':>7} {'round trips':>11} "
@@ -193,11 +190,6 @@ def main() -> None:
     ap.add_argument("--snapshot-vms", type=int, default=300, help="VMs given snapshots")
     ap.add_argument("--tags", type=int, default=300, help="distinct vSphere tags attached")
     ap.add_argument("--orphan-disks", type=int, default=300, help=".vmdk files no VM uses")
-    ap.add_argument(
-        "--vcsim-task-shim",
-        action="store_true",
-        help="let the worker wait for vcsim's datastore searches (bench/vcsim_shim)",
-    )
     ap.add_argument(
         "--port-base", type=int, default=31500, help="its servers' ports, from this one on"
     )

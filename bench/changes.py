@@ -33,7 +33,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)
 
-from bench.graph_stack import neo4j_stack
+from bench.graph_stack import instance_row, neo4j_stack
 from collectors import CATALOG
 from dev.stack import Ports
 from graph.writer import Writer
@@ -60,22 +60,11 @@ def instances(n: int, changed_every: int = 0) -> list[Row]:
     """``n`` instances; with ``changed_every``, each that many-th one changed."""
 
     def one(i: int) -> Row:
-        changed = changed_every and i % changed_every == 0
+        changed = bool(changed_every) and i % changed_every == 0
         return {
-            "uid": f"i-{i:08x}",
-            "instance_id": f"i-{i:08x}",
-            "subnet_id": f"subnet-{i % 250:05d}",
-            "instance_type": "t3.large" if changed else "t3.micro",
-            "state": "running",
-            "image_id": "ami-1",
-            "vpc_id": "vpc-1",
-            "private_ip": f"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}",
-            "architecture": "x86_64",
-            "platform": "Linux/UNIX",
+            **instance_row(i, changed=changed),
             "launch_time": datetime(2026, 1, 1) + timedelta(minutes=i),
             "security_group_ids": ["sg-1", "sg-2"],
-            "tags": [f"Name=app-{i}", "env=prod" if changed else "env=bench"],
-            "name": f"app-{i}",
         }
 
     return [one(i) for i in range(n)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from typing import Any
 
 from neo4j import Driver
 
@@ -35,3 +36,22 @@ def neo4j_stack(ports: Ports, batch_size: int) -> Iterator[tuple[Stack, Driver]]
             driver.close()
     finally:
         stack.discard()
+
+
+def instance_row(i: int, subnets: int = 250, changed: bool = False) -> dict[str, Any]:
+    """The ``i``-th made-up instance row both graph benches write (``changed``: its type
+    and a tag differ, as a resize and a retag would)."""
+    return {
+        "uid": f"i-{i:08x}",
+        "instance_id": f"i-{i:08x}",
+        "subnet_id": f"subnet-{i % subnets:05d}",
+        "instance_type": "t3.large" if changed else "t3.micro",
+        "state": "running",
+        "image_id": "ami-1",
+        "vpc_id": "vpc-1",
+        "private_ip": f"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}",
+        "architecture": "x86_64",
+        "platform": "Linux/UNIX",
+        "tags": [f"Name=app-{i}", "env=prod" if changed else "env=bench"],
+        "name": f"app-{i}",
+    }

@@ -24,7 +24,7 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from concurrent.futures import ThreadPoolExecutor  # imports queue: after the path is set
 
-from bench.graph_stack import neo4j_stack
+from bench.graph_stack import instance_row, neo4j_stack
 from collectors import CATALOG
 from dev.stack import Ports
 from graph import links
@@ -53,23 +53,7 @@ def rows(n: int, subnets: int) -> tuple[list[dict], list[dict]]:
         }
         for s in range(subnets)
     ]
-    instance_rows = [
-        {
-            "uid": f"i-{i:08x}",
-            "instance_id": f"i-{i:08x}",
-            "subnet_id": f"subnet-{i % subnets:05d}",
-            "instance_type": "t3.micro",
-            "state": "running",
-            "image_id": "ami-1",
-            "vpc_id": "vpc-1",
-            "private_ip": f"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}",
-            "architecture": "x86_64",
-            "platform": "Linux/UNIX",
-            "tags": [f"Name=app-{i}", "env=bench"],
-            "name": f"app-{i}",
-        }
-        for i in range(n)
-    ]
+    instance_rows = [instance_row(i, subnets) for i in range(n)]
     return subnet_rows, instance_rows
 
 

@@ -48,12 +48,9 @@ class Writer:
         if kind.member_of:
             if owner is None:
                 raise ValueError(f"{kind.label} is shared: writing it needs the scope's owner")
-            link = kind.member_of
-            statement = cypher.render(
+            statement = _members(
                 "merge_members",
-                owner_label=link.source,
-                type=link.type,
-                label=kind.label,
+                kind,
                 linked=changes.link_record("linked"),
                 owner_created=cypher.text("change_owner"),
                 **record,
@@ -120,13 +117,7 @@ class Writer:
             if kept:
                 raise ValueError(f"{kind.label} is shared: its cleanup cannot keep nodes")
             link = kind.member_of
-            stale = cypher.render(
-                "remove_stale_members",
-                label=kind.label,
-                owner_label=link.source,
-                type=link.type,
-                unlinked=changes.link_record("unlinked"),
-            )
+            stale = _members("remove_stale_members", kind, unlinked=changes.link_record("unlinked"))
             own = {"scope": dict(scope), "scope_text": changes.scope_text(scope, kind.scope)}
             gone, _ = self._drain(stale, owner=dict(owner), seen_at=seen_at, **own, **params)
             log.count(link.type, "unlinked", gone)
@@ -210,3 +201,11 @@ def _kept(kind: Kind, kept: Mapping[str, list[Any]]) -> str:
     if unknown:
         raise ValueError(f"{kind.label} has no field {unknown} to keep nodes by")
     return " AND ".join(f"NOT n.{name} IN $kept.{name}" for name in sorted(kept)) or "true"
+
+
+def _members(file: str, kind: Kind, **parts: str) -> str:
+    """A statement about a shared kind's memberships: ``<file>.cypher`` with the kind's
+    label and its ``member_of`` link's owner label and type filled in."""
+    assert kind.member_of is not None
+    link = kind.member_of
+    return cypher.render(file, label=kind.label, owner_label=link.source, type=link.type, **parts)

@@ -282,6 +282,9 @@ def main() -> None:
     ap.add_argument("--details", type=int, default=24, help="buckets, balancers... a region")
     ap.add_argument("--delay-ms", type=float, default=0, help="added to every AWS call")
     ap.add_argument("--port-offset", type=int, default=0, help="two benches side by side")
+    ap.add_argument(
+        "--detail-concurrency", type=int, default=8, help="1: the detail calls one by one"
+    )
     args = ap.parse_args()
     o = args.port_offset
     ports = Ports(api=38100 + o, bolt=37787 + o, http=37574 + o, redis=36479 + o, moto=35100 + o)
@@ -294,7 +297,8 @@ def main() -> None:
         accounts = demo.accounts_config(proxy.url)
         for a in accounts:
             a["regions"] = REGIONS
-        rt = runtime(stack, {"aws": {"accounts": accounts}, "tasks": {"max_retries": 0}})
+        aws = {"accounts": accounts, "detail_concurrency": args.detail_concurrency}
+        rt = runtime(stack, {"aws": aws, "tasks": {"max_retries": 0}})
         results = [run(stack, rt, proxy, n) for n in args.threads]
         print(f"\n{made} instances, {details}, 2 accounts x {len(REGIONS)} regions")
         print(f"{args.delay_ms:.0f} ms added to every call; {machine()}")

@@ -26,6 +26,7 @@ the 200's ``ETag``, ``Cache-Control`` and ``Vary`` headers."""
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import time
 from collections import OrderedDict
@@ -209,9 +210,10 @@ class GraphCache:
     def describe(app: FastAPI, prefixes: tuple[str, ...]) -> None:
         """Have ``app``'s OpenAPI document declare the conditional requests of its GET
         operations under ``prefixes`` (those given to the layer): ``If-None-Match``, the
-        ``304`` answer and the headers of a 200 (``conditional``)."""
+        ``304`` answer and the headers of a 200 (``conditional``).  Made once, then kept: the
+        routes do not change once the app is made."""
         generate = app.openapi
-        app.openapi = lambda: conditional(generate(), prefixes)  # type: ignore[method-assign]
+        app.openapi = functools.cache(lambda: conditional(generate(), prefixes))  # type: ignore[method-assign]
 
     def _labelled(
         self, scope: Scope, key: bytes, version: Version, tag: bytes, keep: bool, send: Send
@@ -285,15 +287,12 @@ NOT_MODIFIED = {
 def conditional(document: dict[str, Any], prefixes: tuple[str, ...]) -> dict[str, Any]:
     """``document`` with each GET operation whose path starts with one of ``prefixes``
     (as the layer matches a request's) declaring ``If-None-Match``, a ``304`` answer and
-    the 200's ``ETag``, ``Cache-Control`` and ``Vary`` headers.  In place and again as
-    often as asked: the same document after."""
+    the 200's ``ETag``, ``Cache-Control`` and ``Vary`` headers, in place."""
     for path, operations in document.get("paths", {}).items():
         get = operations.get("get")
         if get is None or not path.startswith(prefixes):
             continue
-        parameters = get.setdefault("parameters", [])
-        if IF_NONE_MATCH not in parameters:
-            parameters.append(copy.deepcopy(IF_NONE_MATCH))
+        get.setdefault("parameters", []).append(copy.deepcopy(IF_NONE_MATCH))
         answers = get.setdefault("responses", {})
         answers.setdefault("200", {"description": "Successful Response"})
         answers["200"]["headers"] = copy.deepcopy(HEADERS)

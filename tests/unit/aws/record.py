@@ -31,6 +31,8 @@ KEEP = 3
 WHOLE = {"describe_regions", "list_resource_record_sets"}
 # Answers cut to a few of each group: DescribeSnapshots gives the account's own and (in
 # moto) those behind moto's public images, owned by other accounts; the tests need both.
+# The recording kept was made before the collector added an owner filter (which moto
+# honours): tests/unit/aws/test_snapshots.py answers today's request with it.
 GROUPS = {"describe_snapshots": lambda s: s.get("OwnerId") == demo.MAIN_ACCOUNT}
 
 

@@ -1,5 +1,10 @@
 """Row mapping of EBS snapshots from a DescribeSnapshots answer recorded from moto, which
-also holds snapshots of other accounts (those behind moto's public images)."""
+also holds snapshots of other accounts (those behind moto's public images).
+
+It was recorded for ``OwnerIds=["self"]`` alone, which moto ignores; the collector now also
+filters by owner, which moto honours.  The tests answer the request the collector makes
+with that recording: a server sending others' snapshots whatever it is asked, whose
+extras the collector still drops."""
 
 from __future__ import annotations
 
@@ -12,7 +17,9 @@ from model import RowError
 from tests.unit.aws.fake import FakeSession, recording, rows
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
-ANSWER = recording("ec2", "describe_snapshots")[0]
+RECORDED = recording("ec2", "describe_snapshots")[0]
+ASKED = {"OwnerIds": ["self"], "Filters": [{"Name": "owner-id", "Values": [ACCOUNT]}]}
+ANSWER = {"params": ASKED, "response": RECORDED["response"]}
 
 
 def _rows(answer: dict = ANSWER) -> dict[str, dict]:
@@ -48,10 +55,12 @@ def test_a_snapshot_keeps_its_volume_id_size_time_and_tags() -> None:
 
 
 def test_the_account_is_asked_for_its_own_snapshots_a_thousand_a_page() -> None:
-    session = FakeSession(ACCOUNT, REGION)
+    session = FakeSession(ACCOUNT, REGION, answers={"ec2.describe_snapshots": [ANSWER]})
     list(snapshots.COLLECTOR.collect(session))
     ec2 = session.clients["ec2"]
-    assert ec2.calls == [("describe_snapshots", {"OwnerIds": ["self"]})]
+    # The owner asked twice over: AWS answers "self" alone; the filter, AWS's own too, keeps
+    # a simulator that ignores OwnerIds from sending a thousand others' snapshots a region.
+    assert ec2.calls == [("describe_snapshots", ASKED)]
     assert ec2.page_sizes == {"describe_snapshots": 1000}
 
 

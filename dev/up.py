@@ -45,6 +45,13 @@ DEMO_SCHEDULES = [
         | {"priority": "low"}
         for p in PROVIDERS
     ),
+    # Every relationship rebuilt whole once a day: a collection that changed nothing asks
+    # for no link task.
+    *(
+        {"name": f"{p}-links-daily", "task": f"{p}:link-all", "cron": "45 3 * * *"}
+        | {"priority": "low"}
+        for p in PROVIDERS
+    ),
     {"name": "housekeeping", "task": "aux:housekeeper", "cron": "30 3 * * *"},
     {"name": "report-counts", "task": "aux:reports", "interval_s": 300, "priority": "low"},
 ]

@@ -13,8 +13,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from api.app import create_app
 from app.config import Settings
 from app.logs import secrets_in
+from dev.demo import aws as demo
 from dev.stack import Stack, wait_until
 from tests.helpers import cli, config_with, json_lines
+from worker.runtime import Runtime
 
 SCOPE = {"account": "demo-main", "region": "eu-west-1"}
 
@@ -33,7 +35,7 @@ def value(page: dict, name: str, **labels: str) -> float:
 
 
 def test_worker_metrics_count_tasks_and_resources_and_logs_carry_the_task_id(
-    stack: Stack, config_path: Path, estate: dict, migrated: object, tmp_path: Path
+    stack: Stack, config_path: Path, estate: dict, migrated: Runtime, tmp_path: Path
 ) -> None:
     # A database of its own: no other test's worker takes these messages.
     base = Settings()
@@ -50,6 +52,13 @@ def test_worker_metrics_count_tasks_and_resources_and_logs_carry_the_task_id(
     try:
         wait_until(lambda: httpx.get(url, timeout=60).status_code == 200, 30, "the pool's metrics")
         before = samples(httpx.get(url, timeout=60).text)
+        # The scope's VPCs gone from the graph (another test may have collected them): the
+        # collection makes them again, a change, so it asks for a link task too.
+        migrated.driver.execute_query(
+            "MATCH (v:AWSVPC {account_id: $account, region: $region}) DETACH DELETE v",
+            account=demo.MAIN_ACCOUNT,
+            region=SCOPE["region"],
+        )
         done = cli(
             "collect", "aws:collect-vpcs", "--payload", json.dumps(SCOPE), "--wait",
             config=config, timeout=300,

@@ -130,7 +130,14 @@ def _collect(
     status.succeeded(
         rt.driver, database, kind, payload, node_scope, seen_at, task_id, len(warnings)
     )
-    _ask_links_of(rt, provider, kind, {k: values[k] for k in provider.link_scope if k in values})
+    # Links are derived from the nodes' tracked fields (those they join on are tracked, or
+    # follow from tracked ones): a collection that changed nothing leaves every link it
+    # touches as it was, and asking for them would only re-read them.  A link lost some
+    # other way (a relationship type new in the catalog, a link task that failed for good)
+    # waits for the next change or a scheduled <provider>:link-all.
+    if log_.counts:
+        scope = {k: values[k] for k in provider.link_scope if k in values}
+        _ask_links_of(rt, provider, kind, scope)
     metrics.NODES_WRITTEN.labels(provider.name, kind.label).inc(written)
     metrics.NODES_REMOVED.labels(provider.name, kind.label).inc(removed)
     metrics.WARNINGS.labels(provider.name, kind.label).inc(len(warnings))

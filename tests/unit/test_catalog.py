@@ -178,3 +178,28 @@ def test_the_model_and_graph_import_nothing_of_app_workers_or_providers() -> Non
     assert not roots & {"app", "worker", "collectors", "api", "dev", "boto3", "pyVmomi"}
     model_only = {m.split(".")[0] for m in _imported("import model")}
     assert not model_only & {"pydantic", "neo4j", "graph", "app", "collectors"}
+
+
+# Untracked fields links join on, each following from tracked ones (see their comments):
+# a change of theirs comes with a change recorded, which is what has links refreshed.
+DERIVED_JOINS = {
+    ("AWSDNSRecord", "targets"),
+    ("AWSElasticIP", "assigned_eni_id"),
+}
+
+
+def test_links_join_on_what_a_change_is_recorded_for() -> None:
+    """A collection that records no change asks for no links (worker.jobs): that holds
+    only if every property a link joins on is the node's identity or scope, or a tracked
+    field, or follows from tracked ones."""
+    untracked = set()
+    for link in CATALOG.derived:
+        for label, props in (
+            (link.source, [s for s, _ in link.on]),
+            (link.target, [t for _, t in link.on]),
+        ):
+            kind = CATALOG.by_label[label]
+            for prop in props:
+                if prop != "uid" and prop not in kind.scope and prop not in kind.tracked:
+                    untracked.add((label, prop))
+    assert untracked == DERIVED_JOINS

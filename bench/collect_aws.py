@@ -226,9 +226,14 @@ def collection(
 
 
 def outcome(tree: list[dict[str, Any]]) -> dict[str, Any]:
-    """How many tasks a collection's tree holds, how many failed, and what they wrote."""
+    """How many tasks a collection's tree holds, how many failed, what they wrote, and the
+    changes they recorded per task name (``aws:collect-vpcs: 3 created``)."""
     failed = Counter(r["state"] for r in tree)["failed"]
-    return {"tasks": len(tree), "failed": failed, **totals(tree)}
+    changed: dict[str, Counter[str]] = defaultdict(Counter)
+    for r in tree:
+        changed[r["task"]].update((r.get("result") or {}).get("changes") or {})
+    changes = {task: dict(c) for task, c in sorted(changed.items()) if c}
+    return {"tasks": len(tree), "failed": failed, "changes": changes, **totals(tree)}
 
 
 @contextlib.contextmanager

@@ -39,6 +39,7 @@ def report(
             f"x {args.threads} threads"
         )
         print("  CPU seconds: " + cpu_line(run["cpu"]))
+        print(f"  changes recorded: {run['changes'] or 'none'}")
     for name, procs in mine["rss"].items():
         print(f"  peak RSS, pool {name}: " + ", ".join(f"{v:.0f} MB" for v in procs.values()))
     resources = sum(want.values())

@@ -9,10 +9,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
 _PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A statement and its parameters, for another part to run in its own transaction."""
+
+    text: str
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 @cache

@@ -17,6 +17,7 @@ from typing import Any
 from neo4j import Driver
 
 import cypher
+from cypher import Statement
 from model import Kind
 
 LABEL = "InventoryCollection"
@@ -47,6 +48,26 @@ def _props(kind: Kind, payload: Mapping[str, Any], scope: Mapping[str, Any]) -> 
     return {"label": kind.label, "provider": kind.provider, "task": kind.task, **payload, **scope}
 
 
+def success(
+    kind: Kind,
+    payload: Mapping[str, Any],
+    scope: Mapping[str, Any],
+    seen_at: datetime,
+    task_id: str | None,
+    warnings: int,
+) -> Statement:
+    """The statement recording a collection's success, to run in its cleanup's last
+    transaction (``Writer.remove_stale``'s ``then``): both commit, or neither."""
+    params = {
+        "uid": uid(kind, payload),
+        "props": _props(kind, payload, scope),
+        "seen_at": seen_at,
+        "task_id": task_id,
+        "warnings": warnings,
+    }
+    return Statement(cypher.text("collection_succeeded"), params)
+
+
 def succeeded(
     driver: Driver,
     database: str,
@@ -57,15 +78,8 @@ def succeeded(
     task_id: str | None,
     warnings: int,
 ) -> None:
-    driver.execute_query(
-        cypher.text("collection_succeeded"),
-        uid=uid(kind, payload),
-        props=_props(kind, payload, scope),
-        seen_at=seen_at,
-        task_id=task_id,
-        warnings=warnings,
-        database_=database,
-    )
+    done = success(kind, payload, scope, seen_at, task_id, warnings)
+    driver.execute_query(done.text, done.params, database_=database)
 
 
 def failed(

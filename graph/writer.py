@@ -10,10 +10,10 @@ from threading import Lock
 from time import monotonic
 from typing import Any
 
-from neo4j import Driver
+from neo4j import Driver, ManagedTransaction
 
 import cypher
-from cypher import where
+from cypher import Statement, where
 from graph import changes
 from graph.changes import ChangeLog
 from model import Kind, Row
@@ -105,7 +105,10 @@ class Writer:
                 )
                 self._clock = (utc(records[0]["now"].to_native()), monotonic())
             read, at = self._clock
-            return read + timedelta(seconds=monotonic() - at)
+            now = read + timedelta(seconds=monotonic() - at)
+            # In whole milliseconds, as the database's clock and the API's times are: a time
+            # shown (an RFC 3339 ``at``) then finds what was written at it.
+            return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
     def remove_stale(
         self,
@@ -115,10 +118,13 @@ class Writer:
         owner: Mapping[str, Any] | None = None,
         log: ChangeLog | None = None,
         kept: Mapping[str, list[Any]] | None = None,
+        then: Statement | None = None,
     ) -> int:
         """Delete the nodes of ``kind`` in ``scope`` not written since ``seen_at``, but
         those whose field is one of the ``kept`` values (field -> values: the parts of the
-        scope the collection could not list).
+        scope the collection could not list); ``then`` runs in the cleanup's last
+        transaction (a collection's success: recorded with its cleanup, and one round trip
+        fewer).
 
         Call only after a collection of that kind and scope succeeded entirely.  For a
         shared kind, the scope's stale memberships go, and then the nodes no scope has.
@@ -140,7 +146,7 @@ class Writer:
             statement = cypher.render(
                 "remove_orphans", label=kind.label, type=link.type, deleted=deleted
             )
-            removed, unlinked = self._drain(statement, **params)
+            removed, unlinked = self._drain(statement, then, **params)
         else:
             missing = set(kind.scope) - set(scope)
             if missing:
@@ -153,7 +159,7 @@ class Writer:
                 deleted=deleted,
             )
             removed, unlinked = self._drain(
-                statement, scope=dict(scope), seen_at=seen_at, kept=dict(kept or {}), **params
+                statement, then, scope=dict(scope), seen_at=seen_at, kept=dict(kept or {}), **params
             )
         log.count(kind.label, "deleted", removed)
         log.unlinked(unlinked)
@@ -194,19 +200,30 @@ class Writer:
         )
         return removed, [r.data() for r in kept]
 
-    def _drain(self, statement: str, **params: Any) -> tuple[int, list[str]]:
+    def _drain(
+        self, statement: str, then: Statement | None = None, **params: Any
+    ) -> tuple[int, list[str]]:
         # Deletes run in bounded transactions until nothing is left to delete: how many
-        # went, and the types of the relationships that went with them.
+        # went, and the types of the relationships that went with them.  ``then`` runs in
+        # the last one.  The session shares execute_query's bookmarks: what a task wrote
+        # before is read here, and what this writes is read by its next statement.
+        params = {**params, "batch": self.batch_size}
+
+        def once(tx: ManagedTransaction) -> dict[str, Any]:
+            found = tx.run(statement, params).single(strict=True).data()
+            if then is not None and found["removed"] < self.batch_size:
+                tx.run(then.text, then.params).consume()
+            return found
+
         total, unlinked = 0, []
-        while True:
-            records, _, _ = self.driver.execute_query(
-                statement, batch=self.batch_size, database_=self.database, **params
-            )
-            removed = records[0]["removed"]
-            total += removed
-            unlinked += records[0].get("unlinked") or []
-            if removed < self.batch_size:
-                return total, unlinked
+        bookmarks = self.driver.execute_query_bookmark_manager
+        with self.driver.session(database=self.database, bookmark_manager=bookmarks) as s:
+            while True:
+                found = s.execute_write(once)
+                total += found["removed"]
+                unlinked += found.get("unlinked") or []
+                if found["removed"] < self.batch_size:
+                    return total, unlinked
 
 
 def _kept(kind: Kind, kept: Mapping[str, list[Any]]) -> str:

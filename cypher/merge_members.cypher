@@ -14,8 +14,16 @@ UNWIND $rows AS row
 MERGE (n:{{label}} {uid: row.uid})
 ON CREATE SET n.first_seen = $seen_at
 WITH o, made, n, row, n.last_seen AS seen
+// Scopes may see one record differently (an image's tags are its owner's alone): the node
+// holds one scope's view (view_of), its owner's (Kind.owner_view) over any other's, else
+// the first one's while that scope still sees it.  Another view only renews last_seen and the
+// membership: as an empty row it changes nothing.
+WITH *, seen IS NULL OR n.view_of = o.uid OR {{owner_view}}
+        OR NOT EXISTS { (:{{owner_label}} {uid: n.view_of})-[:{{type}}]->(n) } AS holds
+WITH o, made, n, CASE WHEN holds THEN row ELSE {} END AS row, seen, holds
 {{changed}}
 SET n += row, n += $scope,
+    n.view_of = CASE WHEN holds THEN o.uid ELSE n.view_of END,
     n.last_seen = CASE WHEN seen > $seen_at THEN seen ELSE $seen_at END
 MERGE (o)-[r:{{type}}]->(n)
 ON CREATE SET r.first_seen = $seen_at

@@ -60,6 +60,7 @@ class Writer:
                 kind,
                 linked=changes.link_record("linked"),
                 owner_created=cypher.text("change_owner"),
+                owner_view=_owner_view(kind),
                 **record,
             )
         else:
@@ -234,6 +235,14 @@ def _kept(kind: Kind, kept: Mapping[str, list[Any]]) -> str:
     if unknown:
         raise ValueError(f"{kind.label} has no field {unknown} to keep nodes by")
     return " AND ".join(f"NOT n.{name} IN $kept.{name}" for name in sorted(kept)) or "true"
+
+
+def _owner_view(kind: Kind) -> str:
+    """Whether ``row`` is the view of the scope (own node ``o``) that owns its record."""
+    if not kind.owner_view:
+        return "false"
+    field, prop = kind.owner_view
+    return f"coalesce(row.{field} = o.{prop}, false)"
 
 
 def _members(file: str, kind: Kind, **parts: str) -> str:

@@ -183,6 +183,10 @@ class Kind:
     # scope's own node that says "this scope sees it", written with the nodes.  Cleanup
     # then removes a scope's memberships, and deletes a node only when no scope has it.
     member_of: Link | None = None
+    # For a shared kind: (row field, owner node property) naming the scope that owns a
+    # record (an image's account, which alone sees its tags).  Each node holds one scope's
+    # view: its owner's over any other's; otherwise the first scope's, while it sees it.
+    owner_view: tuple[str, str] | None = None
     description: str = ""
     singular: str = ""  # for single-item fields; defaults to the name without its "s"
 
@@ -199,6 +203,13 @@ class Kind:
         reserved = {f.name for f in COMMON_FIELDS} & set(names)
         if reserved:
             raise ValueError(f"{self.label}: {sorted(reserved)} are set by the writer")
+        if self.owner_view:
+            if not self.member_of:
+                raise ValueError(f"{self.label}: owner_view is for a kind shared between scopes")
+            field, prop = self.owner_view
+            check_identifier(prop)
+            if field not in names:
+                raise ValueError(f"{self.label}: owner_view names no field of it: {field!r}")
 
     @property
     def task(self) -> str:

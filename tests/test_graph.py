@@ -194,6 +194,61 @@ def test_a_shared_image_lives_while_any_scope_still_sees_it(clean_graph: Runtime
     assert count(rt, "MATCH (i:AWSImage) RETURN count(i)") == 0
 
 
+def test_a_shared_image_holds_one_view_its_owners_first(clean_graph: Runtime) -> None:
+    """Accounts see one image differently (its tags are its owner's alone; moto copies a
+    public image per account): the node holds its owner's view, else the first scope's
+    while that scope sees it, so that views taking turns record no change every run."""
+    from graph.changes import ChangeLog
+
+    rt = clean_graph
+    image = CATALOG.by_label["AWSImage"]
+    region = {"region": "eu-west-1"}
+
+    def scope(account: str) -> dict:
+        return {"uid": f"{account}:eu-west-1", "props": {"account_id": account}}
+
+    owner, other, third = scope("111111111111"), scope("222222222222"), scope("333333333333")
+
+    def view(tags: list[str], description: str, owner_id: str = "111111111111") -> list:
+        return [{"uid": "ami-x", "owner_id": owner_id, "tags": tags, "description": description}]
+
+    def write(who: dict, rows: list, at: datetime) -> ChangeLog:
+        log = ChangeLog()
+        rt.writer.write(image, rows, region, at, who, log)
+        return log
+
+    t1 = rt.writer.now()
+    write(other, view([], "seen by 222"), t1)
+    assert write(owner, view(["team=x"], "seen by 111"), t1).counts[("AWSImage", "updated")] == 1
+    for n, who in enumerate((other, third, owner, other), start=1):
+        log = write(who, view([] if who is not owner else ["team=x"], "seen by x"), t1)
+        assert log.counts[("AWSImage", "updated")] == (1 if who is owner else 0), n
+    # The owner's description changed in its last write; the others' were never taken.
+    got = node(rt, "AWSImage", "ami-x")
+    assert (got["tags"], got["description"]) == (["team=x"], "seen by x")
+    assert got["view_of"] == owner["uid"]
+
+    # An image no scope here owns: the first view holds until its scope no longer sees it.
+    public = "ami-public"
+    rows = {
+        who["uid"]: [{"uid": public, "owner_id": "999", "description": who["uid"]}]
+        for who in (other, third)
+    }
+    t2 = t1 + timedelta(seconds=1)
+    write(other, rows[other["uid"]], t2)
+    later = t2 + timedelta(milliseconds=500)
+    log = write(third, rows[third["uid"]], later)
+    assert dict(log.counts) == {("HAS_IMAGE", "linked"): 1}  # its membership, no update
+    got = node(rt, "AWSImage", public)
+    assert (got["description"], got["last_seen"].to_native()) == (other["uid"], later)
+    t3 = t2 + timedelta(seconds=1)
+    write(other, [], t3)
+    rt.writer.remove_stale(image, region, t3, other)  # 222 no longer sees it
+    log = write(third, rows[third["uid"]], t3)
+    assert log.counts[("AWSImage", "updated")] == 1
+    assert node(rt, "AWSImage", public)["description"] == third["uid"]
+
+
 def test_a_shared_kind_cannot_be_written_without_its_owner(clean_graph: Runtime) -> None:
     image = CATALOG.by_label["AWSImage"]
     with pytest.raises(ValueError, match="shared"):

@@ -122,10 +122,10 @@ def _collect(
         for page in collector.collect(session):
             rows = [kind.row(record) for record in page]
             written += rt.writer.write(kind, rows, node_scope, seen_at, owner, log_)
-    # Only a collection whose listing went through entirely may declare what it missed as
-    # gone; failed detail calls only leave some properties as they were (warnings).
     warnings = session.warnings
     done = status.success(kind, payload, node_scope, seen_at, task_id, len(warnings))
+    # Only a collection whose listing went through entirely may declare what it missed as
+    # gone; failed detail calls only leave some properties as they were (warnings).
     removed = rt.writer.remove_stale(kind, node_scope, seen_at, owner, log_, session.kept, done)
     # Links are derived from the nodes' tracked fields (those they join on are tracked, or
     # follow from tracked ones): a collection that changed nothing leaves every link it

@@ -2,7 +2,8 @@
 
 An image used by many accounts is one node; each region that sees it has a HAS_IMAGE
 link to it, renewed by each collection, so cleanup of one scope never deletes an image
-another scope still uses.
+another scope still uses.  The node holds its owner account's view (others do not see its
+tags), or else the first view written while that scope still sees it.
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ KIND = Kind(
         backward="regions",
         backward_many=True,
     ),
+    # Tags (and, in moto, each account's copy of a public image) differ by who looks.
+    owner_view=("owner_id", "account_id"),
     links=(
         Link(
             "USES_IMAGE",

@@ -130,6 +130,17 @@ def test_a_kind_refuses_a_field_declared_twice_or_one_the_writer_owns() -> None:
         Kind("test", "xs", "TestX", (), "Id", (Field("last_seen", datetime),))
 
 
+def test_an_owner_view_names_a_field_of_a_shared_kind() -> None:
+    member = Link("HAS_X", "TestScope", "TestX", (("uid", "scope"),), "xs", "scopes")
+    with pytest.raises(ValueError, match="shared between scopes"):
+        Kind("test", "xs", "TestX", (), "Id", (Field("owner"),), owner_view=("owner", "id"))
+    with pytest.raises(ValueError, match="names no field"):
+        Kind("test", "xs", "TestX", (), "Id", (), member_of=member, owner_view=("owner", "id"))
+    kind = Kind("test", "xs", "TestX", (), "Id", (Field("owner"),), member_of=member,
+                owner_view=("owner", "id"))  # fmt: skip
+    assert kind.owner_view == ("owner", "id")
+
+
 def test_a_label_starts_with_its_providers_name() -> None:
     with pytest.raises(ValueError, match="label Instance must start with its provider's name"):
         Kind("aws", "instances", "Instance", (), "Id", ())

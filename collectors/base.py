@@ -38,10 +38,24 @@ class PermanentError(Exception):
 
 
 @dataclass(frozen=True)
+class Reads:
+    """What a collection takes from the graph rather than listing it again: the values of
+    ``field`` on the ``label`` nodes of its scope (the images a region's instances run),
+    given to it as ``session.referenced``.  ``fetch(session, values)`` yields the records
+    those values name; a collection of ``label`` that changed something calls it for the
+    values its scope has no node for yet, so that neither collection waits on the other."""
+
+    label: str
+    field: str
+    fetch: Callable[[Any, list[Any]], Iterator[list[Any]]]
+
+
+@dataclass(frozen=True)
 class Collector:
     kind: Kind
     # Given an open session, yields pages of provider records; ``kind.row`` maps each.
     collect: Callable[[Any], Iterator[list[Any]]]
+    reads: Reads | None = None
 
 
 def collectors_of(package: str, *modules: str) -> tuple[Collector, ...]:
@@ -57,6 +71,8 @@ class Session(ABC):
         # Nodes the collection could not list this time, as field -> values: left as they
         # were, neither seen nor taken for gone (see ``keep``).
         self.kept: dict[str, list[Any]] = {}
+        # What the collector's ``Reads`` names, read from the graph before it collects.
+        self.referenced: list[Any] = []
         # Where ``attempt`` puts the warnings of a detail call run by ``held`` on another
         # thread, for the caller to add in the items' order.
         self._held = threading.local()
@@ -205,6 +221,10 @@ class Provider:
 
     def collector(self, kind_name: str) -> Collector | None:
         return next((c for c in self.collectors if c.kind.name == kind_name), None)
+
+    def readers(self, label: str) -> tuple[Collector, ...]:
+        """The collectors that read the nodes of ``label`` (``Collector.reads``)."""
+        return tuple(c for c in self.collectors if c.reads and c.reads.label == label)
 
     def is_scoped(self, kind: Kind, payload: dict[str, Any]) -> bool:
         return all(payload.get(k) is not None for k in self.scope_keys(kind))

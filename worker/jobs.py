@@ -21,11 +21,11 @@ from dramatiq.middleware import CurrentMessage
 
 from app import metrics
 from collectors import CATALOG
-from collectors.base import PermanentError, Provider, Source
-from graph import changes, reports, status
+from collectors.base import Collector, PermanentError, Provider, Session, Source
+from graph import changes, references, reports, status
 from graph import links as graph_links
 from graph.changes import ChangeLog
-from model import Kind, Link, RowError
+from model import UNKNOWN, Kind, Link, RowError
 from worker.context import Context
 from worker.leases import Held
 from worker.records import tree_of
@@ -119,9 +119,17 @@ def _collect(
         values = session.scope
         node_scope = {k: values[k] for k in kind.scope}
         owner = session.owner if kind.member_of else None
+        if collector.reads:
+            source_kind = CATALOG.by_label[collector.reads.label]
+            session.referenced = references.values(
+                rt.driver, rt.settings.neo4j.database, source_kind, collector.reads.field, values
+            )
         for page in collector.collect(session):
             rows = [kind.row(record) for record in page]
             written += rt.writer.write(kind, rows, node_scope, seen_at, owner, log_)
+        if any(log_.counts[(kind.label, c)] for c in ("created", "updated")):
+            for reader in provider.readers(kind.label):
+                _fetch_referenced(rt, reader, kind, session, log_)
     warnings = session.warnings
     done = status.success(kind, payload, node_scope, seen_at, task_id, len(warnings))
     # Only a collection whose listing went through entirely may declare what it missed as
@@ -158,6 +166,35 @@ def _collect(
         )
         result |= {"warnings": len(warnings), "warning_reasons": warnings[:MAX_REASONS]}
     return result
+
+
+def _fetch_referenced(
+    rt: Context, reader: Collector, kind: Kind, session: Session, log_: ChangeLog
+) -> None:
+    """After a collection of ``kind`` that changed something: the nodes its nodes name that
+    ``reader``'s kind lacks in the scope (an image a new instance runs), fetched and written
+    now rather than at that kind's next collection, which reads the names from the graph.
+
+    Written as of now, not the collection's start: a collection of that kind running since
+    before must not take them for gone.  A failed fetch is a warning; the next collection
+    of that kind finds them."""
+    assert reader.reads is not None
+    target, values = reader.kind, session.scope
+    owner = session.owner if target.member_of else None
+    db = rt.settings.neo4j.database
+    names = references.missing(rt.driver, db, kind, reader.reads.field, target, values, owner)
+    if not names:
+        return
+    fetch = reader.reads.fetch
+    pages = session.attempt(
+        f"{target.label} named by {kind.label}", lambda: list(fetch(session, sorted(names)))
+    )
+    if pages is UNKNOWN:
+        return
+    scope = {k: values[k] for k in target.scope}
+    at = rt.writer.now()
+    for page in pages:
+        rt.writer.write(target, [target.row(r) for r in page], scope, at, owner, log_)
 
 
 def _change_log(task_id: str | None) -> ChangeLog:

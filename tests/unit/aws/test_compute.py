@@ -40,6 +40,9 @@ def test_instances_that_are_terminated_are_left_out() -> None:
 
 def test_images_are_owned_and_used_ones_with_their_creation_time() -> None:
     session = FakeSession(ACCOUNT, REGION)
+    # The images the region's instances run, as the graph holds them (the worker reads them).
+    running = recording("ec2", "describe_instances")[0]["response"]["Reservations"]
+    session.referenced = [i["ImageId"] for r in running for i in r["Instances"]]
     got = rows(images.COLLECTOR, session)
     owned = recording("ec2", "describe_images")[0]["response"]["Images"]
     assert {r["uid"] for r in got} >= {i["ImageId"] for i in owned}
@@ -53,5 +56,7 @@ def test_images_are_owned_and_used_ones_with_their_creation_time() -> None:
     recorded = next(i for i in owned if i["Name"] == "main-golden-us-east-1")
     assert golden["snapshot_ids"] == [recorded["BlockDeviceMappings"][0]["Ebs"]["SnapshotId"]]
     assert golden["snapshot_ids"][0].startswith("snap-")
-    used = [op for op, params in session.clients["ec2"].calls if "Filters" in params]
-    assert used, "the images instances run are asked for by id"
+    calls = session.clients["ec2"].calls
+    used = [p["Filters"][0]["Values"] for op, p in calls if "Filters" in p]
+    assert used == [sorted(set(session.referenced))], "the images instances run, by id"
+    assert "describe_instances" not in {op for op, _ in calls}  # not listed again

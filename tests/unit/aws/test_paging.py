@@ -34,10 +34,23 @@ def test_a_paged_listing_yields_each_page_of_its_operation(
     assert ec2.page_sizes == {operation: page_size}
 
 
-def test_instances_are_listed_by_the_thousand_also_for_the_images_they_run() -> None:
+def test_instances_are_listed_by_the_thousand() -> None:
     session = FakeSession(ACCOUNT, REGION)
     list(instances.COLLECTOR.collect(session))
     assert session.clients["ec2"].page_sizes == {"describe_instances": 1000}
-    session = FakeSession(ACCOUNT, REGION)
-    list(images.COLLECTOR.collect(session))
-    assert session.clients["ec2"].page_sizes["describe_instances"] == 1000
+
+
+def test_images_named_are_asked_for_two_hundred_at_a_time() -> None:
+    ids = [f"ami-{n:04x}" for n in range(450)]
+    answers = [
+        {
+            "params": {"Filters": [{"Name": "image-id", "Values": ids[n : n + 200]}]},
+            "response": {"Images": [{"ImageId": ids[n]}]},
+        }
+        for n in range(0, 450, 200)
+    ]
+    session = FakeSession(ACCOUNT, REGION, answers={"ec2.describe_images": answers})
+    assert list(images.by_id(session, ids)) == [[{"ImageId": ids[n]}] for n in (0, 200, 400)]
+    asked = [p["Filters"][0]["Values"] for _, p in session.clients["ec2"].calls]
+    assert [len(a) for a in asked] == [200, 200, 50]
+    assert [i for a in asked for i in a] == ids

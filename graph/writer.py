@@ -70,6 +70,8 @@ class Writer:
             "scope_text": changes.scope_text(scope, kind.scope),
             "owner": dict(owner or {}),
             "seen_at": seen_at,
+            # What an unchanged row still writes (see merge_nodes).
+            "untracked": [f.name for f in kind.stored if not f.tracked],
         }
         if kind.member_of and owner is not None:
             params |= changes.owner_created(owner, kind.member_of.source)

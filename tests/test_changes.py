@@ -137,6 +137,15 @@ def test_untracked_fields_are_written_but_not_recorded(clean_graph: Runtime) -> 
     assert not log.counts and not changes(rt, change="updated")
     records, _, _ = rt.driver.execute_query("MATCH (s:AWSSubnet) RETURN s.available_ip_count")
     assert records[0][0] == 249
+    # An unchanged row writes its untracked values only, those it has: one it leaves out
+    # (unknown this time) stays as it was, one it has as null goes.
+    unknown = {"uid": "subnet-a", "available_ip_count": UNKNOWN}
+    rt.writer.write(SUBNET, [unknown], EU, later + timedelta(seconds=1))
+    records, _, _ = rt.driver.execute_query("MATCH (s:AWSSubnet) RETURN s.available_ip_count")
+    assert records[0][0] == 249
+    rt.writer.write(SUBNET, [{"uid": "subnet-a"}], EU, later + timedelta(seconds=2))
+    records, _, _ = rt.driver.execute_query("MATCH (s:AWSSubnet) RETURN s.available_ip_count")
+    assert records[0][0] is None
 
 
 def test_links_added_removed_and_deleted_nodes_are_recorded(clean_graph: Runtime) -> None:

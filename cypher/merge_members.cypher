@@ -22,13 +22,8 @@ WITH *, seen IS NULL OR n.view_of = o.uid OR {{owner_view}}
         OR NOT EXISTS { (:{{owner_label}} {uid: n.view_of})-[:{{type}}]->(n) } AS holds
 WITH o, made, n, CASE WHEN holds THEN row ELSE {} END AS row, seen, holds
 {{changed}}
-SET n += CASE WHEN old IS NULL THEN {} ELSE row END, n += $scope,
-    n.view_of = CASE WHEN holds THEN o.uid ELSE n.view_of END,
-    n.last_seen = CASE WHEN seen > $seen_at THEN seen ELSE $seen_at END
-// A row whose tracked values are the node's (``old`` null) writes only its untracked ones:
-// setting every property again cost a third of Neo4j's time in an unchanged re-collection.
-FOREACH (f IN CASE WHEN old IS NULL THEN [k IN $untracked WHERE k IN keys(row)] ELSE [] END |
-  SET n[f] = row[f])
+{{write}}
+SET n.view_of = CASE WHEN holds THEN o.uid ELSE n.view_of END
 MERGE (o)-[r:{{type}}]->(n)
 ON CREATE SET r.first_seen = $seen_at
 WITH made, n, row, changed, change, old, r, r.last_seen AS joined_seen

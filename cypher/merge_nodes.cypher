@@ -7,12 +7,7 @@ MERGE (n:{{label}} {uid: row.uid})
 ON CREATE SET n.first_seen = $seen_at
 WITH n, row, n.last_seen AS seen
 {{changed}}
-SET n += CASE WHEN old IS NULL THEN {} ELSE row END, n += $scope,
-    n.last_seen = CASE WHEN seen > $seen_at THEN seen ELSE $seen_at END
-// A row whose tracked values are the node's (``old`` null) writes only its untracked ones:
-// setting every property again cost a third of Neo4j's time in an unchanged re-collection.
-FOREACH (f IN CASE WHEN old IS NULL THEN [k IN $untracked WHERE k IN keys(row)] ELSE [] END |
-  SET n[f] = row[f])
+{{write}}
 WITH * WHERE change IS NOT NULL
 {{record}}
 RETURN sum(CASE change WHEN 'created' THEN 1 ELSE 0 END) AS created,

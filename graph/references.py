@@ -15,40 +15,29 @@ from model import Kind
 
 
 def values(
-    driver: Driver, database: str, source: Kind, field: str, scope: Mapping[str, Any]
-) -> list[Any]:
-    """The values of ``field`` on the ``source`` nodes in ``scope``."""
-    statement = cypher.render(
-        "referenced_values", label=source.label, field=field, scope=where("n", source.scope)
-    )
-    records, _, _ = driver.execute_query(statement, scope=dict(scope), database_=database)
-    return list(records[0]["values"])
-
-
-def missing(
     driver: Driver,
     database: str,
     source: Kind,
     field: str,
-    target: Kind,
     scope: Mapping[str, Any],
-    owner: Mapping[str, Any] | None,
+    missing_from: Kind | None = None,
+    owner: Mapping[str, Any] | None = None,
 ) -> list[Any]:
-    """The values of ``field`` on the ``source`` nodes in ``scope`` naming no ``target``
-    node of the scope: for a shared target, none its scope's own node (``owner``) links to."""
-    if target.member_of:
+    """The values of ``field`` on the ``source`` nodes in ``scope``; with ``missing_from``,
+    only those naming no node of that kind in the scope (for a shared kind: none the
+    scope's own node, ``owner``, links to)."""
+    held = "false"
+    if missing_from is not None and missing_from.member_of:
         if owner is None:
-            raise ValueError(f"{target.label} is shared: its scope's owner is needed")
-        link = target.member_of
-        held = f"(:{link.source} {{uid: $owner}})-[:{link.type}]->(:{target.label} {{uid: value}})"
-    else:
-        held = f"MATCH (m:{target.label} {{uid: value}}) WHERE {where('m', target.scope)}"
+            raise ValueError(f"{missing_from.label} is shared: its scope's owner is needed")
+        link, label = missing_from.member_of, missing_from.label
+        path = f"(:{link.source} {{uid: $owner}})-[:{link.type}]->(:{label} {{uid: value}})"
+        held = f"EXISTS {{ {path} }}"
+    elif missing_from is not None:
+        label, inside = missing_from.label, where("m", missing_from.scope)
+        held = f"EXISTS {{ MATCH (m:{label} {{uid: value}}) WHERE {inside} }}"
     statement = cypher.render(
-        "referenced_missing",
-        label=source.label,
-        field=field,
-        scope=where("n", source.scope),
-        held=held,
+        "referenced", label=source.label, field=field, scope=where("n", source.scope), held=held
     )
     records, _, _ = driver.execute_query(
         statement, scope=dict(scope), owner=(owner or {}).get("uid"), database_=database

@@ -51,7 +51,7 @@ class Writer:
         write makes it (its own collection has not run yet).
         """
         log = log or ChangeLog()
-        record = changes.written_record(kind)
+        record = changes.written_record(kind) | {"write": cypher.text("write_row")}
         if kind.member_of:
             if owner is None:
                 raise ValueError(f"{kind.label} is shared: writing it needs the scope's owner")
@@ -70,7 +70,7 @@ class Writer:
             "scope_text": changes.scope_text(scope, kind.scope),
             "owner": dict(owner or {}),
             "seen_at": seen_at,
-            # What an unchanged row still writes (see merge_nodes).
+            # What an unchanged row still writes (write_row).
             "untracked": [f.name for f in kind.stored if not f.tracked],
         }
         if kind.member_of and owner is not None:

@@ -182,7 +182,7 @@ def _fetch_referenced(
     target, values = reader.kind, session.scope
     owner = session.owner if target.member_of else None
     db = rt.settings.neo4j.database
-    names = references.missing(rt.driver, db, kind, reader.reads.field, target, values, owner)
+    names = references.values(rt.driver, db, kind, reader.reads.field, values, target, owner)
     if not names:
         return
     fetch = reader.reads.fetch

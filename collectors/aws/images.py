@@ -84,7 +84,7 @@ def collect(session: AwsSession) -> Iterator[list[dict[str, Any]]]:
     # Then those the region's instances run, owned or not, as the graph holds them (listing
     # the instances again cost a fifth of a worker's time); an instances collection that
     # finds one the graph lacks fetches it itself (``by_id``).
-    yield from by_id(session, sorted(set(session.referenced)))
+    yield from by_id(session, sorted(session.referenced))
 
 
 def by_id(session: AwsSession, ids: list[str]) -> Iterator[list[dict[str, Any]]]:

@@ -42,7 +42,7 @@ def test_images_are_owned_and_used_ones_with_their_creation_time() -> None:
     session = FakeSession(ACCOUNT, REGION)
     # The images the region's instances run, as the graph holds them (the worker reads them).
     running = recording("ec2", "describe_instances")[0]["response"]["Reservations"]
-    session.referenced = [i["ImageId"] for r in running for i in r["Instances"]]
+    session.referenced = sorted({i["ImageId"] for r in running for i in r["Instances"]})
     got = rows(images.COLLECTOR, session)
     owned = recording("ec2", "describe_images")[0]["response"]["Images"]
     assert {r["uid"] for r in got} >= {i["ImageId"] for i in owned}
@@ -58,5 +58,5 @@ def test_images_are_owned_and_used_ones_with_their_creation_time() -> None:
     assert golden["snapshot_ids"][0].startswith("snap-")
     calls = session.clients["ec2"].calls
     used = [p["Filters"][0]["Values"] for op, p in calls if "Filters" in p]
-    assert used == [sorted(set(session.referenced))], "the images instances run, by id"
+    assert used == [session.referenced], "the images instances run, by id"
     assert "describe_instances" not in {op for op, _ in calls}  # not listed again

@@ -22,6 +22,7 @@ import os
 import re
 import shlex
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,8 @@ DOC_API = re.compile(r"https?://(127\.0\.0\.1|localhost):8000")
 FENCE = re.compile(r"^\s*```\s*(\w*)\s*$")
 SPAN = re.compile(r"`([^`]+)`")
 TEMPLATE = re.compile(r"\[|<|\bNAME\b|\.\.\.|…")
+# A look back in an example (`?at=10s`, `at: \"10s\"`): the graph must be that old first.
+LOOK_BACK = re.compile(r"\bat(?:=|: \\?\")(\d+)([sm])\b")
 
 # Reports with no rows on the demo estate, and why; every other report's Browser query in
 # docs/reports.md must find rows there.
@@ -201,14 +204,19 @@ def demo(
     stack: Stack, collected: Runtime, vcenters: dict, config_path: Path
 ) -> Iterator[dict[str, str]]:
     """The demo estate collected (AWS by ``collected``, the demo vCenter here) and an API
-    process started on it: its URL and a read token."""
+    process started on it: its URL, a read token and when the collections had ended."""
     code, out = collect(config_path, "vsphere:collect-all", {"vcenter": "vc-a"})
     assert code == 0, out
+    collected_at = time.monotonic()
     if "api" in stack.procs:  # started on another module's graph: a fresh one for this one
         stack.stop("api")
     stack.start(stack.api())
     try:
-        yield {"url": f"http://127.0.0.1:{stack.ports.api}", "token": stack.secrets.read_token}
+        yield {
+            "url": f"http://127.0.0.1:{stack.ports.api}",
+            "token": stack.secrets.read_token,
+            "collected_at": collected_at,
+        }
     finally:
         stack.stop("api")
 
@@ -243,7 +251,13 @@ API = [e for e in EXAMPLES if e.kind in ("curl", "graphql")]
 
 
 @pytest.mark.parametrize("example", API, ids=_ids(API))
-def test_an_api_example_answers_with_data(demo: dict[str, str], example: Example) -> None:
+def test_an_api_example_answers_with_data(demo: dict[str, Any], example: Example) -> None:
+    # An example asking for the graph as it was n seconds ago finds nothing on a graph
+    # younger than that (on a fast run `?at=10s` came 8 s after the collection: a 404).
+    for n, unit in LOOK_BACK.findall(example.text):
+        back = int(n) * (60 if unit == "m" else 1)
+        assert back <= 60, f"{example}: look back a minute at most, for this test to wait"
+        time.sleep(max(0.0, demo["collected_at"] + back + 1 - time.monotonic()))
     if example.kind == "graphql":  # a query on its own, posted as GraphiQL would
         reply = httpx.post(
             f"{demo['url']}/graphql",

@@ -3,9 +3,9 @@ and per region buckets, load balancers and Lambda functions, per account hosted 
 the kinds with a detail call per item) collected by one worker process with 1 and then 4
 threads.
 
-Each timed collection starts on an emptied graph, after ``--warm-up`` untimed ones (the
-same collection on a fresh Neo4j took 66 s where the next took 42: its JVM and plan
-cache were cold, which a long-lived server's are not).
+Each timed collection starts on an emptied graph, after ``--warm-up`` untimed ones: on a
+fresh Neo4j the same collection took up to twice as long (its JVM and plan cache cold,
+which a long-lived server's are not).
 Prints wall time, AWS API calls (counted by a proxy in front of moto, which may add a
 delay to every call, as a far endpoint does), the longest sequential chain of calls,
 nodes and links written, and the worker's peak RSS.  Starts its own Redis, Neo4j and

@@ -10,7 +10,11 @@ Prints wall time, AWS API calls (counted by a proxy in front of moto, which may 
 delay to every call, as a far endpoint does), the longest sequential chain of calls,
 nodes and links written, and the worker's peak RSS.  Starts its own Redis, Neo4j and
 moto on ports of its own.
+With ``--baseline REV`` a worker running that commit's code (its tree from ``git archive``)
+collects the same estate on the same servers before ours, at each thread count, and the
+speed-up is printed.
 Usage: python bench/collect_aws.py [--per-region 340] [--details 24] [--delay-ms 100]
+       [--threads 1 4] [--warm-up 1] [--baseline REV]
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ import contextlib
 import io
 import os
 import platform
+import subprocess
 import sys
+import tempfile
 import time
 import zipfile
 from bisect import bisect_right
@@ -36,6 +42,7 @@ from app.config import Settings
 from dev.demo import aws as demo
 from dev.demo import aws_dns, aws_network, aws_services
 from dev.loopback import LoopbackServer
+from dev.programs import ROOT
 from dev.stack import Ports, Stack
 from graph import schema
 from tests.faultproxy import FaultProxy
@@ -261,10 +268,13 @@ def moto_stack(
         stack.discard()
 
 
-def run(stack: Stack, rt: Runtime, proxy: FaultProxy, threads: int) -> dict:
+def run(stack: Stack, rt: Runtime, proxy: FaultProxy, threads: int, code: Path = ROOT) -> dict:
+    """One timed collection on an emptied graph by a worker running the code in ``code``
+    (this checkout, or a baseline's tree)."""
     empty_graph(rt)
     name = f"worker-{threads}"
     worker = stack.inventory(name, "worker", "--processes", "1", "--threads", str(threads))
+    worker.cwd = code
     pid = stack.start(worker)
     time.sleep(3)  # the forked worker process imports the app
     proxy.calls = 0
@@ -283,6 +293,27 @@ def run(stack: Stack, rt: Runtime, proxy: FaultProxy, threads: int) -> dict:
     }
 
 
+@contextlib.contextmanager
+def checkout(rev: str) -> Iterator[Path]:
+    """The tree of commit ``rev`` of this repository in a scratch folder (a baseline's
+    code: its worker runs there, on this checkout's Python environment)."""
+    try:
+        subprocess.run(
+            ["git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+    except subprocess.CalledProcessError:
+        raise SystemExit(f"--baseline {rev}: no such commit in {ROOT}") from None
+    with tempfile.TemporaryDirectory(prefix="inventory-baseline-") as folder:
+        archive = subprocess.run(
+            ["git", "archive", rev], cwd=ROOT, check=True, capture_output=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
+        yield Path(folder)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--per-region", type=int, default=340)
@@ -298,6 +329,12 @@ def main() -> None:
         "server's are); 0: the first timed run is a fresh Neo4j's",
     )
     ap.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="a commit whose code collects too, before ours at each thread count, on the "
+        "same servers and estate (its tree from git archive)",
+    )
+    ap.add_argument(
         "--detail-concurrency",
         type=int,
         help="1: the detail calls one by one (default: the config's)",
@@ -305,7 +342,11 @@ def main() -> None:
     args = ap.parse_args()
     o = args.port_offset
     ports = Ports(api=38100 + o, bolt=37787 + o, http=37574 + o, redis=36479 + o, moto=35100 + o)
-    with moto_stack("inventory-bench-aws-", ports) as (stack, proxy):
+    with contextlib.ExitStack() as scope:
+        sides = [("ours", ROOT)]
+        if args.baseline:  # checked out first: a wrong REV fails before the seeding
+            sides.insert(0, (args.baseline, scope.enter_context(checkout(args.baseline))))
+        stack, proxy = scope.enter_context(moto_stack("inventory-bench-aws-", ports))
         t = time.perf_counter()
         made = seed(f"http://127.0.0.1:{ports.moto}", args.per_region)
         details = seed_details(f"http://127.0.0.1:{ports.moto}", args.details)
@@ -319,24 +360,34 @@ def main() -> None:
             aws["detail_concurrency"] = args.detail_concurrency
         rt = runtime(stack, {"aws": aws, "tasks": {"max_retries": 0}})
         for _ in range(args.warm_up):
-            warm = run(stack, rt, proxy, max(args.threads))
-            print(
-                f"warm-up collection ({warm['threads']} threads): {warm['wall']:.1f}s", flush=True
-            )
-        results = [run(stack, rt, proxy, n) for n in args.threads]
+            for label, code in sides:  # the baseline first at each thread count
+                warm = run(stack, rt, proxy, max(args.threads), code)
+                print(
+                    f"warm-up collection, {label}, {warm['threads']} threads: {warm['wall']:.1f}s",
+                    flush=True,
+                )
+        results = [
+            (label, run(stack, rt, proxy, n, code)) for n in args.threads for label, code in sides
+        ]
         print(f"\n{made} instances, {details}, 2 accounts x {len(REGIONS)} regions")
         print(f"{args.delay_ms:.0f} ms added to every call; {machine()}")
         print(
-            f"{'threads':>7} {'wall s':>7} {'API calls':>9} {'chain':>5} {'chain s':>7} "
-            f"{'tasks':>5} {'nodes':>6} {'links':>6} {'peak RSS MB':>11} {'failed':>6}  chain of"
+            f"{'code':>9} {'threads':>7} {'wall s':>7} {'API calls':>9} {'chain':>5} "
+            f"{'chain s':>7} {'tasks':>5} {'nodes':>6} {'links':>6} {'peak RSS MB':>11} "
+            f"{'failed':>6}  chain of"
         )
-        for r in results:
+        for label, r in results:
             c = r["chain"]
             print(
-                f"{r['threads']:>7} {r['wall']:>7.1f} {r['calls']:>9} {c['calls']:>5} "
-                f"{c['seconds']:>7.1f} {r['tasks']:>5} {r.get('nodes_written', 0):>6} "
-                f"{r.get('links_written', 0):>6} {r['rss']:>11.0f} {r['failed']:>6}  {c['of']}"
+                f"{label[:9]:>9} {r['threads']:>7} {r['wall']:>7.1f} {r['calls']:>9} "
+                f"{c['calls']:>5} {c['seconds']:>7.1f} {r['tasks']:>5} "
+                f"{r.get('nodes_written', 0):>6} {r.get('links_written', 0):>6} "
+                f"{r['rss']:>11.0f} {r['failed']:>6}  {c['of']}"
             )
+        if args.baseline:
+            for n in args.threads:
+                base, ours = (r["wall"] for _, r in results if r["threads"] == n)
+                print(f"{n} threads: ours {base / ours:.2f}x faster than {args.baseline}")
         rt.close()
 
 

@@ -116,6 +116,8 @@ class Service:
     # Whether the supervisor starts it again when it exits: not a simulator, whose
     # estate lives in its memory and would come back empty.
     restart: bool = True
+    # The folder it runs in: the repository, or another tree of it (a bench's baseline).
+    cwd: Path = ROOT
 
 
 class Stack:
@@ -316,7 +318,7 @@ class Stack:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
-                cwd=ROOT,
+                cwd=service.cwd,
             )
         self.procs[service.name] = proc
         self.services[service.name] = service

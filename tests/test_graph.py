@@ -249,6 +249,44 @@ def test_a_shared_image_holds_one_view_its_owners_first(clean_graph: Runtime) ->
     assert node(rt, "AWSImage", public)["description"] == third["uid"]
 
 
+def test_referenced_values_are_read_and_those_the_scope_lacks_found(clean_graph: Runtime) -> None:
+    """What a collection reads instead of listing another kind again (an instance's
+    image_id, subnet_id): the distinct values in one scope; with ``missing_from``, those
+    naming no node of that kind in the scope (a shared kind: none its owner links to)."""
+    from graph import references
+
+    rt, db = clean_graph, clean_graph.settings.neo4j.database
+    instance, subnet, image = (
+        CATALOG.by_label[k] for k in ("AWSInstance", "AWSSubnet", "AWSImage")
+    )
+    here = {"account_id": "111111111111", "region": "eu-west-1"}
+    there = {"account_id": "222222222222", "region": "eu-west-1"}
+    owner = {"uid": "111111111111:eu-west-1", "props": {"account_id": "111111111111"}}
+    other = {"uid": "222222222222:eu-west-1", "props": {"account_id": "222222222222"}}
+    at = rt.writer.now()
+    mine = [
+        {"uid": "i-1", "subnet_id": "subnet-a", "image_id": "ami-1"},
+        {"uid": "i-2", "subnet_id": "subnet-a", "image_id": "ami-2"},
+        {"uid": "i-3", "subnet_id": "subnet-b"},
+    ]
+    rt.writer.write(instance, mine, here, at)
+    rt.writer.write(instance, [{"uid": "i-9", "subnet_id": "subnet-c"}], there, at)
+    rt.writer.write(subnet, [{"uid": "subnet-a"}], here, at)
+    rt.writer.write(subnet, [{"uid": "subnet-b"}], there, at)  # another scope's
+    rt.writer.write(image, [{"uid": "ami-1"}], {"region": "eu-west-1"}, at, owner)
+    rt.writer.write(image, [{"uid": "ami-2"}], {"region": "eu-west-1"}, at, other)
+
+    def read(field: str, **kw: object) -> list:
+        return sorted(references.values(rt.driver, db, instance, field, here, **kw))
+
+    assert read("subnet_id") == ["subnet-a", "subnet-b"]
+    assert read("image_id") == ["ami-1", "ami-2"]
+    assert read("subnet_id", missing_from=subnet) == ["subnet-b"]
+    assert read("image_id", missing_from=image, owner=owner) == ["ami-2"]  # 222's only
+    with pytest.raises(ValueError, match="shared"):
+        read("image_id", missing_from=image)
+
+
 def test_a_shared_kind_cannot_be_written_without_its_owner(clean_graph: Runtime) -> None:
     image = CATALOG.by_label["AWSImage"]
     with pytest.raises(ValueError, match="shared"):

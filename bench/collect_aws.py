@@ -297,20 +297,11 @@ def run(stack: Stack, rt: Runtime, proxy: FaultProxy, threads: int, code: Path =
 def checkout(rev: str) -> Iterator[Path]:
     """The tree of commit ``rev`` of this repository in a scratch folder (a baseline's
     code: its worker runs there, on this checkout's Python environment)."""
-    try:
-        subprocess.run(
-            ["git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-        )
-    except subprocess.CalledProcessError:
-        raise SystemExit(f"--baseline {rev}: no such commit in {ROOT}") from None
+    archive = subprocess.run(["git", "archive", rev], cwd=ROOT, capture_output=True)
+    if archive.returncode:
+        raise SystemExit(f"--baseline {rev}: {archive.stderr.decode().strip()}")
     with tempfile.TemporaryDirectory(prefix="inventory-baseline-") as folder:
-        archive = subprocess.run(
-            ["git", "archive", rev], cwd=ROOT, check=True, capture_output=True
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
+        subprocess.run(["tar", "-x", "-C", folder], input=archive.stdout, check=True)
         yield Path(folder)
 
 

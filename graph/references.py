@@ -26,16 +26,16 @@ def values(
     """The values of ``field`` on the ``source`` nodes in ``scope``; with ``missing_from``,
     only those naming no node of that kind in the scope (for a shared kind: none the
     scope's own node, ``owner``, links to)."""
-    held = "false"
-    if missing_from is not None and missing_from.member_of:
+    if missing_from is None:
+        held = "false"
+    elif link := missing_from.member_of:
         if owner is None:
             raise ValueError(f"{missing_from.label} is shared: its scope's owner is needed")
-        link, label = missing_from.member_of, missing_from.label
-        path = f"(:{link.source} {{uid: $owner}})-[:{link.type}]->(:{label} {{uid: value}})"
-        held = f"EXISTS {{ {path} }}"
-    elif missing_from is not None:
-        label, inside = missing_from.label, where("m", missing_from.scope)
-        held = f"EXISTS {{ MATCH (m:{label} {{uid: value}}) WHERE {inside} }}"
+        target = f"(:{missing_from.label} {{uid: value}})"
+        held = f"EXISTS {{ (:{link.source} {{uid: $owner}})-[:{link.type}]->{target} }}"
+    else:
+        inside = where("m", missing_from.scope)
+        held = f"EXISTS {{ MATCH (m:{missing_from.label} {{uid: value}}) WHERE {inside} }}"
     statement = cypher.render(
         "referenced", label=source.label, field=field, scope=where("n", source.scope), held=held
     )

@@ -51,7 +51,7 @@ class Writer:
         write makes it (its own collection has not run yet).
         """
         log = log or ChangeLog()
-        record = changes.written_record(kind) | {"write": cypher.text("write_row")}
+        parts = changes.written_record(kind) | {"write": cypher.text("write_row")}
         if kind.member_of:
             if owner is None:
                 raise ValueError(f"{kind.label} is shared: writing it needs the scope's owner")
@@ -61,10 +61,10 @@ class Writer:
                 linked=changes.link_record("linked"),
                 owner_created=cypher.text("change_owner"),
                 owner_view=_owner_view(kind),
-                **record,
+                **parts,
             )
         else:
-            statement = cypher.render("merge_nodes", label=kind.label, **record)
+            statement = cypher.render("merge_nodes", label=kind.label, **parts)
         params = changes.params(kind, log, seen_at) | {
             "scope": dict(scope),
             "scope_text": changes.scope_text(scope, kind.scope),
